@@ -1,0 +1,63 @@
+import { createSoc } from '@rpmsg/soc';
+import { workerUrl } from '../worker-url.js';
+import type { RpmsgBenchData, RpmsgBenchReport } from '../workers/rpmsg-bench-protocol.js';
+import type { BenchResult, Mode, Wait } from './result.js';
+import { summarize } from './result.js';
+
+/** One RPMsg measurement between the simulated A-core and M-core. */
+export interface RpmsgCase {
+  readonly mode: Mode;
+  readonly wait: Wait;
+  readonly payload: number;
+  readonly total: number;
+  readonly zeroCopy?: boolean;
+}
+
+/** How long a spinning core polls its doorbell before sleeping, µs: longer than any gap in a run. */
+const SPIN_US = 200_000;
+
+/**
+ * Boots a SoC (two workers, `linux` profile) whose A-core runs the bench program and whose M-core
+ * runs the bench firmware, runs one case, and returns its result row. Both cores spin before
+ * sleeping when `wait` is `spin`, and sleep at once on the doorbell when it is `sleep`.
+ */
+export async function runRpmsg(c: RpmsgCase, timeoutMs = 60_000): Promise<BenchResult> {
+  const data: RpmsgBenchData = {
+    mode: c.mode,
+    payload: c.payload,
+    total: c.total,
+    zeroCopy: c.zeroCopy ?? false,
+    timeout: 10_000,
+  };
+  const soc = await createSoc({
+    profile: 'linux',
+    master: workerUrl('rpmsg-bench-app'),
+    remote: workerUrl('rpmsg-bench-firmware'),
+    masterData: data,
+    remoteData: data,
+    spin: c.wait === 'spin' ? SPIN_US : 0,
+  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const failed = new Promise<never>((_, reject) => {
+      soc.once('crash', reject);
+      timer = setTimeout(() => reject(new Error(`rpmsg ${c.mode} ${c.payload} B timed out`)), timeoutMs);
+    });
+    const report = (await Promise.race([soc.result, failed])) as RpmsgBenchReport;
+    if (report.count !== c.total)
+      throw new Error(`rpmsg ${c.mode}: ${report.count} of ${c.total} messages arrived`);
+    return summarize({
+      transport: 'rpmsg',
+      mode: c.mode,
+      wait: c.wait,
+      payload: c.payload,
+      total: c.total,
+      elapsedNs: report.elapsedNs,
+      rttNs: report.rttNs,
+      ...(c.zeroCopy ? { variant: 'zero-copy' } : {}),
+    });
+  } finally {
+    clearTimeout(timer);
+    await soc.stop();
+  }
+}

@@ -1,0 +1,205 @@
+import { runBaseline } from '../bench/baselines.js';
+import type { BenchResult } from '../bench/result.js';
+import { type RingBenchResult, ringOpsSingleThread, ringTwoThreads } from '../bench/ring.js';
+import { runRpmsg } from '../bench/rpmsg.js';
+import { runTtyBench } from '../bench/tty.js';
+import type { CommandIo } from './io.js';
+
+/** Options of `rpmsg bench`. */
+export interface BenchOptions {
+  /** Print one JSON object as the last stdout line (DESIGN §6). */
+  readonly json: boolean;
+  /** Fewer messages and one round: a smoke run that finishes in seconds. */
+  readonly quick: boolean;
+}
+
+/** One measurement the bench runs; cases are interleaved across rounds so drift hits all alike. */
+interface BenchCase<R> {
+  readonly label: string;
+  run(): Promise<R> | R;
+  /** The figure medians are taken over. */
+  score(r: R): number;
+}
+
+/**
+ * `rpmsg bench`: ring-level figures and the same-run baselines they are compared with. Every case
+ * runs once per round, rounds interleave the cases, and each reported figure is the median round —
+ * these machines drift by ±30 % between runs, so only same-run ratios mean anything.
+ */
+export async function bench(options: BenchOptions, io: CommandIo): Promise<number> {
+  const rounds = options.quick ? 1 : 3;
+  const oneWay = options.quick ? 20_000 : 300_000;
+  const roundTrips = options.quick ? 1_000 : 10_000;
+  const ringCases: BenchCase<RingBenchResult>[] = [
+    ...[1, 32].map((batch) => ({
+      label: `virtio single-thread batch ${batch}`,
+      run: () => ringOpsSingleThread(batch, oneWay * 4),
+      score: (r: RingBenchResult) => r.buffersPerSec,
+    })),
+    ...[16, 496].map((payload) => ({
+      label: `virtio two-thread one-way ${payload} B`,
+      run: () => ringTwoThreads(payload, oneWay),
+      score: (r: RingBenchResult) => r.buffersPerSec,
+    })),
+  ];
+  const rowCases: BenchCase<BenchResult>[] = [];
+  // RPMsg between the simulated A-core and M-core (two workers, the whole stack).
+  for (const payload of [16, 256, 496]) {
+    rowCases.push(
+      row(`rpmsg one-way ${payload} B`, () =>
+        runRpmsg({ mode: 'one-way', wait: 'spin', payload, total: oneWay }),
+      ),
+    );
+  }
+  rowCases.push(
+    row('rpmsg one-way 496 B zero-copy', () =>
+      runRpmsg({ mode: 'one-way', wait: 'spin', payload: 496, total: oneWay, zeroCopy: true }),
+    ),
+  );
+  for (const wait of ['spin', 'sleep'] as const) {
+    rowCases.push(
+      row(`rpmsg ping-pong ${wait}`, () =>
+        runRpmsg({ mode: 'ping-pong', wait, payload: 16, total: roundTrips }),
+      ),
+    );
+  }
+  rowCases.push(row('rpmsg tty stream', () => runTtyBench(options.quick ? 1 << 20 : 8 << 20)));
+  for (const payload of [16, 496]) {
+    for (const transport of ['postMessage', 'sab-raw'] as const) {
+      rowCases.push(
+        row(`${transport} one-way ${payload} B`, () =>
+          runBaseline({ transport, mode: 'one-way', wait: 'spin', payload, total: oneWay }),
+        ),
+      );
+    }
+  }
+  for (const wait of ['spin', 'sleep'] as const) {
+    rowCases.push(
+      row(`sab-raw ping-pong ${wait}`, () =>
+        runBaseline({ transport: 'sab-raw', mode: 'ping-pong', wait, payload: 16, total: roundTrips }),
+      ),
+    );
+  }
+  rowCases.push(
+    row('postMessage ping-pong', () =>
+      runBaseline({
+        transport: 'postMessage',
+        mode: 'ping-pong',
+        wait: 'sleep',
+        payload: 16,
+        total: roundTrips,
+      }),
+    ),
+  );
+
+  const progress = io.progress;
+  const total = rounds * (ringCases.length + rowCases.length);
+  let step = 0;
+  const ringSamples = ringCases.map(() => [] as RingBenchResult[]);
+  const rowSamples = rowCases.map(() => [] as BenchResult[]);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, c] of ringCases.entries()) {
+      progress(`[${++step}/${total}] round ${round + 1}: ${c.label}`);
+      ringSamples[i]!.push(await c.run());
+    }
+    for (const [i, c] of rowCases.entries()) {
+      progress(`[${++step}/${total}] round ${round + 1}: ${c.label}`);
+      rowSamples[i]!.push(await c.run());
+    }
+  }
+  progress('');
+  const ring = ringSamples.map((s, i) => median(s, ringCases[i]!.score));
+  const results = rowSamples.map((s, i) => median(s, rowCases[i]!.score));
+  const ratios = ringRatios(ring, results);
+
+  io.out(formatTable(ring, results, ratios));
+  if (options.json) io.out(JSON.stringify({ results, ring, ratios }));
+  return 0;
+}
+
+function row(label: string, run: () => Promise<BenchResult>): BenchCase<BenchResult> {
+  return {
+    label,
+    run,
+    score: (r) => (r.rttMedianUs === null ? r.msgsPerSec : -r.rttMedianUs),
+  };
+}
+
+/** The sample whose score is the median (so the reported row is one real measurement). */
+function median<R>(samples: R[], score: (r: R) => number): R {
+  const sorted = [...samples].sort((a, b) => score(a) - score(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/** Same-run ratios: the two-thread ring against postMessage at the same payload. */
+function ringRatios(ring: RingBenchResult[], results: BenchResult[]): Record<string, number> {
+  const ratios: Record<string, number> = {};
+  for (const r of ring) {
+    if (r.kind !== 'two-thread') continue;
+    const pm = results.find(
+      (b) => b.transport === 'postMessage' && b.mode === 'one-way' && b.payload === r.payload,
+    );
+    if (pm)
+      ratios[`virtioOneWay${r.payload}VsPostMessage`] =
+        Math.round((r.buffersPerSec / pm.msgsPerSec) * 10) / 10;
+  }
+  const find = (t: string, mode: string, wait: string, payload: number, variant?: string) =>
+    results.find(
+      (b) =>
+        b.transport === t &&
+        b.mode === mode &&
+        b.wait === wait &&
+        b.payload === payload &&
+        b.variant === variant,
+    );
+  for (const payload of [16, 496]) {
+    const rp = find('rpmsg', 'one-way', 'spin', payload);
+    const pm = find('postMessage', 'one-way', 'spin', payload);
+    if (rp && pm) ratios[`rpmsgOneWay${payload}VsPostMessage`] = round1(rp.msgsPerSec / pm.msgsPerSec);
+  }
+  for (const wait of ['spin', 'sleep'] as const) {
+    const rp = find('rpmsg', 'ping-pong', wait, 16);
+    const raw = find('sab-raw', 'ping-pong', wait, 16);
+    if (rp?.rttMedianUs && raw?.rttMedianUs)
+      ratios[`rpmsgRtt${wait === 'spin' ? 'Spin' : 'Sleep'}VsSabRaw`] = round1(
+        rp.rttMedianUs / raw.rttMedianUs,
+      );
+  }
+  const zc = find('rpmsg', 'one-way', 'spin', 496, 'zero-copy');
+  const copy = find('rpmsg', 'one-way', 'spin', 496);
+  if (zc && copy) ratios.rpmsgZeroCopyVsCopy496 = round1(zc.msgsPerSec / copy.msgsPerSec);
+  return ratios;
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
+function formatTable(
+  ring: RingBenchResult[],
+  results: BenchResult[],
+  ratios: Record<string, number>,
+): string {
+  const lines = ['virtio ring (buffers/s):'];
+  for (const r of ring) {
+    const what =
+      r.kind === 'single-thread' ? `single-thread, batch ${r.batch}` : `two-thread one-way, ${r.payload} B`;
+    lines.push(`  ${what.padEnd(34)} ${fmt(r.buffersPerSec).padStart(12)}`);
+  }
+  lines.push('', 'channels:');
+  lines.push(
+    `  ${'transport'.padEnd(12)} ${'mode'.padEnd(10)} ${'wait'.padEnd(6)} ${'bytes'.padStart(5)} ${'msgs/s'.padStart(12)} ${'MB/s'.padStart(8)} ${'rtt p50 µs'.padStart(11)} ${'rtt p99 µs'.padStart(11)}`,
+  );
+  for (const r of results) {
+    lines.push(
+      `  ${(r.transport + (r.variant ? `/${r.variant}` : '')).padEnd(12)} ${r.mode.padEnd(10)} ${r.wait.padEnd(6)} ${String(r.payload).padStart(5)} ${fmt(r.msgsPerSec).padStart(12)} ${r.mbPerSec.toFixed(1).padStart(8)} ${(r.rttMedianUs?.toFixed(2) ?? '-').padStart(11)} ${(r.rttP99Us?.toFixed(2) ?? '-').padStart(11)}`,
+    );
+  }
+  lines.push('', 'same-run ratios:');
+  for (const [k, v] of Object.entries(ratios)) lines.push(`  ${k.padEnd(34)} ${v}×`);
+  return lines.join('\n');
+}
+
+function fmt(n: number): string {
+  return n.toLocaleString('en-US');
+}

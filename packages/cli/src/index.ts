@@ -1,0 +1,3 @@
+export type { BenchResult, Mode, Transport, Wait } from './bench/result.js';
+export type { CommandIo } from './commands/io.js';
+export { main } from './main.js';

@@ -1,0 +1,10 @@
+/**
+ * Where the CLI's worker programs live. In the built package they sit beside this module under
+ * `workers/`; when this module runs from sources (tests), the built copies in `dist/` are used,
+ * because a worker thread cannot load TypeScript.
+ */
+export function workerUrl(name: string): URL {
+  const here = new URL('.', import.meta.url);
+  const dir = here.pathname.endsWith('/src/') ? new URL('../dist/', here) : here;
+  return new URL(`workers/${name}.js`, dir);
+}

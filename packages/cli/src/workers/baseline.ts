@@ -1,0 +1,167 @@
+/**
+ * The two baselines every `rpmsg bench` figure is compared with, measured in the same run:
+ * - `postMessage`: a MessagePort between two workers, payload structured-cloned per message;
+ * - `sab-raw`: the cheapest possible shared-memory channel — a single-producer single-consumer
+ *   ring of fixed slots with Atomics on the two index words only, no virtio, no headers.
+ * Roles: `send` and `receive` (one-way), `ping` and `pong` (round trips, timed by `ping`).
+ */
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { type BaselineWorkerData, type BaselineWorkerResult, SAB_RAW_SLOTS } from './baseline-protocol.js';
+
+const data = workerData as BaselineWorkerData;
+const SLEEP_MS = 1000;
+
+function waitForGo(): void {
+  while (Atomics.load(data.control, 0) === 0) Atomics.wait(data.control, 0, 0, SLEEP_MS);
+}
+
+// ---- sab-raw: slots of `slotSize` bytes; ring[0] = head (producer), ring[1] = tail (consumer);
+// ring[2] / ring[3] = "I sleep" flags of producer / consumer; ring[4] / ring[5] = wake counters.
+const HEAD = 0;
+const TAIL = 1;
+const CONSUMER_WAKE = 5;
+const PRODUCER_WAKE = 4;
+
+/** A one-direction SPSC slot ring in `buffer`. */
+class RawRing {
+  readonly idx: Int32Array;
+  readonly bytes: Uint8Array;
+  constructor(
+    buffer: SharedArrayBuffer,
+    readonly slotSize: number,
+  ) {
+    this.idx = new Int32Array(buffer, 0, 8);
+    this.bytes = new Uint8Array(buffer, 32);
+  }
+  tryPush(src: Uint8Array): boolean {
+    const head = this.idx[HEAD]!; // only the producer writes head: a plain read is exact
+    if (head - Atomics.load(this.idx, TAIL) >= SAB_RAW_SLOTS) return false;
+    this.bytes.set(src, (head % SAB_RAW_SLOTS) * this.slotSize);
+    Atomics.store(this.idx, HEAD, head + 1); // publishes the payload written above
+    if (data.wait === 'sleep') {
+      Atomics.add(this.idx, CONSUMER_WAKE, 1);
+      Atomics.notify(this.idx, CONSUMER_WAKE);
+    }
+    return true;
+  }
+  hasSpace(): boolean {
+    return this.idx[HEAD]! - Atomics.load(this.idx, TAIL) < SAB_RAW_SLOTS;
+  }
+  hasData(): boolean {
+    return Atomics.load(this.idx, HEAD) !== this.idx[TAIL];
+  }
+  tryPop(dst: Uint8Array): boolean {
+    const tail = this.idx[TAIL]!;
+    if (Atomics.load(this.idx, HEAD) === tail) return false;
+    const at = (tail % SAB_RAW_SLOTS) * this.slotSize;
+    dst.set(this.bytes.subarray(at, at + dst.length));
+    Atomics.store(this.idx, TAIL, tail + 1);
+    if (data.wait === 'sleep') {
+      Atomics.add(this.idx, PRODUCER_WAKE, 1);
+      Atomics.notify(this.idx, PRODUCER_WAKE);
+    }
+    return true;
+  }
+  /** Waits for the peer: spins, or sleeps on the counter read before the last check. */
+  waitFor(counter: number, ready: () => boolean): void {
+    if (data.wait === 'spin') return;
+    const seen = Atomics.load(this.idx, counter);
+    if (ready()) return;
+    Atomics.wait(this.idx, counter, seen, SLEEP_MS);
+  }
+}
+
+function sabRaw(): BaselineWorkerResult {
+  const out = new RawRing(data.rings[0]!, data.payload);
+  const back = new RawRing(data.rings[1]!, data.payload);
+  const msg = new Uint8Array(data.payload).fill(0x5a);
+  const sink = new Uint8Array(data.payload);
+  const rtts = data.role === 'ping' ? new Float64Array(data.total) : undefined;
+  waitForGo();
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < data.total; i++) {
+    switch (data.role) {
+      case 'send':
+        while (!out.tryPush(msg)) out.waitFor(PRODUCER_WAKE, () => out.hasSpace());
+        break;
+      case 'receive':
+        while (!out.tryPop(sink)) out.waitFor(CONSUMER_WAKE, () => out.hasData());
+        break;
+      case 'ping': {
+        const t = process.hrtime.bigint();
+        while (!out.tryPush(msg)) out.waitFor(PRODUCER_WAKE, () => out.hasSpace());
+        while (!back.tryPop(sink)) back.waitFor(CONSUMER_WAKE, () => back.hasData());
+        rtts![i] = Number(process.hrtime.bigint() - t);
+        break;
+      }
+      case 'pong':
+        while (!out.tryPop(sink)) out.waitFor(CONSUMER_WAKE, () => out.hasData());
+        while (!back.tryPush(sink)) back.waitFor(PRODUCER_WAKE, () => back.hasSpace());
+        break;
+    }
+  }
+  return {
+    role: data.role,
+    count: data.total,
+    elapsedNs: Number(process.hrtime.bigint() - start),
+    rttNs: rtts,
+  };
+}
+
+function postMessage(port: MessagePort): Promise<BaselineWorkerResult> {
+  const msg = new Uint8Array(data.payload).fill(0x5a);
+  const rtts = data.role === 'ping' ? new Float64Array(data.total) : undefined;
+  return new Promise((resolve) => {
+    let count = 0;
+    let start = 0n;
+    let sentAt = 0n;
+    const finish = () =>
+      resolve({ role: data.role, count, elapsedNs: Number(process.hrtime.bigint() - start), rttNs: rtts });
+    switch (data.role) {
+      case 'send':
+        waitForGo();
+        start = process.hrtime.bigint();
+        // The sender never waits: postMessage queues without bound, which is what users see.
+        for (; count < data.total; count++) port.postMessage(msg);
+        port.once('message', finish); // the receiver's "done"
+        break;
+      case 'receive':
+        port.on('message', () => {
+          if (count === 0) start = process.hrtime.bigint();
+          if (++count === data.total) {
+            port.postMessage('done');
+            finish();
+          }
+        });
+        break;
+      case 'ping':
+        port.on('message', () => {
+          rtts![count] = Number(process.hrtime.bigint() - sentAt);
+          if (++count === data.total) return finish();
+          sentAt = process.hrtime.bigint();
+          port.postMessage(msg);
+        });
+        waitForGo();
+        start = process.hrtime.bigint();
+        sentAt = start;
+        port.postMessage(msg);
+        break;
+      case 'pong':
+        port.on('message', (m: Uint8Array) => {
+          if (count === 0) start = process.hrtime.bigint();
+          port.postMessage(m);
+          if (++count === data.total) finish();
+        });
+        break;
+    }
+  });
+}
+
+const run = data.transport === 'sab-raw' ? Promise.resolve().then(sabRaw) : postMessage(data.port!);
+run.then(
+  (result) => {
+    data.port?.close();
+    parentPort!.postMessage(result, result.rttNs ? [result.rttNs.buffer as ArrayBuffer] : []);
+  },
+  (error: unknown) => parentPort!.postMessage({ role: data.role, failed: String(error) }),
+);

@@ -1,0 +1,236 @@
+import { EventEmitter } from 'node:events';
+import type { Channel } from './channel.js';
+import { RPMSG_ADDR_ANY } from './constants.js';
+import { RpmsgError } from './errors.js';
+import type { RxMessage } from './rx-message.js';
+import type { TxBuffer } from './tx-buffer.js';
+import type { WaitOptions } from './wait-until.js';
+
+/** Options of every waiting send: a timeout (default: the device's `sendTimeout`, 15 s) and an AbortSignal. */
+export interface SendOptions {
+  /** Milliseconds to wait for a free TX buffer before `ERR_RPMSG_TIMEOUT`; `Infinity` waits for ever. */
+  timeout?: number;
+  /** Aborting it rejects the send with an `AbortError` (the message is not sent). */
+  signal?: AbortSignal;
+}
+
+/** Called for every message to the endpoint, before the `message` event. */
+export type MessageHandler = (payload: Uint8Array, src: number, msg: RxMessage) => void;
+
+/** Options of `device.createEndpoint()`. */
+export interface EndpointOptions {
+  /** Local address; default `RPMSG_ADDR_ANY` = the lowest free address ≥ 1024. 53 (name service) is refused. */
+  addr?: number;
+  /** Service name (1–31 UTF-8 bytes) announced through the name service. */
+  name?: string;
+  /** Default destination; default `RPMSG_ADDR_ANY` (bound later by the first message from a peer). */
+  dst?: number;
+  /** Send NS CREATE when the link is up and NS was negotiated (again after every link up). Default: `name` given. */
+  announce?: boolean;
+  /** Send a 0-byte hello to `dst` once the endpoint has one and the link is up, so the peer learns our address. */
+  hello?: boolean;
+  /** Receive callback, called before the `message` event. */
+  onMessage?: MessageHandler;
+}
+
+/** Per-endpoint counters. */
+export interface EndpointStats {
+  /** Messages sent from this endpoint. */
+  readonly sent: number;
+  /** Messages delivered to this endpoint. */
+  readonly received: number;
+  /** Messages for this endpoint dropped because nothing listened. */
+  readonly dropped: number;
+  /** Payload bytes sent. */
+  readonly bytesSent: number;
+  /** Payload bytes received. */
+  readonly bytesReceived: number;
+}
+
+/** @internal Mutable twin of {@link EndpointStats}. */
+export interface MutableEndpointStats {
+  sent: number;
+  received: number;
+  dropped: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+/** @internal What an endpoint asks of its device; the device implements it. */
+export interface EndpointHost {
+  readonly mtu: number;
+  send(ep: Endpoint, dst: number, data: Uint8Array, options: SendOptions | undefined): Promise<void>;
+  trySend(ep: Endpoint, dst: number, data: Uint8Array): void;
+  getTxBuffer(ep: Endpoint, options: SendOptions | undefined): Promise<TxBuffer>;
+  tryGetTxBuffer(ep: Endpoint): TxBuffer | null;
+  destroyEndpoint(ep: Endpoint): void;
+  waitForBound(ep: Endpoint, options: WaitOptions | undefined): Promise<number>;
+  bindChanged(ep: Endpoint, previous: number): void;
+}
+
+/** @internal State the device keeps on an endpoint. */
+export interface EndpointState {
+  /** The `dst` option: what `dst` returns to when a binding ends. */
+  configuredDst: number;
+  /** NS name bytes, encoded once. */
+  nameBytes: Uint8Array | null;
+  announce: boolean;
+  hello: boolean;
+  /** An NS CREATE went out on the current link. */
+  announced: boolean;
+  /** The hello went out to the current `dst` on the current link. */
+  helloSent: boolean;
+  /** The channel this endpoint was opened on, if any. */
+  channel: Channel | null;
+  onMessage: MessageHandler | undefined;
+  destroyed: boolean;
+  stats: MutableEndpointStats;
+}
+
+/**
+ * A local RPMsg endpoint: an address on this side that receives messages and sends them, to its
+ * default destination `dst` or to any address. Made by `device.createEndpoint()` or
+ * `device.openChannel()`.
+ *
+ * Events: `message` (payload, src, msg) — `payload` is valid during the call only unless `msg.hold()`;
+ * `bound` (dst) — the first message from a peer gave this endpoint its destination;
+ * `unbound` (reason: RpmsgError) — the destination went away (NS DESTROY, link down);
+ * `close` () — destroyed.
+ */
+export class Endpoint extends EventEmitter {
+  /** The local address. */
+  readonly addr: number;
+  /** The announced service name, if any. */
+  readonly name: string | undefined;
+  /** @internal */
+  readonly state: EndpointState;
+  #dst: number;
+  readonly #host: EndpointHost;
+
+  /** Made by the device only: use `device.createEndpoint()`. */
+  constructor(host: EndpointHost, addr: number, name: string | undefined, state: EndpointState) {
+    super();
+    this.#host = host;
+    this.addr = addr;
+    this.name = name;
+    this.state = state;
+    this.#dst = state.configuredDst;
+  }
+
+  /** Default destination; `RPMSG_ADDR_ANY` (0xFFFFFFFF) while unbound. */
+  get dst(): number {
+    return this.#dst;
+  }
+
+  set dst(value: number) {
+    checkAddress('dst', value);
+    const previous = this.#dst;
+    if (value === previous) return;
+    this.#dst = value;
+    this.#host.bindChanged(this, previous);
+  }
+
+  /** @internal Sets `dst` without side effects (the device's binding logic). */
+  setDst(value: number): void {
+    this.#dst = value;
+  }
+
+  /** True once `destroy()` ran (or the device closed). */
+  get destroyed(): boolean {
+    return this.state.destroyed;
+  }
+
+  /** True while `dst` is a real address (not `RPMSG_ADDR_ANY`). */
+  get isBound(): boolean {
+    return this.#dst !== RPMSG_ADDR_ANY;
+  }
+
+  /** Largest payload one message can carry: buffer size − 16. */
+  get mtu(): number {
+    return this.#host.mtu;
+  }
+
+  /** Counters of this endpoint. */
+  get stats(): EndpointStats {
+    return this.state.stats;
+  }
+
+  /**
+   * Sends `data` (copied into a TX buffer) to `dst`, waiting for a free buffer up to the timeout.
+   * Sends of one endpoint leave in call order.
+   *
+   * @throws {RpmsgError} rejects with `ERR_RPMSG_NO_DST` (unbound), `ERR_RPMSG_MSG_TOO_BIG`,
+   *   `ERR_RPMSG_TIMEOUT`, `ERR_RPMSG_LINK_DOWN`/`ERR_RPMSG_PEER_GONE`, `ERR_RPMSG_ENDPOINT_DESTROYED`,
+   *   `ERR_RPMSG_CLOSED`; with an `AbortError` when `options.signal` aborts
+   */
+  send(data: Uint8Array, options?: SendOptions): Promise<void> {
+    return this.#host.send(this, this.#dst, data, options);
+  }
+
+  /** Like {@link Endpoint.send} to an explicit destination address. */
+  sendTo(dst: number, data: Uint8Array, options?: SendOptions): Promise<void> {
+    return this.#host.send(this, dst, data, options);
+  }
+
+  /**
+   * Sends at once or throws: never waits.
+   *
+   * @throws {RpmsgError} `ERR_RPMSG_NO_BUFFER` when no TX buffer is free now (or other senders wait),
+   *   and the codes of {@link Endpoint.send}
+   */
+  trySend(data: Uint8Array): void {
+    this.#host.trySend(this, this.#dst, data);
+  }
+
+  /** Like {@link Endpoint.trySend} to an explicit destination address. */
+  trySendTo(dst: number, data: Uint8Array): void {
+    this.#host.trySend(this, dst, data);
+  }
+
+  /** Waits for a free TX buffer and lends it for zero-copy sending; same waiting rules as `send`. */
+  getTxBuffer(options?: SendOptions): Promise<TxBuffer> {
+    return this.#host.getTxBuffer(this, options);
+  }
+
+  /** Lends a free TX buffer now, or returns `null`. */
+  tryGetTxBuffer(): TxBuffer | null {
+    return this.#host.tryGetTxBuffer(this);
+  }
+
+  /**
+   * Resolves with `dst` once the endpoint has a destination (at once if it has one): the remote side
+   * of the first-message problem waits here for the peer's hello.
+   *
+   * @throws {RpmsgError} `ERR_RPMSG_TIMEOUT`, `ERR_RPMSG_ENDPOINT_DESTROYED`; `AbortError`
+   */
+  waitForBound(options?: WaitOptions): Promise<number> {
+    return this.#host.waitForBound(this, options);
+  }
+
+  /**
+   * Destroys the endpoint: frees its address, announces NS DESTROY if it had announced, rejects its
+   * pending sends with `ERR_RPMSG_ENDPOINT_DESTROYED`, kills its lent TX buffers, emits `close`.
+   * Destroying twice does nothing.
+   */
+  destroy(): void {
+    this.#host.destroyEndpoint(this);
+  }
+}
+
+/**
+ * Checks an address argument: an integer in [0, 0xFFFFFFFF] (`RPMSG_ADDR_ANY` included).
+ *
+ * @throws {RangeError} naming `field`
+ */
+export function checkAddress(field: string, value: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > RPMSG_ADDR_ANY) {
+    throw new RangeError(`${field} must be an integer in [0, 0xFFFFFFFF], got ${String(value)}`);
+  }
+}
+
+/** Error for operations on a destroyed endpoint. */
+export function destroyedError(ep: Endpoint): RpmsgError {
+  return new RpmsgError('ERR_RPMSG_ENDPOINT_DESTROYED', `endpoint ${ep.addr} was destroyed`, {
+    addr: ep.addr,
+  });
+}

@@ -1,0 +1,47 @@
+export { Channel } from './channel.js';
+export { type Clock, checkTimeout, MAX_TIMER_MS, systemClock } from './clock.js';
+export * from './constants.js';
+export { type OpenChannelOptions, RpmsgDevice, type RpmsgDeviceOptions } from './device.js';
+export type { RpmsgDeviceStats } from './device-stats.js';
+export {
+  Endpoint,
+  type EndpointOptions,
+  type EndpointStats,
+  type MessageHandler,
+  type SendOptions,
+} from './endpoint.js';
+export { AbortError, RpmsgError, type RpmsgErrorCode, type RpmsgErrorDetails } from './errors.js';
+export {
+  checkRxHeader,
+  RPMSG_HDR_DST,
+  RPMSG_HDR_FLAGS,
+  RPMSG_HDR_LEN,
+  RPMSG_HDR_RESERVED,
+  RPMSG_HDR_SRC,
+  type RpmsgHeader,
+  type RpmsgHeaderInit,
+  readHeader,
+  writeHeader,
+  writeHeaderFields,
+} from './header.js';
+export * from './inspect/index.js';
+export * from './layout/index.js';
+export {
+  decodeNsMessage,
+  encodeNsMessage,
+  encodeNsName,
+  type NsMessage,
+  type NsMessageInit,
+  writeNsMessage,
+} from './ns-message.js';
+export type { HeldMessage, RxMessage } from './rx-message.js';
+export type {
+  Transport,
+  TransportBuffer,
+  TransportRole,
+  TransportSink,
+  TransportStats,
+} from './transport.js';
+export type { TxBuffer } from './tx-buffer.js';
+export * from './virtio/index.js';
+export { type Settle, type WaitOptions, waitUntil } from './wait-until.js';

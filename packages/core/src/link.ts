@@ -1,0 +1,417 @@
+import type { EventEmitter } from 'node:events';
+import type { Channel } from './channel.js';
+import type { ChannelRegistry } from './channel-registry.js';
+import type { Clock } from './clock.js';
+import { checkTimeout } from './clock.js';
+import {
+  RPMSG_ADDR_ANY,
+  RPMSG_HDR_SIZE,
+  RPMSG_NS_ADDR,
+  RPMSG_NS_CREATE,
+  RPMSG_NS_DESTROY,
+} from './constants.js';
+import type { DeviceStats } from './device-stats.js';
+import { destroyedError, type Endpoint, type EndpointHost } from './endpoint.js';
+import type { EndpointTable } from './endpoint-table.js';
+import { RpmsgError, type RpmsgErrorCode } from './errors.js';
+import { checkRxHeader } from './header.js';
+import { decodeNsMessage, type NsMessage } from './ns-message.js';
+import { type RxHost, RxSlot } from './rx-message.js';
+import { Sender, type SenderContext } from './sender.js';
+import type { Transport, TransportBuffer, TransportSink } from './transport.js';
+import { type WaitOptions, waitUntil } from './wait-until.js';
+
+/** @internal What `RpmsgDevice` hands its link engine. */
+export interface RpmsgLinkOptions {
+  readonly device: EventEmitter;
+  readonly transport: Transport;
+  readonly clock: Clock;
+  readonly sendTimeout: number;
+  readonly useNameService: boolean;
+  readonly mtu: number;
+  readonly stats: DeviceStats;
+  readonly endpoints: EndpointTable;
+  readonly channels: ChannelRegistry;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** @internal `ERR_RPMSG_CLOSED`. */
+export function closedError(): RpmsgError {
+  return new RpmsgError('ERR_RPMSG_CLOSED', 'the RPMsg device is closed');
+}
+
+/**
+ * @internal The engine behind `RpmsgDevice`: the transport sink (receive rules of DESIGN §7, name
+ * service, link up/down), the host endpoints call, batching of flushes, and close.
+ */
+export class RpmsgLink implements SenderContext, RxHost {
+  readonly transport: Transport;
+  readonly clock: Clock;
+  readonly sendTimeout: number;
+  readonly mtu: number;
+  readonly stats: DeviceStats;
+  /** The sink given to `transport.attach`. */
+  readonly sink: TransportSink;
+  /** What endpoints call. */
+  readonly host: EndpointHost;
+  /** Called once when the device closes (waits in progress end with ERR_RPMSG_CLOSED). */
+  readonly onClose = new Set<() => void>();
+  /** Bumped on every link down: holds from an older epoch are dead buffers. */
+  epoch = 0;
+  readonly #device: EventEmitter;
+  readonly #endpoints: EndpointTable;
+  readonly #channels: ChannelRegistry;
+  readonly #useNameService: boolean;
+  readonly #sender: Sender;
+  /** One RxMessage per RX slot, re-armed per message (no allocation per message). */
+  readonly #rxSlots = new Map<number, RxSlot>();
+  #up = false;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #polling = 0;
+  #flushScheduled = false;
+
+  constructor(options: RpmsgLinkOptions) {
+    this.#device = options.device;
+    this.transport = options.transport;
+    this.clock = options.clock;
+    this.sendTimeout = options.sendTimeout;
+    this.mtu = options.mtu;
+    this.stats = options.stats;
+    this.#endpoints = options.endpoints;
+    this.#channels = options.channels;
+    this.#useNameService = options.useNameService;
+    const sender = new Sender(this);
+    this.#sender = sender;
+    this.sink = {
+      onMessage: (buf, length) => this.#onMessage(buf, length),
+      onTxAvailable: () => sender.drain(),
+      onLinkUp: () => this.#onLinkUp(),
+      onLinkDown: (reason) => this.#onLinkDown(reason),
+      onError: (error) => this.#protocolError(error),
+    };
+    this.host = {
+      mtu: this.mtu,
+      send: (ep, dst, data, opts) => sender.send(ep, dst, data, opts),
+      trySend: (ep, dst, data) => sender.trySend(ep, dst, data),
+      getTxBuffer: (ep, opts) => sender.getTxBuffer(ep, opts),
+      tryGetTxBuffer: (ep) => sender.tryGetTxBuffer(ep),
+      destroyEndpoint: (ep) => this.#destroy(ep),
+      waitForBound: (ep, opts) => this.#waitForBound(ep, opts),
+      bindChanged: (ep, previous) => {
+        ep.state.helloSent = false;
+        if (previous === RPMSG_ADDR_ANY) safeEmit(ep, 'bound', ep.dst);
+        this.activate(ep);
+      },
+    };
+  }
+
+  get isUp(): boolean {
+    return this.#up && !this.#closed;
+  }
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  get hasNameService(): boolean {
+    return this.#useNameService && this.transport.hasNameService;
+  }
+
+  linkError(): RpmsgError | null {
+    if (this.#closed) return closedError();
+    if (!this.#up) return new RpmsgError('ERR_RPMSG_LINK_DOWN', 'the link is not up');
+    return null;
+  }
+
+  /** After `transport.start()` resolved: catches up if the transport came up without telling the sink. */
+  syncUp(): void {
+    if (this.transport.isUp) this.#onLinkUp();
+  }
+
+  /** Pumps the transport, then flushes the batch's releases once. */
+  poll(): number {
+    if (this.#closed) return 0;
+    this.#polling++;
+    let delivered: number;
+    try {
+      delivered = this.transport.poll();
+    } finally {
+      this.#polling--;
+    }
+    if (this.#polling === 0 && !this.#closed) this.transport.flush();
+    return delivered;
+  }
+
+  /** Sends what is due for `ep` on the current link: NS CREATE, then its hello. */
+  activate(ep: Endpoint): void {
+    if (!this.isUp || ep.destroyed) return;
+    const s = ep.state;
+    if (s.announce && !s.announced && s.nameBytes && this.hasNameService) {
+      s.announced = true;
+      this.#sender.sendNs(ep.addr, s.nameBytes, RPMSG_NS_CREATE);
+    }
+    if (s.hello && !s.helloSent && ep.dst !== RPMSG_ADDR_ANY) {
+      s.helloSent = true;
+      // Best effort: a hello lost to a timeout or link down is sent again on the next link up.
+      this.#sender.send(ep, ep.dst, EMPTY, undefined).catch(() => {});
+    }
+  }
+
+  releaseHeld(buf: TransportBuffer, epoch: number): void {
+    // A hold from before a link down is a dead buffer: the transport must not see it (its slot may be
+    // lent again by now).
+    if (epoch !== this.epoch || this.#closed) return;
+    this.transport.releaseRxBuffer(buf);
+    this.transport.flush();
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    // Destroy first, while the link is up: NS DESTROY announcements go out if buffers are free.
+    for (const ep of this.#endpoints.list()) ep.destroy();
+    this.#closed = true;
+    this.#sender.linkDown(closedError());
+    for (const hook of [...this.onClose]) hook();
+    await this.transport.close();
+    if (this.#up) this.#onLinkDown(closedError()); // a transport that did not report its own close
+  }
+
+  #onMessage(buf: TransportBuffer, length: number): void {
+    const transport = this.transport;
+    if (this.#closed) return;
+    let len: number;
+    try {
+      // DESIGN §7: payload length from the header only, checked against what the transport saw.
+      len = checkRxHeader(buf.view, length, transport.bufferSize);
+    } catch (error) {
+      this.stats.malformed++;
+      this.#release(buf);
+      this.#protocolError(error as RpmsgError);
+      return;
+    }
+    const src = buf.view.getUint32(0, true);
+    const dst = buf.view.getUint32(4, true);
+    this.stats.rxMessages++;
+    this.stats.rxBytes += len;
+    if (dst === RPMSG_NS_ADDR && this.hasNameService) {
+      // Decode before releasing: the name is copied out, the buffer goes straight back.
+      const payload = buf.bytes.subarray(RPMSG_HDR_SIZE, RPMSG_HDR_SIZE + len);
+      let message: NsMessage | null = null;
+      try {
+        message = decodeNsMessage(payload);
+      } catch (error) {
+        this.stats.nsMalformed++;
+        this.#protocolError(error as RpmsgError);
+      }
+      this.#release(buf);
+      if (message) this.#onNameService(message);
+      return;
+    }
+    const ep = this.#endpoints.get(dst);
+    if (!ep) {
+      this.stats.dropped++;
+      this.#release(buf);
+      if (this.#device.listenerCount('protocol-error') > 0) {
+        this.#protocolError(
+          new RpmsgError('ERR_RPMSG_UNKNOWN_DST', `message from ${src} to unknown address ${dst} dropped`, {
+            addr: dst,
+          }),
+        );
+      }
+      return;
+    }
+    this.#deliver(ep, buf, src, dst, len);
+  }
+
+  #deliver(ep: Endpoint, buf: TransportBuffer, src: number, dst: number, len: number): void {
+    const s = ep.state;
+    if (ep.dst === RPMSG_ADDR_ANY && src !== RPMSG_ADDR_ANY) {
+      // The first message binds (DESIGN §7): the peer now knows us and we know it — no hello needed.
+      ep.setDst(src);
+      s.helloSent = true;
+      safeEmit(ep, 'bound', src);
+    }
+    const handler = s.onMessage;
+    const listening = ep.listenerCount('message') > 0;
+    if (!handler && !listening) {
+      s.stats.dropped++;
+      this.stats.dropped++;
+      this.#release(buf);
+      return;
+    }
+    s.stats.received++;
+    s.stats.bytesReceived += len;
+    let slot = this.#rxSlots.get(buf.index);
+    if (!slot) {
+      slot = new RxSlot(this);
+      this.#rxSlots.set(buf.index, slot);
+    }
+    // The one allocation per message: the payload view handed to listeners.
+    const payload = buf.bytes.subarray(RPMSG_HDR_SIZE, RPMSG_HDR_SIZE + len);
+    slot.arm(buf, payload, src, dst);
+    try {
+      handler?.(payload, src, slot);
+      if (listening) ep.emit('message', payload, src, slot);
+    } catch (error) {
+      reportListenerError(error);
+    } finally {
+      if (!slot.disarm()) this.#release(buf);
+    }
+  }
+
+  #onNameService(message: NsMessage): void {
+    const { name, addr } = message;
+    if (message.isDestroy) {
+      const channel = this.#channels.remove(name, addr);
+      if (!channel) return; // Linux ignores a DESTROY for a channel it does not know
+      const reason = new RpmsgError('ERR_RPMSG_CHANNEL_GONE', `the peer destroyed channel '${name}'`, {
+        addr,
+      });
+      this.#sender.rejectWhere((w) => w.owner !== null && w.dst === addr, reason);
+      for (const ep of this.#endpoints.list()) {
+        if (ep.state.channel === channel || ep.dst === addr) this.#unbind(ep, reason, RPMSG_ADDR_ANY);
+      }
+      this.#channelRemoved(channel);
+      return;
+    }
+    const channel = this.#channels.add(name, addr);
+    if (!channel) {
+      this.stats.nsDuplicates++;
+      this.#protocolError(
+        new RpmsgError('ERR_RPMSG_CHANNEL_EXISTS', `channel '${name}' at ${addr} announced twice`, { addr }),
+      );
+      return;
+    }
+    safeEmit(this.#device, 'channel', channel);
+  }
+
+  #onLinkUp(): void {
+    if (this.#closed || this.#up) return;
+    this.#up = true;
+    safeEmit(this.#device, 'up');
+    for (const ep of this.#endpoints.list()) this.activate(ep);
+  }
+
+  #onLinkDown(reason: Error & { readonly code: string }): void {
+    const wasUp = this.#up;
+    this.#up = false;
+    this.epoch++;
+    const error =
+      reason instanceof RpmsgError
+        ? reason
+        : new RpmsgError(reason.code as RpmsgErrorCode, reason.message, { cause: reason });
+    this.#sender.linkDown(error);
+    for (const ep of this.#endpoints.list()) {
+      ep.state.announced = false;
+      ep.state.helloSent = false;
+      if (ep.dst !== ep.state.configuredDst || ep.state.channel)
+        this.#unbind(ep, error, ep.state.configuredDst);
+    }
+    for (const channel of this.#channels.clear()) this.#channelRemoved(channel);
+    if (wasUp) safeEmit(this.#device, 'down', error);
+  }
+
+  #unbind(ep: Endpoint, reason: RpmsgError, dst: number): void {
+    const previous = ep.dst;
+    ep.setDst(dst);
+    ep.state.channel = null;
+    ep.state.helloSent = false;
+    if (previous !== RPMSG_ADDR_ANY) safeEmit(ep, 'unbound', reason);
+  }
+
+  #channelRemoved(channel: Channel): void {
+    try {
+      channel.markRemoved();
+    } catch (error) {
+      reportListenerError(error);
+    }
+    safeEmit(this.#device, 'channel-removed', channel);
+  }
+
+  #destroy(ep: Endpoint): void {
+    const s = ep.state;
+    if (s.destroyed) return;
+    s.destroyed = true;
+    this.#endpoints.delete(ep);
+    this.#sender.endpointDestroyed(ep);
+    if (s.announced && s.nameBytes && this.isUp && this.hasNameService) {
+      this.#sender.sendNs(ep.addr, s.nameBytes, RPMSG_NS_DESTROY);
+    }
+    s.announced = false;
+    ep.emit('close');
+  }
+
+  #waitForBound(ep: Endpoint, options: WaitOptions = {}): Promise<number> {
+    if (ep.destroyed) return Promise.reject(destroyedError(ep));
+    let timeout: number;
+    try {
+      timeout = checkTimeout(options.timeout, Number.POSITIVE_INFINITY);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return waitUntil<number>(
+      this.clock,
+      timeout,
+      options.signal,
+      `endpoint ${ep.addr} waitForBound`,
+      (settle) => {
+        if (ep.dst !== RPMSG_ADDR_ANY) {
+          settle(null, ep.dst);
+          return () => {};
+        }
+        const onBound = (dst: number) => settle(null, dst);
+        const onClose = () => settle(destroyedError(ep));
+        ep.on('bound', onBound);
+        ep.on('close', onClose);
+        return () => {
+          ep.off('bound', onBound);
+          ep.off('close', onClose);
+        };
+      },
+    );
+  }
+
+  #release(buf: TransportBuffer): void {
+    this.transport.releaseRxBuffer(buf);
+    // Inside device.poll() the batch flushes at its end; a transport delivering on its own gets one
+    // flush per microtask turn instead of one per message.
+    if (this.#polling > 0 || this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    queueMicrotask(this.#flushTask);
+  }
+
+  readonly #flushTask = (): void => {
+    this.#flushScheduled = false;
+    if (!this.#closed) this.transport.flush();
+  };
+
+  #protocolError(error: Error & { readonly code: string }): void {
+    if (this.#device.listenerCount('protocol-error') > 0) safeEmit(this.#device, 'protocol-error', error);
+  }
+}
+
+/** Emits from a transport callback: a throwing listener must not break the batch being delivered. */
+function safeEmit(emitter: EventEmitter, event: string, ...args: unknown[]): void {
+  try {
+    emitter.emit(event, ...args);
+  } catch (error) {
+    reportListenerError(error);
+  }
+}
+
+/**
+ * A listener threw while the device was delivering: finish the batch (buffers returned, state kept
+ * consistent), then rethrow outside it, where Node reports it as an uncaught exception — the same
+ * fate as a throwing listener of any Node stream.
+ */
+function reportListenerError(error: unknown): void {
+  queueMicrotask(() => {
+    throw error;
+  });
+}

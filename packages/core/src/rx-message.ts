@@ -1,0 +1,129 @@
+import { RpmsgError } from './errors.js';
+import type { TransportBuffer } from './transport.js';
+
+/**
+ * A received message as the `message` listener sees it. `payload` is a view straight into the RX
+ * buffer, valid only until the listener returns — unless {@link RxMessage.hold} is called, which keeps
+ * the buffer (and so the view) until `release()`.
+ */
+export interface RxMessage {
+  /** The payload, `hdr.len` bytes (zero-copy view into the shared buffer). */
+  readonly payload: Uint8Array;
+  /** Source address from the header. */
+  readonly src: number;
+  /** Destination address from the header (the local endpoint's address). */
+  readonly dst: number;
+  /**
+   * Keeps the RX buffer past the listener: the peer cannot reuse it until `release()`, which is what
+   * flow-controls a fast peer. Call it during the listener only; calling it twice returns the same hold.
+   *
+   * @throws {RpmsgError} `ERR_RPMSG_BUFFER_STATE` when called after the listener returned
+   */
+  hold(): HeldMessage;
+}
+
+/** A received buffer kept past its listener. Release it exactly once. */
+export interface HeldMessage {
+  /** The payload view; valid until `release()`. */
+  readonly payload: Uint8Array;
+  /** Source address from the header. */
+  readonly src: number;
+  /** Destination address from the header. */
+  readonly dst: number;
+  /** True after `release()`. */
+  readonly released: boolean;
+  /**
+   * Gives the buffer back to the peer (and notifies it if it asked). After a link down the buffer is
+   * already dead and this only marks the hold released.
+   *
+   * @throws {RpmsgError} `ERR_RPMSG_BUFFER_STATE` on a second release
+   */
+  release(): void;
+}
+
+/** @internal What a hold needs from the device. */
+export interface RxHost {
+  /** Link epoch: bumped on every link down, so a hold from before the crash is known dead. */
+  readonly epoch: number;
+  /** Returns a held buffer lent in `epoch` to the transport and flushes. */
+  releaseHeld(buf: TransportBuffer, epoch: number): void;
+}
+
+/**
+ * @internal The RxMessage of one transport buffer slot, made once and re-armed for every message that
+ * arrives in that slot (a slot is never lent twice at once, so reuse is safe even if a listener polls
+ * re-entrantly). This keeps the receive path free of allocation apart from the payload view.
+ */
+export class RxSlot implements RxMessage {
+  payload: Uint8Array = new Uint8Array(0);
+  src = 0;
+  dst = 0;
+  #armed = false;
+  #held: Held | null = null;
+  readonly #host: RxHost;
+  #buf: TransportBuffer | null = null;
+
+  constructor(host: RxHost) {
+    this.#host = host;
+  }
+
+  /** Makes this the message being delivered in `buf`. */
+  arm(buf: TransportBuffer, payload: Uint8Array, src: number, dst: number): void {
+    this.#buf = buf;
+    this.payload = payload;
+    this.src = src;
+    this.dst = dst;
+    this.#armed = true;
+    this.#held = null;
+  }
+
+  /** Ends the delivery; returns true when the listener held the buffer (the caller must not release it). */
+  disarm(): boolean {
+    this.#armed = false;
+    const held = this.#held !== null;
+    this.#held = null;
+    this.#buf = null;
+    this.payload = EMPTY;
+    return held;
+  }
+
+  hold(): HeldMessage {
+    if (this.#held) return this.#held;
+    if (!this.#armed || !this.#buf) {
+      throw new RpmsgError('ERR_RPMSG_BUFFER_STATE', 'hold() must be called while the message listener runs');
+    }
+    this.#held = new Held(this.#host, this.#buf, this.payload, this.src, this.dst);
+    return this.#held;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+class Held implements HeldMessage {
+  readonly payload: Uint8Array;
+  readonly src: number;
+  readonly dst: number;
+  #released = false;
+  readonly #host: RxHost;
+  readonly #buf: TransportBuffer;
+  readonly #epoch: number;
+
+  constructor(host: RxHost, buf: TransportBuffer, payload: Uint8Array, src: number, dst: number) {
+    this.#host = host;
+    this.#buf = buf;
+    this.#epoch = host.epoch;
+    this.payload = payload;
+    this.src = src;
+    this.dst = dst;
+  }
+
+  get released(): boolean {
+    return this.#released;
+  }
+
+  release(): void {
+    if (this.#released) throw new RpmsgError('ERR_RPMSG_BUFFER_STATE', 'held message released twice');
+    this.#released = true;
+    this.#host.releaseHeld(this.#buf, this.#epoch);
+  }
+}

@@ -1,0 +1,241 @@
+import type { Clock } from './clock.js';
+import { checkTimeout } from './clock.js';
+import { RPMSG_ADDR_ANY, RPMSG_HDR_SIZE, RPMSG_NS_ADDR, RPMSG_NS_SIZE } from './constants.js';
+import type { DeviceStats } from './device-stats.js';
+import type { Endpoint, SendOptions } from './endpoint.js';
+import { checkAddress, destroyedError } from './endpoint.js';
+import { AbortError, RpmsgError } from './errors.js';
+import { writeHeaderFields } from './header.js';
+import { writeNsMessage } from './ns-message.js';
+import type { Transport, TransportBuffer } from './transport.js';
+import { LentTxBuffer, type TxBuffer, type TxBufferHost } from './tx-buffer.js';
+import { TxQueue, type TxWaiter } from './tx-queue.js';
+
+/** @internal What the sender reads from the link. */
+export interface SenderContext {
+  readonly transport: Transport;
+  readonly clock: Clock;
+  readonly sendTimeout: number;
+  readonly mtu: number;
+  readonly stats: DeviceStats;
+  /** Why sends fail right now (closed, link down), or `null` when the link is up. */
+  linkError(): RpmsgError | null;
+}
+
+// One settled promise shared by every send that found a buffer at once: the fast path allocates nothing.
+const SENT: Promise<void> = Promise.resolve();
+
+/**
+ * @internal The send paths of a device: copy (`send`, `trySend`), zero-copy lends, the FIFO of blocked
+ * senders and the device's own name-service messages. Every send flushes the transport once.
+ */
+export class Sender implements TxBufferHost {
+  readonly #ctx: SenderContext;
+  readonly #queue: TxQueue;
+  /** Zero-copy buffers lent out on the current link, so destroy / link down can take them back. */
+  readonly #lent = new Set<LentTxBuffer>();
+  /** Payload view per TX slot, made once (a TransportBuffer object is stable per slot). */
+  readonly #payloadViews = new Map<number, Uint8Array>();
+
+  constructor(ctx: SenderContext) {
+    this.#ctx = ctx;
+    this.#queue = new TxQueue(ctx.clock);
+  }
+
+  /** Copying send with waiting; see `Endpoint.send`. */
+  send(ep: Endpoint, dst: number, data: Uint8Array, options: SendOptions | undefined): Promise<void> {
+    const error = this.#check(ep, dst, data);
+    if (error) return Promise.reject(error);
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+    if (this.#queue.length === 0) {
+      const buf = this.#ctx.transport.getTxBuffer();
+      if (buf) {
+        this.#fill(ep, ep.addr, dst, buf, data);
+        this.#ctx.transport.flush();
+        return SENT;
+      }
+    }
+    let timeout: number;
+    try {
+      timeout = checkTimeout(options?.timeout, this.#ctx.sendTimeout);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#queue.enqueue(ep, ep.addr, dst, data, timeout, signal) as Promise<unknown> as Promise<void>;
+  }
+
+  /** Non-waiting send; see `Endpoint.trySend`. */
+  trySend(ep: Endpoint, dst: number, data: Uint8Array): void {
+    const error = this.#check(ep, dst, data);
+    if (error) throw error;
+    // Queued senders own the next free buffers: taking one here would let this message overtake them.
+    const buf = this.#queue.length === 0 ? this.#ctx.transport.getTxBuffer() : null;
+    if (!buf) {
+      throw new RpmsgError('ERR_RPMSG_NO_BUFFER', 'no TX buffer free', { addr: dst });
+    }
+    this.#fill(ep, ep.addr, dst, buf, data);
+    this.#ctx.transport.flush();
+  }
+
+  /** Zero-copy lend with waiting; see `Endpoint.getTxBuffer`. */
+  getTxBuffer(ep: Endpoint, options: SendOptions | undefined): Promise<TxBuffer> {
+    const error = ep.destroyed ? destroyedError(ep) : this.#ctx.linkError();
+    if (error) return Promise.reject(error);
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+    const now = this.tryGetTxBuffer(ep);
+    if (now) return Promise.resolve(now);
+    let timeout: number;
+    try {
+      timeout = checkTimeout(options?.timeout, this.#ctx.sendTimeout);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#queue.enqueue(ep, ep.addr, RPMSG_ADDR_ANY, null, timeout, signal) as Promise<TxBuffer>;
+  }
+
+  /** Non-waiting zero-copy lend: `null` when no buffer is free, other senders wait, or the link is down. */
+  tryGetTxBuffer(ep: Endpoint): TxBuffer | null {
+    if (ep.destroyed) throw destroyedError(ep);
+    if (this.#ctx.linkError() || this.#queue.length > 0) return null;
+    const buf = this.#ctx.transport.getTxBuffer();
+    return buf ? this.#lend(ep, buf) : null;
+  }
+
+  /** Sends a name-service message from `src` (queued behind waiting senders; failures are dropped). */
+  sendNs(src: number, nameBytes: Uint8Array, flags: number): void {
+    const message = new Uint8Array(RPMSG_NS_SIZE);
+    writeNsMessage(message, nameBytes, src, flags);
+    const buf = this.#queue.length === 0 ? this.#ctx.transport.getTxBuffer() : null;
+    if (buf) {
+      this.#fill(null, src, RPMSG_NS_ADDR, buf, message);
+      this.#ctx.transport.flush();
+      return;
+    }
+    // A failed announce (timeout, link down) needs no report: the next link up announces again.
+    this.#queue.enqueue(null, src, RPMSG_NS_ADDR, message, this.#ctx.sendTimeout, undefined).catch(() => {});
+  }
+
+  /** Hands free TX buffers to waiting senders, oldest first; flushes once. Called on `onTxAvailable`. */
+  drain(): void {
+    let sent = false;
+    while (this.#queue.length > 0) {
+      const buf = this.#ctx.transport.getTxBuffer();
+      if (!buf) break;
+      const waiter = this.#queue.shift() as TxWaiter;
+      if (waiter.data) {
+        this.#fill(waiter.owner, waiter.src, waiter.dst, buf, waiter.data);
+        sent = true;
+        waiter.resolve(undefined);
+      } else {
+        waiter.resolve(this.#lend(waiter.owner as Endpoint, buf));
+      }
+    }
+    if (sent) this.#ctx.transport.flush();
+  }
+
+  /** Rejects the waiters `match` selects. */
+  rejectWhere(match: (waiter: TxWaiter) => boolean, error: Error): void {
+    this.#queue.rejectWhere(match, error);
+  }
+
+  /** Link down: every waiter rejects with `reason`; lent buffers die (the transport already took them). */
+  linkDown(reason: Error): void {
+    this.#queue.rejectAll(reason);
+    for (const lent of this.#lent) lent.kill(reason);
+    this.#lent.clear();
+  }
+
+  /** Endpoint destroyed: its waiters reject, its lent buffers go back to the pool. */
+  endpointDestroyed(ep: Endpoint): void {
+    const error = destroyedError(ep);
+    this.#queue.rejectWhere((waiter) => waiter.owner === ep, error);
+    for (const lent of this.#lent) {
+      if (lent.endpoint !== ep) continue;
+      lent.kill(error);
+      this.#lent.delete(lent);
+      this.#ctx.transport.releaseTxBuffer(lent.buf);
+    }
+    this.drain();
+  }
+
+  sendLent(lent: LentTxBuffer, length: number, dst: number): void {
+    if (!lent.live) throw lent.deadError();
+    if (!Number.isInteger(length) || length < 0 || length > this.#ctx.mtu) {
+      throw new RangeError(`length must be an integer in [0, ${this.#ctx.mtu}], got ${String(length)}`);
+    }
+    checkAddress('dst', dst);
+    if (dst === RPMSG_ADDR_ANY) throw noDst(lent.endpoint);
+    const ctx = this.#ctx;
+    writeHeaderFields(lent.buf.view, lent.endpoint.addr, dst, length);
+    lent.finish();
+    this.#lent.delete(lent);
+    ctx.transport.sendTxBuffer(lent.buf, RPMSG_HDR_SIZE + length);
+    this.#count(lent.endpoint, length);
+    ctx.transport.flush();
+  }
+
+  releaseLent(lent: LentTxBuffer): void {
+    if (!lent.live) {
+      if (lent.killed) return; // already taken back by destroy / link down: releasing is allowed
+      throw lent.deadError();
+    }
+    lent.finish();
+    this.#lent.delete(lent);
+    this.#ctx.transport.releaseTxBuffer(lent.buf);
+    this.drain();
+  }
+
+  #lend(ep: Endpoint, buf: TransportBuffer): LentTxBuffer {
+    let payload = this.#payloadViews.get(buf.index);
+    if (!payload) {
+      payload = buf.bytes.subarray(RPMSG_HDR_SIZE, RPMSG_HDR_SIZE + this.#ctx.mtu);
+      this.#payloadViews.set(buf.index, payload);
+    }
+    const lent = new LentTxBuffer(this, ep, buf, payload);
+    this.#lent.add(lent);
+    return lent;
+  }
+
+  #fill(owner: Endpoint | null, src: number, dst: number, buf: TransportBuffer, data: Uint8Array): void {
+    writeHeaderFields(buf.view, src, dst, data.length);
+    buf.bytes.set(data, RPMSG_HDR_SIZE);
+    this.#ctx.transport.sendTxBuffer(buf, RPMSG_HDR_SIZE + data.length);
+    this.#count(owner, data.length);
+  }
+
+  #count(owner: Endpoint | null, length: number): void {
+    const stats = this.#ctx.stats;
+    stats.txMessages++;
+    stats.txBytes += length;
+    if (owner) {
+      owner.state.stats.sent++;
+      owner.state.stats.bytesSent += length;
+    }
+  }
+
+  #check(ep: Endpoint, dst: number, data: Uint8Array): Error | null {
+    if (!(data instanceof Uint8Array)) return new TypeError('data must be a Uint8Array');
+    if (ep.destroyed) return destroyedError(ep);
+    if (!Number.isInteger(dst) || dst < 0 || dst > RPMSG_ADDR_ANY) {
+      return new RangeError(`dst must be an integer in [0, 0xFFFFFFFF], got ${String(dst)}`);
+    }
+    if (data.length > this.#ctx.mtu) {
+      return new RpmsgError(
+        'ERR_RPMSG_MSG_TOO_BIG',
+        `payload of ${data.length} bytes exceeds the MTU ${this.#ctx.mtu}`,
+        {
+          length: data.length,
+          limit: this.#ctx.mtu,
+          addr: dst,
+        },
+      );
+    }
+    return this.#ctx.linkError() ?? (dst === RPMSG_ADDR_ANY ? noDst(ep) : null);
+  }
+}
+
+function noDst(ep: Endpoint): RpmsgError {
+  return new RpmsgError('ERR_RPMSG_NO_DST', `endpoint ${ep.addr} has no destination yet`, { addr: ep.addr });
+}

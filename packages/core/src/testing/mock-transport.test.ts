@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import type { TransportBuffer, TransportSink } from '../transport.js';
+import { createMockTransportPair } from './mock-pair.js';
+
+function recorder() {
+  const log: string[] = [];
+  const held: Array<{ buf: TransportBuffer; length: number }> = [];
+  const sink: TransportSink = {
+    onMessage: (buf, length) => {
+      log.push(`message ${length}`);
+      held.push({ buf, length });
+    },
+    onTxAvailable: () => log.push('tx'),
+    onLinkUp: () => log.push('up'),
+    onLinkDown: (reason) => log.push(`down ${reason.code}`),
+    onError: (error) => log.push(`error ${error.code}`),
+  };
+  return { log, held, sink };
+}
+
+async function started(options = {}) {
+  const pair = createMockTransportPair({ autoDeliver: false, ...options });
+  const m = recorder();
+  const r = recorder();
+  pair.master.attach(m.sink);
+  pair.remote.attach(r.sink);
+  await Promise.all([pair.master.start(), pair.remote.start()]);
+  return { pair, m, r };
+}
+
+describe('createMockTransportPair', () => {
+  it('brings the link up once both sides started', async () => {
+    const { pair, m, r } = await started();
+    expect([pair.master.isUp, pair.remote.isUp]).toEqual([true, true]);
+    expect(m.log).toEqual(['up']);
+    expect(r.log).toEqual(['up']);
+    const [master, remote] = pair;
+    expect([master, remote]).toEqual([pair.master, pair.remote]);
+  });
+
+  it('publishes on flush only, delivers on poll, and returns buffers to the sender', async () => {
+    const { pair, r, m } = await started({ buffers: 2 });
+    const buf = pair.master.getTxBuffer() as TransportBuffer;
+    buf.bytes.set([1, 2, 3], 16);
+    pair.master.sendTxBuffer(buf, 19);
+    expect(pair.remote.poll()).toBe(0);
+    pair.master.flush();
+    expect(pair.remote.poll()).toBe(1);
+    expect(r.log).toEqual(['up', 'message 19']);
+    expect(r.held[0]?.buf.bytes.subarray(16, 19)).toEqual(Uint8Array.from([1, 2, 3]));
+    expect(pair.master.stats.txFree).toBe(1);
+    pair.remote.releaseRxBuffer(r.held[0]?.buf as TransportBuffer);
+    pair.remote.flush();
+    pair.master.poll();
+    expect(m.log).toEqual(['up', 'tx']);
+    expect(pair.master.stats).toMatchObject({ txFree: 2, txTotal: 2, txMessages: 1, notifications: 1 });
+    expect(pair.master.lastSent).toMatchObject({ length: 19, len: 0, payload: new Uint8Array(0) }); // no header written
+  });
+
+  it('throws on contract breaches: double release, use after send, oversize, attach twice, foreign buffer', async () => {
+    const { pair, r } = await started();
+    const buf = pair.master.getTxBuffer() as TransportBuffer;
+    expect(() => pair.master.sendTxBuffer(buf, 513)).toThrow(RangeError);
+    expect(() => pair.master.sendTxBuffer(buf, 15)).toThrow(RangeError);
+    pair.master.sendTxBuffer(buf, 16);
+    expect(() => pair.master.sendTxBuffer(buf, 16)).toThrow(
+      expect.objectContaining({ code: 'ERR_RPMSG_BUFFER_STATE' }),
+    );
+    expect(() => pair.master.releaseTxBuffer(buf)).toThrow(
+      expect.objectContaining({ code: 'ERR_RPMSG_BUFFER_STATE' }),
+    );
+    const other = pair.master.getTxBuffer() as TransportBuffer;
+    pair.master.releaseTxBuffer(other);
+    expect(() => pair.master.releaseTxBuffer(other)).toThrow(
+      expect.objectContaining({ code: 'ERR_RPMSG_BUFFER_STATE' }),
+    );
+    expect(() => pair.remote.releaseTxBuffer(other)).toThrow(/another pool/);
+    pair.master.flush();
+    pair.remote.poll();
+    const rx = r.held[0]?.buf as TransportBuffer;
+    pair.remote.releaseRxBuffer(rx);
+    expect(() => pair.remote.releaseRxBuffer(rx)).toThrow(
+      expect.objectContaining({ code: 'ERR_RPMSG_BUFFER_STATE' }),
+    );
+    expect(() => pair.master.attach(recorder().sink)).toThrow(/twice/);
+  });
+
+  it('kills lent buffers on disconnect: releasing them is allowed, and reconnect frees every buffer', async () => {
+    const { pair, m } = await started({ buffers: 2 });
+    const buf = pair.master.getTxBuffer() as TransportBuffer;
+    pair.disconnect('ERR_RPMSG_PEER_GONE');
+    expect(m.log).toEqual(['up', 'down ERR_RPMSG_PEER_GONE']);
+    expect(pair.master.getTxBuffer()).toBeNull();
+    pair.master.releaseTxBuffer(buf);
+    pair.reconnect();
+    expect(pair.master.stats.txFree).toBe(2);
+    expect(m.log.at(-1)).toBe('up');
+  });
+
+  it('injects hostile bytes with a lying length and reports errors', async () => {
+    const { pair, m } = await started();
+    pair.master.inject(Uint8Array.from([1, 2]), 9999);
+    expect(pair.remote.stats.txFree).toBe(7);
+    pair.master.poll();
+    expect(m.log).toContain('message 9999');
+    pair.master.reportError('ERR_RPMSG_RING');
+    expect(m.log.at(-1)).toBe('error ERR_RPMSG_RING');
+    expect(() => pair.master.inject(new Uint8Array(513))).toThrow(RangeError);
+  });
+
+  it('tells the peer it is gone on close', async () => {
+    const { pair, m, r } = await started();
+    await pair.remote.close();
+    expect(r.log.at(-1)).toBe('down ERR_RPMSG_CLOSED');
+    expect(m.log.at(-1)).toBe('down ERR_RPMSG_PEER_GONE');
+    expect(pair.remote.getTxBuffer()).toBeNull();
+  });
+});

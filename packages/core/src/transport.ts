@@ -1,0 +1,125 @@
+/**
+ * The seam under the RPMsg device: something that moves whole RPMsg messages (16-byte header +
+ * payload) in fixed-size buffers between this side and one peer. The virtio transport (both roles),
+ * the serial bridge and the in-memory mock implement it; `RpmsgDevice` and everything above it are
+ * written against this file alone. Types only: no runtime imports.
+ *
+ * Contract (every implementation must keep it; the mock in `@rpmsg/core/testing` throws on a breach):
+ *
+ * - **Buffers.** The transport owns a pool of buffers of `bufferSize` bytes each, header included
+ *   (Linux: 512). A {@link TransportBuffer} object is made once per slot and reused for the life of the
+ *   transport, so lending one never allocates.
+ * - **TX ownership.** `getTxBuffer()` lends a free TX buffer to the caller or returns `null` at once
+ *   when none is free (or the link is down). The caller then either `sendTxBuffer(buf, length)` — the
+ *   buffer goes to the peer — or `releaseTxBuffer(buf)` — it returns unused. Using a buffer after
+ *   either call is a contract breach.
+ * - **Ordering.** Messages reach the peer in the order of `sendTxBuffer` calls; the sink sees
+ *   received messages in the order the peer sent them.
+ * - **RX ownership.** The transport calls `sink.onMessage(buf, length)` and lends `buf` to the sink
+ *   until `releaseRxBuffer(buf)`. The sink may keep it past the call (zero-copy hold); while held the
+ *   peer cannot reuse that buffer, which is what flow-controls a fast peer. `length` is what the
+ *   transport knows was written (used.len, frame length): untrusted, an upper bound at most.
+ * - **Batching.** `sendTxBuffer` and `releaseRxBuffer` may defer publication and the peer
+ *   notification; `flush()` publishes everything pending and notifies the peer if — and only if — it
+ *   asked to be notified. The device calls `flush()` once at the end of every send or receive batch.
+ * - **Wake-ups.** When TX buffers come back from the peer the transport calls `sink.onTxAvailable()`
+ *   so blocked senders retry `getTxBuffer()`; it is a hint, never a promise that one is free.
+ * - **Link.** `isUp` is false until the handshake of the transport is done (virtio: DRIVER_OK or the
+ *   first kick; serial: HELLO). `sink.onLinkUp()` / `sink.onLinkDown(reason)` report changes. While
+ *   down, `getTxBuffer()` returns `null`; buffers lent out when the link went down are dead: releasing
+ *   them is allowed and does nothing.
+ * - **Close.** `close()` takes the link down for good (`onLinkDown` with code `ERR_RPMSG_CLOSED`),
+ *   releases every buffer and resolves once nothing more will be delivered. Calls after close are
+ *   no-ops or return `null`.
+ */
+export interface Transport {
+  /** Which side of the link this is: `master` (virtio driver, owns the pool) or `remote`. */
+  readonly role: TransportRole;
+  /** Bytes per buffer, header included. The device's MTU is `bufferSize - 16`. */
+  readonly bufferSize: number;
+  /** True once the link handshake is done and until it goes down. */
+  readonly isUp: boolean;
+  /** True when the name service (VIRTIO_RPMSG_F_NS) was negotiated with the peer. */
+  readonly hasNameService: boolean;
+
+  /** Connects the transport to its one consumer. Called exactly once, before `start()`. */
+  attach(sink: TransportSink): void;
+  /**
+   * Starts the handshake. Resolves when the link is up; rejects with an `AbortError` if `signal`
+   * aborts first, or with a typed error if the handshake fails.
+   */
+  start(signal?: AbortSignal): Promise<void>;
+  /**
+   * Delivers whatever the peer has published since the last call (messages, returned TX buffers,
+   * link changes) to the sink, synchronously. Event-loop drivers call it when the doorbell rings;
+   * firmware-style loops call it from their loop. Returns the number of messages delivered.
+   */
+  poll(): number;
+
+  /** Lends a free TX buffer, or returns `null` at once when none is free or the link is down. */
+  getTxBuffer(): TransportBuffer | null;
+  /** Hands a filled TX buffer to the peer: `length` bytes from the start of `buf.bytes` (header included). */
+  sendTxBuffer(buf: TransportBuffer, length: number): void;
+  /** Returns an unsent TX buffer to the free pool. */
+  releaseTxBuffer(buf: TransportBuffer): void;
+  /** Gives a received buffer back so the peer can fill it again. */
+  releaseRxBuffer(buf: TransportBuffer): void;
+  /** Publishes pending sends and releases, and notifies the peer if it asked to be notified. */
+  flush(): void;
+
+  /** Counters for stats and tests. */
+  readonly stats: TransportStats;
+  /** Takes the link down for good and releases everything. */
+  close(): Promise<void>;
+}
+
+/** `master` is the virtio driver (Linux side); `remote` the virtio device (MCU side). */
+export type TransportRole = 'master' | 'remote';
+
+/**
+ * One buffer slot. Made once per slot and reused: the same object comes back every time that
+ * slot is lent, so holders must not keep it after giving it back.
+ */
+export interface TransportBuffer {
+  /** Stable slot number, unique per transport (TX and RX slots do not overlap). */
+  readonly index: number;
+  /** The whole buffer, `bufferSize` bytes: the 16-byte RPMsg header then payload space. */
+  readonly bytes: Uint8Array;
+  /** A DataView over the same bytes, for reading and writing the header without allocation. */
+  readonly view: DataView;
+}
+
+/** What the transport reports to its consumer (the RPMsg device). */
+export interface TransportSink {
+  /** A message arrived. `buf` is lent until `releaseRxBuffer(buf)`; `length` is untrusted. */
+  onMessage(buf: TransportBuffer, length: number): void;
+  /** TX buffers came back from the peer: a hint to retry `getTxBuffer()`. */
+  onTxAvailable(): void;
+  /** The link handshake completed. */
+  onLinkUp(): void;
+  /** The link went down; `reason` carries a stable `code` (ERR_RPMSG_CLOSED, ERR_RPMSG_PEER_GONE, …). */
+  onLinkDown(reason: Error & { readonly code: string }): void;
+  /**
+   * The peer broke the protocol (a corrupt ring, a bad frame). The transport has counted it and
+   * carries on where it safely can; the error carries a stable `code`.
+   */
+  onError(error: Error & { readonly code: string }): void;
+}
+
+/** Monotonic counters kept by every transport. */
+export interface TransportStats {
+  /** Messages handed to the peer. */
+  readonly txMessages: number;
+  /** Messages delivered to the sink. */
+  readonly rxMessages: number;
+  /** Notifications (kicks, doorbells) sent to the peer. */
+  readonly notifications: number;
+  /** TX buffers currently free in the pool. */
+  readonly txFree: number;
+  /** Total TX buffers this side can use. */
+  readonly txTotal: number;
+  /** RX buffers currently lent to the sink. */
+  readonly rxHeld: number;
+  /** Protocol errors seen from the peer. */
+  readonly errors: number;
+}

@@ -1,0 +1,84 @@
+import type { Endpoint } from './endpoint.js';
+import { RpmsgError } from './errors.js';
+import type { TransportBuffer } from './transport.js';
+
+/**
+ * A TX buffer lent for zero-copy sending (`endpoint.getTxBuffer()`): write the payload straight into
+ * `payload` — it is the shared buffer itself — then `send(length)` or, to give it back unused,
+ * `release()`. Either ends the lend; using the handle afterwards throws `ERR_RPMSG_BUFFER_STATE`.
+ */
+export interface TxBuffer {
+  /** `mtu` bytes of payload space after the 16-byte header; writes go to shared memory directly. */
+  readonly payload: Uint8Array;
+  /**
+   * Sends the first `length` bytes of `payload` to `dst` (default: the endpoint's `dst`).
+   *
+   * @throws {RangeError} `length` not an integer in [0, mtu]
+   * @throws {RpmsgError} `ERR_RPMSG_NO_DST`, `ERR_RPMSG_BUFFER_STATE`, `ERR_RPMSG_ENDPOINT_DESTROYED`,
+   *   `ERR_RPMSG_LINK_DOWN` (the link went down since the buffer was lent; it is released)
+   */
+  send(length: number, dst?: number): void;
+  /**
+   * Returns the buffer unsent.
+   *
+   * @throws {RpmsgError} `ERR_RPMSG_BUFFER_STATE` when already sent or released
+   */
+  release(): void;
+}
+
+/** @internal What a lent buffer needs from the device. */
+export interface TxBufferHost {
+  sendLent(lent: LentTxBuffer, length: number, dst: number): void;
+  releaseLent(lent: LentTxBuffer): void;
+}
+
+/**
+ * @internal One zero-copy lend. A small handle is made per lend (only on the zero-copy path) so a
+ * stale handle kept after send can be told apart from a later lend of the same slot; the payload
+ * view itself is cached per slot by the sender.
+ */
+export class LentTxBuffer implements TxBuffer {
+  #live = true;
+  #killedBy: Error | null = null;
+
+  constructor(
+    readonly host: TxBufferHost,
+    readonly endpoint: Endpoint,
+    readonly buf: TransportBuffer,
+    readonly payload: Uint8Array,
+  ) {}
+
+  /** False once sent, released, or killed. */
+  get live(): boolean {
+    return this.#live;
+  }
+
+  /** True when a link down or the endpoint's destroy took the buffer back. */
+  get killed(): boolean {
+    return this.#killedBy !== null;
+  }
+
+  /** Ends the lend normally (sent or released by its holder). */
+  finish(): void {
+    this.#live = false;
+  }
+
+  /** Ends the lend because the device took the buffer back; later sends throw `reason`. */
+  kill(reason: Error): void {
+    this.#live = false;
+    this.#killedBy = reason;
+  }
+
+  /** The error for using the handle after the lend ended. */
+  deadError(): Error {
+    return this.#killedBy ?? new RpmsgError('ERR_RPMSG_BUFFER_STATE', 'TX buffer used after send or release');
+  }
+
+  send(length: number, dst: number = this.endpoint.dst): void {
+    this.host.sendLent(this, length, dst);
+  }
+
+  release(): void {
+    this.host.releaseLent(this);
+  }
+}

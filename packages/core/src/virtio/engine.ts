@@ -1,0 +1,90 @@
+import type { MemoryRegion } from '@rpmsg/virtio';
+import type { RpmsgError } from '../errors.js';
+import type { RpmsgLayout } from '../layout/types.js';
+import type { TransportSink, TransportStats } from '../transport.js';
+import type { BufferPool } from './buffer-pool.js';
+
+/** Counters a VirtioTransport keeps (the writable twin of TransportStats). */
+export interface VirtioStats {
+  txMessages: number;
+  rxMessages: number;
+  notifications: number;
+  rxHeld: number;
+  errors: number;
+}
+
+/** What a role engine needs from the transport around it (internal). */
+export interface EngineHost {
+  readonly memory: MemoryRegion;
+  readonly layout: RpmsgLayout;
+  readonly pool: BufferPool;
+  readonly counters: VirtioStats;
+  readonly sink: TransportSink;
+  readonly isUp: boolean;
+  /** Rings the peer's doorbell for `vring` and counts it. */
+  kick(vring: 0 | 1): void;
+  /** The handshake completed. */
+  setUp(nameService: boolean): void;
+  /** The link went down for `reason` (buffers lent out die). */
+  setDown(reason: RpmsgError): void;
+  /** The peer broke the protocol: count it and tell the sink. */
+  report(error: RpmsgError): void;
+}
+
+/**
+ * One role's ring logic (master = virtio driver, remote = virtio device). Slots are pool slots
+ * (see BufferPool); the transport has checked the slot state before calling.
+ */
+export interface Engine {
+  /** Starts the handshake; throws a typed error when the region cannot be used. */
+  start(): void;
+  /** Delivers what the peer published; returns messages delivered. */
+  poll(): number;
+  /** A free TX slot, or -1. */
+  getTx(): number;
+  /** Queues TX slot `k` with `length` bytes. */
+  send(k: number, length: number): void;
+  /** Returns unsent TX slot `k`. */
+  releaseTx(k: number): void;
+  /** Gives RX slot `k` back to the peer. */
+  releaseRx(k: number): void;
+  /** Publishes and kicks if asked. */
+  flush(): void;
+  /** DESIGN §5 rule 1: re-enable notifications, true when nothing is pending. */
+  prepareToSleep(): boolean;
+  /** Asks the peer not to notify while we keep polling. */
+  disableNotifications(): void;
+  /** The peer's doorbell for `vring` rang. */
+  onKick(vring: 0 | 1): void;
+  /** TX buffers this side could take now. */
+  txFree(): number;
+  /** Called on close: stop using the rings (master: reset the device status). */
+  stop(): void;
+}
+
+/** TransportStats read live from the counters and the engine (made once per transport). */
+export function liveStats(counters: VirtioStats, engine: Engine, txTotal: number): TransportStats {
+  return {
+    get txMessages() {
+      return counters.txMessages;
+    },
+    get rxMessages() {
+      return counters.rxMessages;
+    },
+    get notifications() {
+      return counters.notifications;
+    },
+    get txFree() {
+      return engine.txFree();
+    },
+    get txTotal() {
+      return txTotal;
+    },
+    get rxHeld() {
+      return counters.rxHeld;
+    },
+    get errors() {
+      return counters.errors;
+    },
+  };
+}

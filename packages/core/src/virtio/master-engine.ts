@@ -1,0 +1,299 @@
+import {
+  hasFeature,
+  isVirtioError,
+  negotiateFeatures,
+  VIRTIO_CONFIG_S_ACKNOWLEDGE,
+  VIRTIO_CONFIG_S_DRIVER,
+  VIRTIO_CONFIG_S_DRIVER_OK,
+  VIRTIO_CONFIG_S_FEATURES_OK,
+  VIRTIO_RING_F_EVENT_IDX,
+  VIRTIO_RPMSG_F_NS,
+  VRING_DESC_F_WRITE,
+} from '@rpmsg/virtio';
+import { RpmsgError } from '../errors.js';
+import {
+  type ResourceTable,
+  readResourceTable,
+  readVdevStatus,
+  writeGuestFeatures,
+  writeVdevStatus,
+} from '../layout/resource-table.js';
+import { SLOT_FREE, SLOT_LENT_RX, SLOT_LENT_TX, SLOT_PEER } from './buffer-pool.js';
+import type { Engine, EngineHost } from './engine.js';
+import { MasterQueue } from './master-queue.js';
+
+/** Options of the master engine (from VirtioTransportOptions). */
+export interface MasterEngineOptions {
+  /** Features the driver wants (Linux virtio_rpmsg_bus: NS; plus EVENT_IDX when the layout uses it). */
+  features: bigint;
+  /** Adopt rings already in use instead of resetting them. */
+  attach: boolean;
+}
+
+/**
+ * The master (virtio driver, Linux virtio_rpmsg_bus / RPMsg-Lite master) side: posts every RX
+ * buffer on vq0 at start, sends on vq1, recycles TX buffers from vq1's used ring, re-posts RX
+ * buffers and kicks unless the remote suppressed it (DESIGN §1, §7).
+ */
+export class MasterEngine implements Engine {
+  readonly #host: EngineHost;
+  readonly #options: MasterEngineOptions;
+  readonly #n: number;
+  readonly #txStack: Int32Array;
+  #txTop = 0;
+  #rx: MasterQueue | undefined;
+  #tx: MasterQueue | undefined;
+  #table: ResourceTable | undefined;
+  #pendingRx = false;
+  #pendingTx = false;
+
+  constructor(host: EngineHost, options: MasterEngineOptions) {
+    this.#host = host;
+    this.#options = options;
+    this.#n = host.layout.numBuffers;
+    this.#txStack = new Int32Array(this.#n);
+  }
+
+  start(): void {
+    const { layout, memory, pool } = this.#host;
+    let features = 0n;
+    let eventIdx = layout.eventIdx;
+    if (layout.profile === 'linux') {
+      const table = this.#readTable();
+      this.#table = table;
+      if (this.#options.attach) {
+        if ((readVdevStatus(memory, table.vdev.statusAddr) & VIRTIO_CONFIG_S_DRIVER_OK) === 0) {
+          throw new RpmsgError('ERR_RPMSG_HANDSHAKE', 'attach: the vdev status has no DRIVER_OK', {
+            field: 'status',
+          });
+        }
+        features = table.vdev.gfeatures;
+      } else {
+        // virtio 1.2 §3.1.1 driver initialisation, in remoteproc's legacy form (status byte in the table).
+        writeVdevStatus(memory, table.vdev.statusAddr, 0);
+        writeVdevStatus(memory, table.vdev.statusAddr, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+        features = negotiateFeatures(table.vdev.dfeatures, this.#options.features);
+        writeGuestFeatures(memory, table.vdev.gfeaturesAddr, features);
+        writeVdevStatus(
+          memory,
+          table.vdev.statusAddr,
+          VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER | VIRTIO_CONFIG_S_FEATURES_OK,
+        );
+      }
+      eventIdx = hasFeature(features, VIRTIO_RING_F_EVENT_IDX);
+    } else {
+      features = this.#options.features; // no negotiation in RPMsg-Lite: both sides are built alike
+    }
+    const [vq0, vq1] = layout.vrings;
+    const n = this.#n;
+    const common = { memory, num: n, eventIdx, bufferSize: layout.bufferSize };
+    const rx = new MasterQueue({ ...common, addr: vq0.da, align: vq0.align, firstBuffer: layout.pool });
+    const tx = new MasterQueue({
+      ...common,
+      addr: vq1.da,
+      align: vq1.align,
+      firstBuffer: layout.pool + n * layout.bufferSize,
+    });
+    this.#rx = rx;
+    this.#tx = tx;
+    this.#txTop = 0;
+    const prefilled = layout.profile === 'rpmsg-lite';
+    if (this.#options.attach) {
+      try {
+        // vq0: every RX buffer is on the ring (posted, or used and not yet taken), so the master's
+        // cursor is avail.idx − num. vq1: the buffers in flight are the last avail entries the remote
+        // has not returned (RPMsg-Lite keeps used.idx num ahead); the others are free.
+        rx.adopt(rx.readIndex('avail') - n, 'all');
+        const availIdx = tx.readIndex('avail');
+        const usedIdx = tx.readIndex('used');
+        tx.adopt(usedIdx, (availIdx - usedIdx + (prefilled ? n : 0)) & 0xffff);
+      } catch (error) {
+        throw ringError(error, 'attach');
+      }
+      for (let k = 0; k < n; k++) {
+        pool.state[k] = SLOT_PEER;
+        if (tx.isOutstanding(k)) pool.state[n + k] = SLOT_PEER;
+        else this.#pushFree(n + k);
+      }
+    } else {
+      rx.reset();
+      tx.reset();
+      for (let k = 0; k < n; k++) {
+        rx.add(k, layout.bufferSize, VRING_DESC_F_WRITE);
+        pool.state[k] = SLOT_PEER;
+      }
+      // Published before DRIVER_OK (linux) / before the first kick (rpmsg-lite), DESIGN §7.
+      rx.publish();
+      for (let k = 0; k < n; k++) pool.state[n + k] = SLOT_PEER;
+      if (prefilled) tx.prefillUsed();
+      else for (let k = 0; k < n; k++) this.#pushFree(n + k);
+      this.#reapTx();
+      if (this.#table) {
+        const all =
+          VIRTIO_CONFIG_S_ACKNOWLEDGE |
+          VIRTIO_CONFIG_S_DRIVER |
+          VIRTIO_CONFIG_S_FEATURES_OK |
+          VIRTIO_CONFIG_S_DRIVER_OK;
+        writeVdevStatus(memory, this.#table.vdev.statusAddr, all);
+      }
+    }
+    this.#host.setUp(hasFeature(features, VIRTIO_RPMSG_F_NS));
+    // The first kick on vq0: RPMsg-Lite's remote takes it as link-up; Linux sends it after DRIVER_OK.
+    this.#host.kick(0);
+  }
+
+  #readTable(): ResourceTable {
+    const { layout, memory } = this.#host;
+    if (layout.resourceTable === undefined) {
+      throw new RpmsgError('ERR_RPMSG_LAYOUT', 'the linux profile needs a resourceTable', {
+        field: 'resourceTable',
+      });
+    }
+    const table = readResourceTable(memory, layout.resourceTable);
+    table.vdev.vrings.forEach((v, i) => {
+      const want = layout.vrings[i]!;
+      if (v.da !== want.da || v.num !== want.num || v.align !== want.align) {
+        throw new RpmsgError('ERR_RPMSG_RSC_TABLE', `resource table: vring[${i}] differs from the layout`, {
+          field: `vring[${i}]`,
+        });
+      }
+    });
+    return table;
+  }
+
+  poll(): number {
+    const rx = this.#rx;
+    if (!rx || !this.#host.isUp) return 0;
+    const { pool, sink, counters, layout } = this.#host;
+    try {
+      if (this.#reapTx() > 0) sink.onTxAvailable();
+      let delivered = 0;
+      for (let k = rx.getUsed(); k >= 0; k = rx.getUsed()) {
+        const length = rx.lastLen;
+        if (length > layout.bufferSize) {
+          // DESIGN §7: used.len above the buffer size is refused; the buffer goes straight back.
+          this.#host.report(
+            new RpmsgError('ERR_RPMSG_BAD_HEADER', `used.len ${length} > buffer size ${layout.bufferSize}`, {
+              length,
+              limit: layout.bufferSize,
+            }),
+          );
+          rx.add(k, layout.bufferSize, VRING_DESC_F_WRITE);
+          this.#pendingRx = true;
+          continue;
+        }
+        pool.state[k] = SLOT_LENT_RX;
+        counters.rxHeld++;
+        counters.rxMessages++;
+        delivered++;
+        sink.onMessage(pool.buffers[k]!, length);
+        if (!this.#host.isUp) break;
+      }
+      return delivered;
+    } catch (error) {
+      this.#broken(error);
+      return 0;
+    }
+  }
+
+  /** Moves TX buffers the remote returned to the free stack. */
+  #reapTx(): number {
+    const tx = this.#tx!;
+    let n = 0;
+    for (let k = tx.getUsed(); k >= 0; k = tx.getUsed()) {
+      this.#pushFree(this.#n + k);
+      n++;
+    }
+    return n;
+  }
+
+  #pushFree(slot: number): void {
+    this.#host.pool.state[slot] = SLOT_FREE;
+    this.#txStack[this.#txTop++] = slot;
+  }
+
+  getTx(): number {
+    if (this.#txTop === 0) {
+      try {
+        this.#reapTx();
+      } catch (error) {
+        this.#broken(error);
+        return -1;
+      }
+      if (this.#txTop === 0) return -1;
+    }
+    const slot = this.#txStack[--this.#txTop]!;
+    this.#host.pool.state[slot] = SLOT_LENT_TX;
+    return slot;
+  }
+
+  send(k: number, length: number): void {
+    // Linux virtio_rpmsg_bus: a device-readable descriptor whose len is the message length.
+    this.#tx!.add(k - this.#n, length, 0);
+    this.#host.pool.state[k] = SLOT_PEER;
+    this.#pendingTx = true;
+  }
+
+  releaseTx(k: number): void {
+    this.#pushFree(k);
+  }
+
+  releaseRx(k: number): void {
+    this.#rx!.add(k, this.#host.layout.bufferSize, VRING_DESC_F_WRITE);
+    this.#host.pool.state[k] = SLOT_PEER;
+    this.#pendingRx = true;
+  }
+
+  flush(): void {
+    if (this.#pendingTx) {
+      this.#pendingTx = false;
+      if (this.#tx!.publish()) this.#host.kick(1);
+    }
+    if (this.#pendingRx) {
+      this.#pendingRx = false;
+      // "kick after re-posting RX buffers": a remote blocked on an empty vq0 waits for this.
+      if (this.#rx!.publish()) this.#host.kick(0);
+    }
+  }
+
+  prepareToSleep(): boolean {
+    const rx = this.#rx;
+    const tx = this.#tx;
+    if (!rx || !tx || rx.isBroken || tx.isBroken) return true;
+    try {
+      const rxIdle = rx.enableCb();
+      const txIdle = tx.enableCb();
+      return rxIdle && txIdle;
+    } catch (error) {
+      this.#broken(error);
+      return true;
+    }
+  }
+
+  disableNotifications(): void {
+    if (this.#rx?.isBroken === false) this.#rx.disableCb();
+    if (this.#tx?.isBroken === false) this.#tx.disableCb();
+  }
+
+  onKick(): void {}
+
+  txFree(): number {
+    return this.#txTop;
+  }
+
+  stop(): void {
+    if (this.#table) writeVdevStatus(this.#host.memory, this.#table.vdev.statusAddr, 0); // virtio reset
+  }
+
+  #broken(error: unknown): void {
+    const e = ringError(error, 'vring');
+    this.#host.report(e);
+    this.#host.setDown(e);
+  }
+}
+
+/** Wraps a VirtioError from a corrupt ring as ERR_RPMSG_RING; anything else is a bug and rethrown. */
+export function ringError(error: unknown, where: string): RpmsgError {
+  if (!isVirtioError(error)) throw error;
+  return new RpmsgError('ERR_RPMSG_RING', `${where}: ${error.message} (${error.code})`, { cause: error });
+}

@@ -1,0 +1,279 @@
+import {
+  DescriptorChain,
+  hasFeature,
+  VIRTIO_CONFIG_S_DRIVER_OK,
+  VIRTIO_RING_F_EVENT_IDX,
+  VIRTIO_RPMSG_F_NS,
+  VirtqueueDevice,
+} from '@rpmsg/virtio';
+import { RpmsgError } from '../errors.js';
+import { type ResourceTable, readResourceTable, readVdevStatus } from '../layout/resource-table.js';
+import { SLOT_DEAD, SLOT_FREE, SLOT_LENT_RX, SLOT_LENT_TX, SLOT_PEER } from './buffer-pool.js';
+import type { Engine, EngineHost } from './engine.js';
+import { ringError } from './master-engine.js';
+
+/** Options of the remote engine (from VirtioTransportOptions). */
+export interface RemoteEngineOptions {
+  /** Features the device offers (checked against what the master accepted). */
+  features: bigint;
+  /** Kick after every publish, ignoring the master's suppression flags (RPMsg-Lite masters need it). */
+  alwaysNotify: boolean;
+}
+
+/**
+ * The remote (virtio device, RPMsg-Lite / OpenAMP remote) side: sends by popping an empty buffer
+ * from vq0's avail ring and returning it filled on vq0's used ring; receives from vq1's avail ring
+ * and gives buffers back on vq1's used ring; kicks unless the master suppressed it (DESIGN §1).
+ * Link-up is DRIVER_OK in the resource table (linux) or the master's first kick (rpmsg-lite); the
+ * cursors are then resynced from the ring, never assumed 0 (DESIGN §7).
+ */
+export class RemoteEngine implements Engine {
+  readonly #host: EngineHost;
+  readonly #options: RemoteEngineOptions;
+  readonly #n: number;
+  readonly #stash: Int32Array;
+  readonly #head: Uint16Array;
+  #stashTop = 0;
+  #vq0: VirtqueueDevice | undefined;
+  #vq1: VirtqueueDevice | undefined;
+  #chain: DescriptorChain;
+  #table: ResourceTable | undefined;
+  #kicked = false;
+  #txWaiting = false;
+  #armed = true;
+  #pendingTx = false;
+  #pendingRx = false;
+
+  constructor(host: EngineHost, options: RemoteEngineOptions) {
+    this.#host = host;
+    this.#options = options;
+    this.#n = host.layout.numBuffers;
+    this.#stash = new Int32Array(this.#n);
+    this.#head = new Uint16Array(2 * this.#n);
+    this.#chain = new DescriptorChain(this.#n);
+  }
+
+  start(): void {
+    const { layout, memory } = this.#host;
+    if (layout.profile === 'linux') {
+      if (layout.resourceTable === undefined) {
+        throw new RpmsgError('ERR_RPMSG_LAYOUT', 'the linux profile needs a resourceTable', {
+          field: 'resourceTable',
+        });
+      }
+      this.#table = readResourceTable(memory, layout.resourceTable);
+    }
+    this.#checkLink();
+  }
+
+  /** Brings the link up or down as the master's state says. */
+  #checkLink(): void {
+    const table = this.#table;
+    if (table) {
+      const ok = (readVdevStatus(this.#host.memory, table.vdev.statusAddr) & VIRTIO_CONFIG_S_DRIVER_OK) !== 0;
+      if (ok && !this.#host.isUp) this.#linkUp();
+      else if (!ok && this.#host.isUp) {
+        this.#host.setDown(
+          new RpmsgError('ERR_RPMSG_PEER_GONE', 'the master reset the virtio device (DRIVER_OK cleared)'),
+        );
+      }
+    } else if (this.#kicked && !this.#host.isUp && !this.#vq0) {
+      this.#linkUp();
+    }
+  }
+
+  #linkUp(): void {
+    const { layout, memory } = this.#host;
+    let eventIdx = layout.eventIdx;
+    let nameService = hasFeature(this.#options.features, VIRTIO_RPMSG_F_NS);
+    if (this.#table) {
+      // Re-read: the master wrote gfeatures before DRIVER_OK, whose Atomics store we just loaded.
+      const gfeatures = readResourceTable(memory, this.#table.addr).vdev.gfeatures;
+      eventIdx = hasFeature(gfeatures, VIRTIO_RING_F_EVENT_IDX);
+      nameService = hasFeature(gfeatures, VIRTIO_RPMSG_F_NS);
+    }
+    const [vq0, vq1] = layout.vrings;
+    this.#vq0 = new VirtqueueDevice({ memory, addr: vq0.da, num: vq0.num, align: vq0.align, eventIdx });
+    this.#vq1 = new VirtqueueDevice({ memory, addr: vq1.da, num: vq1.num, align: vq1.align, eventIdx });
+    // A restarted remote picks up where the ring is (DESIGN §7). RPMsg-Lite masters keep vq1's used.idx
+    // num ahead of avail.idx (pre-filled TX buffers).
+    this.#vq0.resync();
+    this.#vq1.resync({ availBehindUsed: layout.profile === 'rpmsg-lite' });
+    this.#stashTop = 0;
+    this.#txWaiting = this.#pendingRx = this.#pendingTx = false;
+    const state = this.#host.pool.state;
+    for (let k = 0; k < state.length; k++) if (state[k] !== SLOT_DEAD) state[k] = SLOT_PEER;
+    this.#host.setUp(nameService);
+  }
+
+  poll(): number {
+    this.#checkLink();
+    const vq1 = this.#vq1;
+    if (!vq1 || !this.#host.isUp) return 0;
+    const { pool, sink, counters } = this.#host;
+    const chain = this.#chain;
+    let delivered = 0;
+    try {
+      if (this.#txWaiting && this.#vq0!.hasAvail()) {
+        this.#txWaiting = false;
+        sink.onTxAvailable();
+      }
+      // Drain, then (unless a spinning owner disabled notifications) re-arm and re-check: with EVENT_IDX
+      // avail_event must follow nextAvail or the master stops kicking (virtio 1.2 §2.7.10; DESIGN §5 rule 1).
+      do {
+        while (this.#host.isUp && vq1.popAvail(chain)) {
+          const k = pool.slotOf(chain.addr(0));
+          if (k < this.#n) {
+            // Not one of the master's TX buffers (vq1 owns slots N..2N−1): refuse it, give it back empty.
+            this.#host.report(
+              new RpmsgError(
+                'ERR_RPMSG_RING',
+                `vq1 descriptor ${chain.headIndex} points at 0x${chain.addr(0).toString(16)}, not a TX buffer`,
+                {
+                  addr: chain.addr(0),
+                },
+              ),
+            );
+            vq1.pushUsed(chain.headIndex, 0);
+            this.#pendingRx = true;
+            continue;
+          }
+          this.#head[k] = chain.headIndex;
+          pool.state[k] = SLOT_LENT_RX;
+          counters.rxHeld++;
+          counters.rxMessages++;
+          delivered++;
+          // The length the master lent (desc.len, WRITE flag or not: DESIGN §7) is only an upper bound;
+          // the device layer takes the payload length from the header.
+          sink.onMessage(pool.buffers[k]!, chain.len(0));
+        }
+      } while (this.#host.isUp && this.#armed && !vq1.enableNotification());
+    } catch (error) {
+      this.#broken(error);
+    }
+    return delivered;
+  }
+
+  getTx(): number {
+    const { pool, layout } = this.#host;
+    if (this.#stashTop > 0) {
+      const k = this.#stash[--this.#stashTop]!;
+      pool.state[k] = SLOT_LENT_TX;
+      return k;
+    }
+    const vq0 = this.#vq0;
+    if (!vq0) return -1;
+    const chain = this.#chain;
+    try {
+      if (!vq0.popAvail(chain)) {
+        this.#txWaiting = true;
+        // Ask for a kick when the master re-posts (avail_event / flags), then look once more: buffers
+        // that arrived in between would otherwise bring no kick.
+        if (!this.#armed || vq0.enableNotification() || !vq0.popAvail(chain)) return -1;
+        this.#txWaiting = false;
+      }
+    } catch (error) {
+      this.#broken(error);
+      return -1;
+    }
+    const k = pool.slotOf(chain.addr(0));
+    if (k < 0 || k >= this.#n || chain.len(0) < layout.bufferSize) {
+      // Not an RX buffer of the master's: keep it off the wire rather than write where we should not.
+      this.#host.report(
+        new RpmsgError(
+          'ERR_RPMSG_RING',
+          `vq0 descriptor ${chain.headIndex} is not a whole RX buffer of the pool`,
+          {
+            addr: chain.addr(0),
+            length: chain.len(0),
+          },
+        ),
+      );
+      return -1;
+    }
+    this.#head[k] = chain.headIndex;
+    pool.state[k] = SLOT_LENT_TX;
+    return k;
+  }
+
+  send(k: number, length: number): void {
+    this.#vq0!.pushUsed(this.#head[k]!, length);
+    this.#host.pool.state[k] = SLOT_PEER;
+    this.#pendingTx = true;
+  }
+
+  releaseTx(k: number): void {
+    this.#host.pool.state[k] = SLOT_FREE;
+    this.#stash[this.#stashTop++] = k;
+  }
+
+  releaseRx(k: number): void {
+    // Nothing written into a buffer we only read: used.len 0 (virtio 1.2 §2.7.8.2).
+    this.#vq1!.pushUsed(this.#head[k]!, 0);
+    this.#host.pool.state[k] = SLOT_PEER;
+    this.#pendingRx = true;
+  }
+
+  flush(): void {
+    try {
+      if (this.#pendingTx) {
+        this.#pendingTx = false;
+        this.#vq0!.publishUsed();
+        if (this.#vq0!.shouldNotify() || this.#options.alwaysNotify) this.#host.kick(0);
+      }
+      if (this.#pendingRx) {
+        this.#pendingRx = false;
+        this.#vq1!.publishUsed();
+        // DESIGN §7: after returning consumed buffers, kick unless suppressed — a blocked sender waits.
+        if (this.#vq1!.shouldNotify() || this.#options.alwaysNotify) this.#host.kick(1);
+      }
+    } catch (error) {
+      this.#broken(error);
+    }
+  }
+
+  prepareToSleep(): boolean {
+    this.#armed = true;
+    const vq0 = this.#vq0;
+    const vq1 = this.#vq1;
+    if (!vq0 || !vq1) return !this.#kicked;
+    if (vq0.isBroken || vq1.isBroken) return true;
+    try {
+      const rxIdle = vq1.enableNotification();
+      // vq0's avail ring is normally full of empty buffers: only a waiting sender cares that it has some.
+      const txReady = !vq0.enableNotification();
+      return rxIdle && !(this.#txWaiting && txReady);
+    } catch (error) {
+      this.#broken(error);
+      return true;
+    }
+  }
+
+  disableNotifications(): void {
+    this.#armed = false;
+    if (this.#vq0?.isBroken === false) this.#vq0.disableNotification();
+    if (this.#vq1?.isBroken === false) this.#vq1.disableNotification();
+  }
+
+  onKick(): void {
+    this.#kicked = true;
+    this.#checkLink();
+  }
+
+  txFree(): number {
+    const vq0 = this.#vq0;
+    if (!vq0 || vq0.isBroken) return this.#stashTop;
+    const ring = this.#host.memory.offsetOf(this.#host.layout.vrings[0].da, vq0.layout.size);
+    return (
+      this.#stashTop + ((this.#host.memory.load16(ring + vq0.layout.avail + 2) - vq0.nextAvail) & 0xffff)
+    );
+  }
+
+  stop(): void {}
+
+  #broken(error: unknown): void {
+    const e = ringError(error, 'vring');
+    this.#host.report(e);
+    this.#host.setDown(e);
+  }
+}

@@ -1,0 +1,317 @@
+import { vringLayout } from '@rpmsg/virtio';
+import { describe, expect, it } from 'vitest';
+import type { RpmsgError } from '../errors.js';
+import type { HeldMessage } from '../rx-message.js';
+import { FakeClock } from '../testing/fake-clock.js';
+import { createMemoryPair, type MemoryPair } from '../testing/memory-pair.js';
+
+const PROFILES = ['linux', 'rpmsg-lite'] as const;
+const pattern = (n: number) => Uint8Array.from({ length: n }, (_, i) => i & 0xff);
+const text = (s: string) => new TextEncoder().encode(s);
+
+/** Remote endpoint 30 "rpmsg-tty" and the master's endpoint on that channel, hello exchanged. */
+async function connected(pair: MemoryPair) {
+  await pair.start();
+  const remoteEp = pair.remote.createEndpoint({ name: 'rpmsg-tty', addr: 30 });
+  const channel = await pair.master.waitForChannel('rpmsg-tty', { timeout: 1000 });
+  const masterEp = await pair.master.openChannel(channel);
+  await pair.settle();
+  return { remoteEp, masterEp, channel };
+}
+
+function collect(ep: { on(event: 'message', fn: (p: Uint8Array, src: number) => void): unknown }) {
+  const got: { payload: number[]; src: number }[] = [];
+  ep.on('message', (payload, src) => got.push({ payload: [...payload], src }));
+  return got;
+}
+
+describe.each(PROFILES)('createMemoryPair (%s profile)', (profile) => {
+  it('turns a remote NS announcement into a channel on the master', async () => {
+    const pair = createMemoryPair({ profile, numBuffers: 16 });
+    const { channel } = await connected(pair);
+    expect(channel).toMatchObject({ name: 'rpmsg-tty', remoteAddr: 30 });
+    expect(pair.master.channels().map((c) => c.name)).toEqual(['rpmsg-tty']);
+    expect(pair.masterTransport.hasNameService).toBe(true);
+    await pair.close();
+  });
+
+  it('carries messages both ways, including 0 and 496 bytes', async () => {
+    const pair = createMemoryPair({ profile, numBuffers: 16 });
+    const { remoteEp, masterEp } = await connected(pair);
+    const atRemote = collect(remoteEp);
+    const atMaster = collect(masterEp);
+    expect(remoteEp.dst).toBe(masterEp.addr); // bound by the master's hello
+    await masterEp.send(pattern(496));
+    await masterEp.send(new Uint8Array(0));
+    await remoteEp.send(text('hello'));
+    await remoteEp.send(pattern(496));
+    await remoteEp.send(new Uint8Array(0));
+    await pair.settle();
+    expect(atRemote).toEqual([
+      { payload: [...pattern(496)], src: masterEp.addr },
+      { payload: [], src: masterEp.addr },
+    ]);
+    expect(atMaster.map((m) => m.payload.length)).toEqual([5, 496, 0]);
+    expect(atMaster[1]!.payload).toEqual([...pattern(496)]);
+    expect(atMaster.every((m) => m.src === 30)).toBe(true);
+    await expect(masterEp.send(new Uint8Array(497))).rejects.toMatchObject({ code: 'ERR_RPMSG_MSG_TOO_BIG' });
+    await pair.close();
+  });
+
+  it('removes the channel when the remote destroys its endpoint', async () => {
+    const pair = createMemoryPair({ profile, numBuffers: 16 });
+    const { remoteEp, channel } = await connected(pair);
+    const removed = new Promise((resolve) => channel.once('removed', resolve));
+    remoteEp.destroy();
+    await removed;
+    expect(pair.master.getChannel('rpmsg-tty')).toBeUndefined();
+    expect(channel.removed).toBe(true);
+    await pair.close();
+  });
+
+  it('sends zero-copy and lets a receiver hold a buffer past the callback', async () => {
+    const pair = createMemoryPair({ profile, numBuffers: 8 });
+    const { remoteEp, masterEp } = await connected(pair);
+    const held: HeldMessage[] = [];
+    remoteEp.on('message', (_payload, _src, msg) => held.push(msg.hold()));
+    const tx = await masterEp.getTxBuffer();
+    tx.payload.set(text('zero-copy'));
+    tx.send(9);
+    const unused = masterEp.tryGetTxBuffer()!;
+    unused.release();
+    await pair.settle();
+    expect(held).toHaveLength(1);
+    expect(new TextDecoder().decode(held[0]!.payload.slice())).toBe('zero-copy');
+    expect(pair.remoteTransport.stats.rxHeld).toBe(1);
+    expect(pair.masterTransport.stats.txFree).toBe(7); // the held buffer has not come back
+    held[0]!.release();
+    pair.remote.poll();
+    await pair.settle();
+    expect(pair.remoteTransport.stats.rxHeld).toBe(0);
+    pair.master.poll();
+    expect(pair.masterTransport.stats.txFree).toBe(8);
+    await pair.close();
+  });
+
+  it('fails trySend at once when every TX buffer is with the remote, and recovers', async () => {
+    const pair = createMemoryPair({ profile, numBuffers: 4 });
+    const { remoteEp, masterEp } = await connected(pair);
+    const held: HeldMessage[] = [];
+    remoteEp.on('message', (_p, _s, msg) => held.push(msg.hold()));
+    for (let i = 0; i < 4; i++) masterEp.trySend(Uint8Array.of(i));
+    await pair.settle();
+    expect(held).toHaveLength(4);
+    expect(() => masterEp.trySend(Uint8Array.of(9))).toThrow(
+      expect.objectContaining({ code: 'ERR_RPMSG_NO_BUFFER' }),
+    );
+    for (const h of held.splice(0)) h.release();
+    pair.remote.poll();
+    await pair.settle();
+    masterEp.trySend(Uint8Array.of(9));
+    await pair.settle();
+    expect(held.map((h) => h.payload[0])).toEqual([9]);
+    await pair.close();
+  });
+
+  it('times a blocked send out, aborts another, and wakes a third when a buffer returns', async () => {
+    const clock = new FakeClock();
+    const pair = createMemoryPair({ profile, numBuffers: 2, device: { clock } });
+    const { remoteEp, masterEp } = await connected(pair);
+    const held: HeldMessage[] = [];
+    remoteEp.on('message', (_p, _s, msg) => held.push(msg.hold()));
+    masterEp.trySend(Uint8Array.of(1));
+    masterEp.trySend(Uint8Array.of(2));
+    await pair.settle();
+    const timedOut = masterEp.send(Uint8Array.of(3), { timeout: 100 });
+    const controller = new AbortController();
+    const aborted = masterEp.send(Uint8Array.of(4), { signal: controller.signal });
+    clock.advance(100);
+    await expect(timedOut).rejects.toMatchObject({ code: 'ERR_RPMSG_TIMEOUT' });
+    controller.abort();
+    await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
+    const waiting = masterEp.send(Uint8Array.of(5));
+    held.shift()!.release();
+    pair.remote.poll(); // returns the buffer and kicks: the master's pump wakes the blocked sender
+    await waiting;
+    await pair.settle();
+    expect(held.map((h) => h.payload[0])).toEqual([2, 5]);
+    await pair.close();
+  });
+
+  it('shows the channel even when the remote announces before the master has started', async () => {
+    const pair = createMemoryPair({ profile, numBuffers: 16 });
+    const remoteUp = pair.remote.start();
+    pair.remote.createEndpoint({ name: 'early-bird', addr: 40 });
+    expect(pair.remote.isUp).toBe(false);
+    const masterUp = pair.master.start();
+    const channel = await pair.master.waitForChannel('early-bird', { timeout: 1000 });
+    await Promise.all([remoteUp, masterUp]);
+    expect(channel.remoteAddr).toBe(40);
+    await pair.close();
+  });
+
+  it('reports a corrupt ring to the device instead of throwing', async () => {
+    const pair = createMemoryPair({ profile, numBuffers: 16 });
+    await connected(pair);
+    const errors: string[] = [];
+    pair.master.on('protocol-error', (e: RpmsgError) => errors.push(e.code));
+    const down = new Promise<RpmsgError>((resolve) => pair.master.once('down', resolve));
+    // Push vq0's used.idx far ahead of the buffers the master posted.
+    const vq0 = pair.layout.vrings[0];
+    const at = vq0.da - pair.layout.base + vringLayout(vq0.num, vq0.align).used + 2;
+    pair.memory.view.setUint16(at, pair.memory.view.getUint16(at, true) + 100, true);
+    expect(() => pair.master.poll()).not.toThrow();
+    expect((await down).code).toBe('ERR_RPMSG_RING');
+    expect(errors).toEqual(['ERR_RPMSG_RING']);
+    expect(pair.masterTransport.stats.errors).toBe(1);
+    await pair.close();
+  });
+});
+
+describe('VirtioTransport', () => {
+  it.each(PROFILES)('delivers with EVENT_IDX negotiated (%s)', async (profile) => {
+    const pair = createMemoryPair({ profile, numBuffers: 8, eventIdx: true });
+    const { remoteEp, masterEp } = await connected(pair);
+    const got = collect(remoteEp);
+    for (let i = 0; i < 20; i++) await masterEp.send(Uint8Array.of(i));
+    await pair.settle();
+    expect(got.map((m) => m.payload[0])).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    await pair.close();
+  });
+
+  it('refuses a used.len above the buffer size and gives the buffer back', async () => {
+    const pair = createMemoryPair({ profile: 'rpmsg-lite', numBuffers: 4, align: 16 });
+    await pair.start();
+    await pair.settle();
+    const errors: string[] = [];
+    pair.master.on('protocol-error', (e: RpmsgError) => errors.push(e.code));
+    const ep = pair.remote.createEndpoint({ addr: 30 });
+    pair.master.createEndpoint({ addr: 1024 });
+    ep.trySendTo(1024, Uint8Array.of(1)); // published, but the master's pump has not run yet
+    const ring = vringLayout(4, 16);
+    pair.memory.view.setUint32(ring.usedRing + 4, 4096, true); // vq0 used.ring[0].len
+    pair.master.poll();
+    expect(errors).toEqual(['ERR_RPMSG_BAD_HEADER']);
+    expect(pair.master.isUp).toBe(true);
+    expect(pair.master.stats.rxMessages).toBe(0);
+    await pair.settle();
+    expect(pair.remoteTransport.stats.txFree).toBe(4); // re-posted
+    await pair.close();
+  });
+
+  it('says whether it is safe to sleep (DESIGN §5 rule 1)', async () => {
+    const pair = createMemoryPair({ profile: 'linux', numBuffers: 4, align: 16 });
+    const { remoteEp, masterEp } = await connected(pair);
+    expect(pair.masterTransport.prepareToSleep()).toBe(true);
+    pair.masterTransport.disableNotifications();
+    const before = pair.remoteTransport.stats.notifications;
+    remoteEp.trySend(Uint8Array.of(7));
+    expect(pair.remoteTransport.stats.notifications).toBe(before); // suppressed: the master polls
+    expect(pair.masterTransport.prepareToSleep()).toBe(false); // a message is waiting
+    const got = collect(masterEp);
+    pair.master.poll();
+    expect(got).toHaveLength(1);
+    expect(pair.masterTransport.prepareToSleep()).toBe(true);
+    remoteEp.trySend(Uint8Array.of(8));
+    expect(pair.remoteTransport.stats.notifications).toBe(before + 1); // asked again: rung
+    await pair.close();
+  });
+
+  it.each(PROFILES)('lets a restarted remote resync its cursors from the ring (%s)', async (profile) => {
+    const pair = createMemoryPair({ profile, numBuffers: 4, align: 16 });
+    const { masterEp } = await connected(pair);
+    for (let i = 0; i < 6; i++) await masterEp.send(Uint8Array.of(i));
+    await pair.settle();
+    // The remote "crashes": a new instance on the same memory, cursors from the ring, not 0.
+    const { RpmsgDevice } = await import('../device.js');
+    const { VirtioTransport } = await import('./virtio-transport.js');
+    const transport = new VirtioTransport({
+      role: 'remote',
+      layout: pair.layout,
+      memory: pair.memory,
+      notify: () => {},
+    });
+    const reborn = new RpmsgDevice(transport);
+    transport.onKick(0); // rpmsg-lite: a kick is the link-up; linux: DRIVER_OK is still set
+    await reborn.start();
+    const ep = reborn.createEndpoint({ addr: 31 });
+    const got = collect(ep);
+    await masterEp.sendTo(31, Uint8Array.of(42));
+    reborn.poll();
+    expect(got).toEqual([{ payload: [42], src: masterEp.addr }]);
+    ep.sendTo(masterEp.addr, Uint8Array.of(43));
+    const atMaster = collect(masterEp);
+    pair.master.poll();
+    expect(atMaster).toEqual([{ payload: [43], src: 31 }]);
+    await pair.close();
+  });
+
+  it('polices the Transport contract', async () => {
+    const pair = createMemoryPair({ profile: 'rpmsg-lite', numBuffers: 4, align: 16 });
+    await pair.start();
+    const t = pair.masterTransport;
+    expect(() => t.attach({} as never)).toThrow(TypeError);
+    const buf = t.getTxBuffer()!;
+    expect(() => t.releaseRxBuffer(buf)).toThrow(/releaseRxBuffer/);
+    expect(() => t.sendTxBuffer(buf, 8)).toThrow(RangeError);
+    t.releaseTxBuffer(buf);
+    expect(() => t.releaseTxBuffer(buf)).toThrow(/releaseTxBuffer/);
+    const foreign = pair.remoteTransport.getTxBuffer()!;
+    expect(() => t.sendTxBuffer(foreign, 16)).toThrow(/not from this transport/);
+    expect(t.getTxBuffer()).toBe(buf); // the same object comes back for the same slot
+    await pair.close();
+    expect(t.isUp).toBe(false);
+    expect(t.getTxBuffer()).toBeNull();
+    t.releaseTxBuffer(buf); // after close: a no-op
+  });
+
+  it('takes the link down for the remote when the master resets the device (linux)', async () => {
+    const pair = createMemoryPair({ profile: 'linux', numBuffers: 4, align: 16 });
+    await connected(pair);
+    const down = new Promise<RpmsgError>((resolve) => pair.remote.once('down', resolve));
+    await pair.master.close(); // virtio reset: status byte back to 0
+    pair.remote.poll();
+    expect((await down).code).toBe('ERR_RPMSG_PEER_GONE');
+    await pair.close();
+  });
+
+  it('refuses a linux layout whose resource table is corrupt', async () => {
+    const pair = createMemoryPair({ profile: 'linux', numBuffers: 4, align: 16 });
+    pair.memory.view.setUint32(0, 2, true); // ver = 2
+    await expect(pair.master.start()).rejects.toMatchObject({ code: 'ERR_RPMSG_RSC_TABLE', field: 'ver' });
+  });
+});
+
+describe('VirtioTransport on a ring the peer scribbles on', () => {
+  it.each(PROFILES)('never throws out of poll() and reports only coded errors (%s)', async (profile) => {
+    const { default: fc } = await import('fast-check');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 16 }),
+        fc.boolean(),
+        async (writes, hitMaster) => {
+          const pair = createMemoryPair({ profile, numBuffers: 4, align: 16 });
+          const { remoteEp, masterEp } = await connected(pair);
+          remoteEp.on('message', () => {});
+          masterEp.on('message', () => {});
+          remoteEp.trySend(Uint8Array.of(1, 2, 3)); // published, not yet polled by the master
+          masterEp.trySend(Uint8Array.of(4, 5, 6));
+          // Scribble over the ring the victim reads: vq0 for the master, vq1 for the remote.
+          const vring = pair.layout.vrings[hitMaster ? 0 : 1];
+          const ring = vringLayout(vring.num, vring.align);
+          const at = vring.da - pair.layout.base;
+          for (const [offset, value] of writes) pair.memory.bytes[at + (offset % ring.size)] = value;
+          const codes: string[] = [];
+          const victim = hitMaster ? pair.master : pair.remote;
+          victim.on('protocol-error', (e: RpmsgError) => codes.push(e.code));
+          victim.on('down', () => {});
+          expect(() => victim.poll()).not.toThrow();
+          expect(() => victim.poll()).not.toThrow();
+          for (const code of codes) expect(code).toMatch(/^ERR_RPMSG_[A-Z_]+$/);
+          await pair.close();
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});

@@ -1,0 +1,57 @@
+/** Counters kept by a serial link (all monotonic). Frame-level errors are also in `errors`. */
+export interface SerialLinkStats {
+  /** Frames sent (every type, retransmissions included). */
+  txFrames: number;
+  /** Frames received with a good CRC. */
+  rxFrames: number;
+  /** Bytes written to the wire (COBS and delimiters included). */
+  txBytes: number;
+  /** Bytes read from the wire. */
+  rxBytes: number;
+  /** DATA frames sent for the first time. */
+  txMessages: number;
+  /** DATA frames delivered. */
+  rxMessages: number;
+  /** DATA frames sent again (reliable mode). */
+  retransmits: number;
+  /** ACK probes sent (window closed, or unreliable frames unacked). */
+  probes: number;
+  /** DATA frames received twice (dropped). */
+  duplicates: number;
+  /** DATA frames received ahead of a gap in reliable mode (dropped; the sender goes back). */
+  outOfOrder: number;
+  /** DATA frames known lost in unreliable mode (a gap in seq). */
+  lost: number;
+  /** Frames other than HELLO received while the link was not up (dropped). */
+  rxWhileDown: number;
+  /** Errors reported (bad frames, protocol breaches). */
+  errors: number;
+  /** Handshakes started. */
+  handshakes: number;
+  /** Times the link came up. */
+  linkUps: number;
+  /** Times the link went down. */
+  linkDowns: number;
+}
+
+/** A zeroed {@link SerialLinkStats}. */
+export function createLinkStats(): SerialLinkStats {
+  return {
+    txFrames: 0,
+    rxFrames: 0,
+    txBytes: 0,
+    rxBytes: 0,
+    txMessages: 0,
+    rxMessages: 0,
+    retransmits: 0,
+    probes: 0,
+    duplicates: 0,
+    outOfOrder: 0,
+    lost: 0,
+    rxWhileDown: 0,
+    errors: 0,
+    handshakes: 0,
+    linkUps: 0,
+    linkDowns: 0,
+  };
+}

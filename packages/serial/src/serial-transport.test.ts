@@ -1,0 +1,165 @@
+import { type Endpoint, RpmsgDevice } from '@rpmsg/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ByteStream } from './byte-stream.js';
+import { SerialTransport, type SerialTransportOptions } from './serial-transport.js';
+import { ManualClock } from './testing/manual-clock.js';
+import { createStreamPair, type StreamPairOptions } from './testing/stream-pair.js';
+
+const devices: RpmsgDevice[] = [];
+afterEach(async () => {
+  await Promise.all(devices.splice(0).map((d) => d.close()));
+});
+
+function setup(pairOptions: StreamPairOptions = {}, options: Partial<SerialTransportOptions> = {}) {
+  const pair = createStreamPair(pairOptions);
+  const clock = new ManualClock();
+  let nonce = 1;
+  const common = { clock, nonce: () => (nonce += 7777), ...options };
+  const hostT = new SerialTransport({ ...common, port: pair.a });
+  const mcuT = new SerialTransport({ ...common, port: pair.b, role: 'remote' });
+  const host = new RpmsgDevice(hostT);
+  const mcu = new RpmsgDevice(mcuT);
+  devices.push(host, mcu);
+  return { pair, clock, host, mcu, hostT, mcuT };
+}
+
+/** Lets microtask-delivered bytes and promise callbacks run, advancing virtual time a little. */
+async function settle(clock: ManualClock, ms = 0, rounds = 20): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    await new Promise((r) => setImmediate(r));
+    if (ms > 0) clock.advance(ms / rounds);
+  }
+}
+
+function echo(ep: Endpoint): void {
+  ep.on('message', (payload: Uint8Array, src: number) => void ep.sendTo(src, payload.slice()));
+}
+
+describe('SerialTransport', () => {
+  it('brings two RPMsg devices up over a byte stream and reports the HELLO parameters', async () => {
+    const { host, mcu, hostT } = setup();
+    await Promise.all([host.start(), mcu.start()]);
+    expect(host.isUp && mcu.isUp).toBe(true);
+    expect(host.role).toBe('master');
+    expect(mcu.role).toBe('remote');
+    expect(host.hasNameService).toBe(true);
+    expect(hostT.peer?.credits).toBe(16);
+    expect(host.getMtu()).toBe(496);
+  });
+
+  it('turns a name-service announcement into a channel and echoes messages both ways', async () => {
+    const { host, mcu } = setup();
+    await Promise.all([host.start(), mcu.start()]);
+    echo(mcu.createEndpoint({ name: 'rpmsg-echo' }));
+    const ep = await host.openChannel('rpmsg-echo', { timeout: 1000 });
+    const got: string[] = [];
+    ep.on('message', (p: Uint8Array) => got.push(new TextDecoder().decode(p)));
+    for (let i = 0; i < 50; i++) await ep.send(new TextEncoder().encode(`msg ${i}`));
+    for (let i = 0; i < 20 && got.length < 50; i++) await new Promise((r) => setImmediate(r));
+    expect(got).toEqual(Array.from({ length: 50 }, (_, i) => `msg ${i}`));
+    expect(host.channels().map((c) => c.name)).toEqual(['rpmsg-echo']);
+  });
+
+  it('blocks senders on the credits of a slow receiver and resumes when it releases', async () => {
+    const { host, mcu, clock } = setup({}, { rxBuffers: 2, txBuffers: 4 });
+    await Promise.all([host.start(), mcu.start()]);
+    const held: { release(): void }[] = [];
+    const sink = mcu.createEndpoint({ name: 'sink' });
+    sink.on('message', (_p, _s, msg) => held.push(msg.hold()));
+    const ep = await host.openChannel('sink', { timeout: 1000 });
+    const sends = Array.from({ length: 8 }, (_, i) => ep.send(Uint8Array.of(i)));
+    await settle(clock, 50);
+    expect(held.length).toBe(2); // hello took no buffer (released at once); two messages held
+    for (const h of held.splice(0)) h.release();
+    await settle(clock, 50);
+    while (held.length > 0) {
+      for (const h of held.splice(0)) h.release();
+      await settle(clock, 50);
+    }
+    await Promise.all(sends);
+    expect(sink.stats.received).toBe(9); // 8 messages + the 0-byte hello
+  });
+
+  it('goes down when the port is unplugged, reconnects through the opener and re-announces', async () => {
+    const clock = new ManualClock();
+    let pair = createStreamPair();
+    let opens = 0;
+    let nonce = 5;
+    const common = { clock, nonce: () => (nonce += 31) };
+    const hostT = new SerialTransport({
+      ...common,
+      port: async () => {
+        opens++;
+        return pair.a as ByteStream;
+      },
+    });
+    let mcuT = new SerialTransport({ ...common, port: pair.b, role: 'remote' });
+    const host = new RpmsgDevice(hostT);
+    let mcu = new RpmsgDevice(mcuT);
+    devices.push(host);
+    await Promise.all([host.start(), mcu.start()]);
+    mcu.createEndpoint({ name: 'rpmsg-echo' });
+    await host.waitForChannel('rpmsg-echo', { timeout: 1000 });
+    const downs: string[] = [];
+    host.on('down', (e: { code: string }) => downs.push(e.code));
+    const removed: string[] = [];
+    host.on('channel-removed', (c: { name: string }) => removed.push(c.name));
+
+    pair.a.unplug();
+    await settle(clock);
+    expect(downs).toEqual(['ERR_RPMSG_LINK_DOWN']);
+    expect(removed).toEqual(['rpmsg-echo']);
+    expect(host.isUp).toBe(false);
+    await mcu.close();
+
+    // Replug: a fresh line and a freshly booted MCU.
+    pair = createStreamPair();
+    mcuT = new SerialTransport({ ...common, port: pair.b, role: 'remote' });
+    mcu = new RpmsgDevice(mcuT);
+    devices.push(mcu);
+    const up = mcu.start();
+    mcu.createEndpoint({ name: 'rpmsg-echo' });
+    await settle(clock, 500);
+    await up;
+    expect(host.isUp).toBe(true);
+    expect(opens).toBe(2);
+    expect(host.getChannel('rpmsg-echo')).toBeDefined();
+  });
+
+  it('rejects start with ERR_SERIAL_OPEN when the first open fails, and with AbortError on abort', async () => {
+    const failing = new SerialTransport({
+      port: async () => {
+        throw new Error('ENOENT: no such file');
+      },
+      clock: new ManualClock(),
+    });
+    await expect(new RpmsgDevice(failing).start()).rejects.toMatchObject({ code: 'ERR_SERIAL_OPEN' });
+    const { host } = setup();
+    const ac = new AbortController();
+    const p = host.start(ac.signal);
+    ac.abort();
+    await expect(p).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('reports bad frames through protocol-error and keeps the link up', async () => {
+    const { host, mcu, pair } = setup();
+    await Promise.all([host.start(), mcu.start()]);
+    const errors: string[] = [];
+    host.on('protocol-error', (e: { code: string }) => errors.push(e.code));
+    pair.b.write(Uint8Array.from([9, 9, 9, 9, 9, 9, 9, 9, 9, 0]));
+    await settle(new ManualClock());
+    expect(errors).toEqual(['ERR_SERIAL_CRC']);
+    expect(host.isUp).toBe(true);
+    expect(host.stats).toBeDefined();
+  });
+
+  it('closes with ERR_RPMSG_CLOSED and tells the peer with RESET', async () => {
+    const { host, mcu } = setup();
+    await Promise.all([host.start(), mcu.start()]);
+    const downs: string[] = [];
+    mcu.on('down', (e: { code: string }) => downs.push(e.code));
+    await host.close();
+    await new Promise((r) => setImmediate(r));
+    expect(downs).toEqual(['ERR_RPMSG_PEER_GONE']);
+  });
+});

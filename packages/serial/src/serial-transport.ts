@@ -1,0 +1,321 @@
+import {
+  AbortError,
+  RpmsgError,
+  type Transport,
+  type TransportBuffer,
+  type TransportRole,
+  type TransportSink,
+  type TransportStats,
+} from '@rpmsg/core';
+import { BufferPool } from './buffer-pool.js';
+import type { ByteStream, ByteStreamOpener } from './byte-stream.js';
+import { systemLinkClock } from './clock.js';
+import { SerialError } from './errors.js';
+import type { HelloParams } from './hello.js';
+import { SerialLink, type SerialLinkHandler } from './link.js';
+import type { SerialLinkOptions } from './link-options.js';
+import type { SerialLinkStats } from './link-stats.js';
+import { Reconnector } from './reconnector.js';
+
+/** Options of a {@link SerialTransport}. */
+export interface SerialTransportOptions extends SerialLinkOptions {
+  /** The byte stream, or a function opening one (then the transport reopens it after an unplug). */
+  port: ByteStream | ByteStreamOpener;
+  /** Which RPMsg side this is. Default `master` (the host; the MCU is the remote). */
+  role?: TransportRole;
+  /** First delay before reopening a vanished port (ms), doubled per failure. Default 100. */
+  reconnectMs?: number;
+  /** Longest delay between reopen attempts (ms). Default 2000. */
+  reconnectMaxMs?: number;
+}
+
+/** Transport counters plus the serial link's own. */
+export interface SerialTransportStats extends TransportStats {
+  /** Frame-level counters of the link (retransmits, CRC errors, …). */
+  readonly link: SerialLinkStats;
+  /** Times the port was (re)opened. */
+  readonly opens: number;
+}
+
+/** Maps why the serial link went down to the RPMsg code the device and its users branch on. */
+function downError(e: SerialError): RpmsgError {
+  const code =
+    e.code === 'ERR_SERIAL_PEER_RESET' || e.code === 'ERR_SERIAL_TIMEOUT'
+      ? 'ERR_RPMSG_PEER_GONE'
+      : 'ERR_RPMSG_LINK_DOWN';
+  return new RpmsgError(code, `serial link down: ${e.message}`, { cause: e });
+}
+
+/**
+ * RPMsg over a byte stream (docs/serial-protocol.md): implements `Transport` from `@rpmsg/core`, so
+ * `new RpmsgDevice(new SerialTransport({ port }))` gives the same endpoints and channels as the
+ * virtio transport, with the MCU as the remote. Messages arrive from the port's data events and are
+ * delivered to the sink at once; `poll()` delivers anything still queued.
+ *
+ * @see connectSerial for the one-call version over a real serial port or `tcp://host:port`
+ */
+export class SerialTransport implements Transport, SerialLinkHandler {
+  /** `master` (default) or `remote`. */
+  readonly role: TransportRole;
+  /** Bytes per buffer, header included (the MTU we announce). */
+  readonly bufferSize: number;
+  private readonly link: SerialLink;
+  private readonly tx: BufferPool;
+  private readonly rx: BufferPool;
+  private readonly ready: Int32Array; // RX slot indices waiting for delivery, FIFO
+  private readonly readyLen: Int32Array;
+  private readyHead = 0;
+  private readyCount = 0;
+  private sink: TransportSink | null = null;
+  private stream: ByteStream | null = null;
+  private readonly reconnector: Reconnector | null;
+  private epoch = 0;
+  private closed = false;
+  private txAvailableScheduled = false;
+  private startWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private readonly counts = { txMessages: 0, rxMessages: 0, notifications: 0, errors: 0, opens: 0 };
+
+  /** @param options the port plus link sizes and timings */
+  constructor(options: SerialTransportOptions) {
+    this.role = options.role ?? 'master';
+    this.link = new SerialLink(this, options);
+    this.bufferSize = options.bufferSize ?? 512;
+    const txCount = options.txBuffers ?? 16;
+    const rxCount = options.rxBuffers ?? 16;
+    this.tx = new BufferPool(txCount, this.bufferSize, 0);
+    this.rx = new BufferPool(rxCount, this.bufferSize, txCount);
+    this.ready = new Int32Array(rxCount);
+    this.readyLen = new Int32Array(rxCount);
+    const { port } = options;
+    if (typeof port === 'function') {
+      this.reconnector = new Reconnector(port, options.clock ?? systemLinkClock, {
+        firstMs: options.reconnectMs ?? 100,
+        maxMs: options.reconnectMaxMs ?? 2000,
+        onOpen: (s) => this.useStream(s),
+      });
+    } else {
+      this.reconnector = null;
+      this.stream = port;
+    }
+  }
+
+  /** True while the HELLO handshake is done and the link alive. */
+  get isUp(): boolean {
+    return this.link.state === 'up';
+  }
+  /** True when both sides announced the RPMsg name service in HELLO. */
+  get hasNameService(): boolean {
+    return this.link.hasNameService;
+  }
+  /** True when the link runs in reliable mode (ACK + retransmission). */
+  get reliable(): boolean {
+    return this.link.reliable;
+  }
+  /** The peer's HELLO while up (version, MTU, credits, keep-alive), else null. */
+  get peer(): HelloParams | null {
+    return this.link.peer;
+  }
+  /** Counters. */
+  get stats(): SerialTransportStats {
+    return {
+      ...this.counts,
+      txFree: this.isUp ? this.tx.available : 0,
+      txTotal: this.tx.size,
+      rxHeld: this.rx.size - this.rx.available - this.readyCount,
+      errors: this.link.stats.errors,
+      link: this.link.stats,
+    };
+  }
+
+  /** Connects the one consumer (the RPMsg device). */
+  attach(sink: TransportSink): void {
+    if (this.sink !== null) throw new TypeError('SerialTransport.attach: already attached');
+    this.sink = sink;
+  }
+
+  /**
+   * Opens the port (when given an opener) and runs the handshake; resolves once the link is up.
+   * Rejects with `AbortError` when `signal` aborts first, or with `ERR_SERIAL_OPEN` when the first
+   * open fails. Later port losses reconnect on their own.
+   */
+  start(signal?: AbortSignal): Promise<void> {
+    if (this.closed) return Promise.reject(new RpmsgError('ERR_RPMSG_CLOSED', 'transport closed'));
+    if (this.isUp) return Promise.resolve();
+    if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+    const done = new Promise<void>((resolve, reject) => {
+      const onAbort = () => settle(new AbortError(undefined, { cause: signal?.reason }));
+      const settle = (error?: unknown) => {
+        signal?.removeEventListener('abort', onAbort);
+        this.startWaiters = this.startWaiters.filter((w) => w !== waiter);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const waiter = { resolve: () => settle(), reject: (e: unknown) => settle(e) };
+      this.startWaiters.push(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    if (this.reconnector !== null) {
+      if (this.stream === null) {
+        this.reconnector.openFirst(signal).catch((e: unknown) => {
+          for (const w of [...this.startWaiters]) w.reject(e);
+        });
+      }
+    } else if (this.link.state === 'idle') {
+      this.useStream(this.stream!);
+    }
+    return done;
+  }
+
+  /** Delivers received messages still queued to the sink; returns how many. */
+  poll(): number {
+    let n = 0;
+    while (this.readyCount > 0 && this.sink !== null && !this.closed) {
+      const slot = this.ready[this.readyHead]!;
+      const length = this.readyLen[this.readyHead]!;
+      this.readyHead = (this.readyHead + 1) % this.ready.length;
+      this.readyCount--;
+      n++;
+      this.counts.rxMessages++;
+      this.sink.onMessage(this.rx.slots[slot - this.rx.firstIndex]!, length);
+    }
+    return n;
+  }
+
+  /** Lends a free TX buffer, or null when none is free or the link is down. */
+  getTxBuffer(): TransportBuffer | null {
+    return this.isUp ? this.tx.take(this.epoch) : null;
+  }
+
+  /** Queues `buf[0, length)` for the peer; frames leave as the peer's credits allow. */
+  sendTxBuffer(buf: TransportBuffer, length: number): void {
+    if (!this.tx.isLent(buf, this.epoch)) {
+      if (this.tx.slots[buf.index] === buf) return; // lent before a link-down: dead, ignored
+      throw new TypeError('sendTxBuffer: not a TX buffer of this transport');
+    }
+    if (!Number.isInteger(length) || length < 16 || length > this.bufferSize) {
+      throw new RangeError(`sendTxBuffer: length ${length} outside 16..${this.bufferSize}`);
+    }
+    if (this.link.submit(buf.index, buf.bytes, length)) this.counts.txMessages++;
+    else this.tx.give(buf.index);
+  }
+
+  /** Returns an unsent TX buffer. */
+  releaseTxBuffer(buf: TransportBuffer): void {
+    if (this.tx.isLent(buf, this.epoch)) {
+      this.tx.give(buf.index);
+      this.scheduleTxAvailable();
+    }
+  }
+
+  /** Gives a received buffer back: one more credit for the peer. */
+  releaseRxBuffer(buf: TransportBuffer): void {
+    if (!this.rx.isLent(buf, this.epoch)) return; // dead (link went down) or already released
+    this.rx.give(buf.index);
+    this.link.releaseRx();
+  }
+
+  /** Sends queued frames and any ACK owed (credits, acknowledgements). */
+  flush(): void {
+    if (!this.closed) this.link.service();
+  }
+
+  /** Sends RESET, closes the port for good and reports `ERR_RPMSG_CLOSED`. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    const wasUp = this.isUp;
+    this.link.stop(new SerialError('ERR_SERIAL_PORT_CLOSED', 'transport closed'));
+    this.closed = true;
+    this.reconnector?.stop();
+    this.reclaim();
+    const closed = new RpmsgError('ERR_RPMSG_CLOSED', 'serial transport closed');
+    for (const w of [...this.startWaiters]) w.reject(closed);
+    const stream = this.stream;
+    this.stream = null;
+    if (stream !== null) await stream.close();
+    if (wasUp) this.sink?.onLinkDown(closed);
+  }
+
+  // SerialLinkHandler --------------------------------------------------------------------------------
+
+  /** @internal */
+  write(bytes: Uint8Array, length: number): void {
+    this.counts.notifications++;
+    this.stream?.write(bytes.slice(0, length));
+  }
+  /** @internal */
+  deliver(bytes: Uint8Array, start: number, length: number): void {
+    const buf = this.rx.take(this.epoch)!; // the link only delivers within the credits it gave
+    buf.bytes.set(bytes.subarray(start, start + length));
+    const tail = (this.readyHead + this.readyCount) % this.ready.length;
+    this.ready[tail] = buf.index;
+    this.readyLen[tail] = length;
+    this.readyCount++;
+  }
+  /** @internal */
+  txDone(slot: number): void {
+    this.tx.give(slot);
+    this.scheduleTxAvailable();
+  }
+  /** @internal */
+  up(_peer: HelloParams): void {
+    this.reconnector?.connected();
+    for (const w of [...this.startWaiters]) w.resolve();
+    this.sink?.onLinkUp();
+  }
+  /** @internal */
+  down(error: SerialError): void {
+    this.reclaim();
+    if (!this.closed) this.sink?.onLinkDown(downError(error));
+  }
+  /** @internal */
+  error(error: SerialError): void {
+    this.sink?.onError(error);
+  }
+
+  // Port ---------------------------------------------------------------------------------------------
+
+  private useStream(stream: ByteStream): void {
+    if (this.closed) {
+      void stream.close();
+      return;
+    }
+    this.stream = stream;
+    this.counts.opens++;
+    stream.setHandler({
+      onData: (chunk) => {
+        if (this.stream !== stream) return;
+        this.link.receive(chunk);
+        this.poll();
+        this.link.service();
+      },
+      onClose: (error) => {
+        if (this.stream !== stream) return;
+        this.stream = null;
+        this.link.suspend(
+          new SerialError('ERR_SERIAL_PORT_CLOSED', `port closed${error ? `: ${error.message}` : ''}`, {
+            cause: error,
+          }),
+        );
+        if (!this.closed) this.reconnector?.lost();
+      },
+    });
+    this.link.start();
+  }
+
+  private reclaim(): void {
+    this.epoch++;
+    this.tx.reclaimAll();
+    this.rx.reclaimAll();
+    this.readyCount = 0;
+  }
+
+  private scheduleTxAvailable(): void {
+    if (this.txAvailableScheduled) return;
+    this.txAvailableScheduled = true;
+    // Deferred so a sender woken here never re-enters the link in the middle of an ack.
+    queueMicrotask(() => {
+      this.txAvailableScheduled = false;
+      if (this.isUp) this.sink?.onTxAvailable();
+    });
+  }
+}

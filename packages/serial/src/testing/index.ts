@@ -1,0 +1,17 @@
+export {
+  type BuildFirmwareOptions,
+  buildFirmwareHost,
+  FIRMWARE_DIR,
+  type FirmwareHost,
+  hasCompiler,
+  startFirmwareHost,
+} from './firmware-host.js';
+export { ManualClock } from './manual-clock.js';
+export { Noise, type NoiseOptions, type NoiseStats } from './noise.js';
+export { type NoisyStream, type NoisyStreamOptions, withNoise } from './noisy-stream.js';
+export {
+  createStreamPair,
+  type MemoryStream,
+  type StreamPair,
+  type StreamPairOptions,
+} from './stream-pair.js';

@@ -1,0 +1,37 @@
+/**
+ * The M-core firmware of `rpmsg demo`, written as an RPMsg-Lite application would be: one blocking
+ * task that announces two services and echoes everything it receives, zero-copy.
+ *
+ * - `rpmsg-echo` at address 30: the echo service;
+ * - `rpmsg-tty` at address 31: a virtual tty (as NXP's `rpmsg_lite_str_echo_rtos`, it echoes lines).
+ *
+ * Imports nothing at run time: it receives the device and the firmware API from the core worker.
+ */
+import type { RpmsgDevice } from '@rpmsg/core';
+import type { CoreContext } from './context.js';
+
+/** Name of the echo service the demo firmware announces. */
+export const ECHO_SERVICE = 'rpmsg-echo';
+/** Name of the tty service the demo firmware announces. */
+export const TTY_SERVICE = 'rpmsg-tty';
+
+/** The firmware's main task: never returns while the core runs. */
+export default function demoFirmware(_device: RpmsgDevice, ctx: CoreContext): void {
+  const lite = ctx.lite;
+  if (!lite) throw new TypeError('the demo firmware runs on the remote core');
+  // Both endpoints deliver into one queue, so one task serves both (rpmsg_queue shared by two epts).
+  const queue = lite.createQueue();
+  const echo = lite.createEpt(30, queue);
+  const tty = lite.createEpt(31, queue);
+  lite.nsAnnounce(echo, ECHO_SERVICE);
+  lite.nsAnnounce(tty, TTY_SERVICE);
+  for (;;) {
+    const msg = lite.recvNocopy(queue);
+    const ept = msg.dst === tty.addr ? tty : echo;
+    // Zero-copy echo: copy from the RX buffer straight into a TX buffer, then give the RX one back.
+    const tx = lite.allocTxBuffer(ept);
+    tx.payload.set(msg.payload);
+    lite.sendNocopy(ept, msg.src, tx, msg.payload.length);
+    lite.releaseRxBuffer(msg);
+  }
+}

@@ -1,0 +1,26 @@
+export type { ResourceTableImage } from './boot.js';
+export { driverFeatures, loadResourceTable, negotiateResourceTable, resetStatus } from './boot.js';
+export type { CoreContext } from './context.js';
+export { type DemoOptions, demoAppUrl, demoFirmwareUrl, runDemo } from './demo.js';
+export { ECHO_SERVICE, TTY_SERVICE } from './demo-firmware.js';
+export type { DemoSummary } from './demo-summary.js';
+export { CoreLink, type LinkObserver, type LinkTransport } from './link.js';
+export {
+  type LiteEndpoint,
+  type LiteMessage,
+  type LiteRxCallback,
+  RL_ADDR_ANY,
+  RL_BLOCK,
+  RL_DONT_BLOCK,
+  RL_NS_CREATE,
+  RL_NS_DESTROY,
+  type RpmsgLite,
+  type RpmsgQueue,
+} from './lite.js';
+export { type CoreSide, Doorbell, MAILBOX_CHANNELS, Mailbox, type WaitResult } from './mailbox.js';
+export type { CoreStats, EndpointCounters } from './protocol.js';
+export { CorePump, type PumpOptions } from './pump.js';
+export { SharedRam } from './region.js';
+export { createSoc, Soc, type SocOptions, type SocSnapshot, type SocState } from './soc.js';
+export type { TraceEvent, TraceOptions, TraceSource } from './trace.js';
+export { coreWorkerCount, distUrl } from './workers.js';

@@ -1,0 +1,229 @@
+import type { Transport, TransportBuffer, TransportRole, TransportSink, TransportStats } from '@rpmsg/core';
+import { RpmsgError } from '@rpmsg/core';
+
+/** What {@link CoreLink} needs of the transport under it: a core `Transport` plus the virtio extras. */
+export interface LinkTransport extends Transport {
+  /** The peer rang the doorbell of vring `vring`. */
+  onKick?(vring: 0 | 1): void;
+  /** DESIGN §5 rule 1: re-enable notifications and re-check; true when it is safe to sleep. */
+  prepareToSleep?(): boolean;
+}
+
+/** Sees every message crossing a link (the trace hooks it); called on the hot path only when set. */
+export interface LinkObserver {
+  /** A message is about to be handed to the peer (`buf` holds the header). */
+  onSend(buf: TransportBuffer, length: number): void;
+  /** A message arrived from the peer. */
+  onReceive(buf: TransportBuffer, length: number): void;
+}
+
+/**
+ * The transport the RPMsg device of a core sees for its whole life, while the virtio transport
+ * under it is replaced at every boot: a peer crash takes the link down
+ * (`ERR_RPMSG_PEER_GONE`) and a restart connects a fresh transport over reset rings, so the same
+ * `RpmsgDevice` — its endpoints, its waiting `waitForChannel` calls — survives remoteproc recovery.
+ *
+ * Buffers lent by a retired transport are dead: giving them back does nothing (Transport contract).
+ * Ownership is checked with a slot table indexed by `buf.index`, so no message allocates.
+ */
+export class CoreLink implements Transport {
+  readonly role: TransportRole;
+  readonly bufferSize: number;
+  /** Optional message observer (trace). */
+  observer: LinkObserver | undefined;
+  private inner: LinkTransport | undefined;
+  private generation = 0;
+  private sink: TransportSink | undefined;
+  private up = false;
+  private closed = false;
+  private readonly lent: (TransportBuffer | undefined)[] = [];
+  private readonly retired = { txMessages: 0, rxMessages: 0, notifications: 0, errors: 0 };
+  private firstUp: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  private readonly firstUpPromise: Promise<void>;
+
+  constructor(role: TransportRole, bufferSize: number) {
+    this.role = role;
+    this.bufferSize = bufferSize;
+    this.firstUpPromise = new Promise<void>((resolve, reject) => {
+      this.firstUp = { resolve, reject };
+    });
+    // start() may never be awaited when boot fails before the device starts.
+    this.firstUpPromise.catch(() => {});
+  }
+
+  get isUp(): boolean {
+    return this.up;
+  }
+
+  get hasNameService(): boolean {
+    return this.inner?.hasNameService ?? false;
+  }
+
+  /** The transport currently under the link (undefined between a crash and the next boot). */
+  get current(): LinkTransport | undefined {
+    return this.inner;
+  }
+
+  attach(sink: TransportSink): void {
+    if (this.sink) throw new Error('CoreLink.attach called twice');
+    this.sink = sink;
+  }
+
+  /** Resolves at the first link-up; rejects if the first boot fails (see {@link fail}). */
+  start(signal?: AbortSignal): Promise<void> {
+    if (signal) {
+      return Promise.race([
+        this.firstUpPromise,
+        new Promise<void>((_, reject) => {
+          const onAbort = () => reject(signal.reason ?? new Error('aborted'));
+          if (signal.aborted) onAbort();
+          else signal.addEventListener('abort', onAbort, { once: true });
+        }),
+      ]);
+    }
+    return this.firstUpPromise;
+  }
+
+  /** Fails a pending first `start()` (boot rejected the resource table, the peer never came). */
+  fail(error: Error): void {
+    this.firstUp?.reject(error);
+    this.firstUp = undefined;
+  }
+
+  /**
+   * Puts `inner` under the link and starts it: the old transport (if any) is retired first. Resolves
+   * when `inner` reports link-up. Boot code calls this at every (re)boot.
+   */
+  connect(inner: LinkTransport, signal?: AbortSignal): Promise<void> {
+    this.retire(new RpmsgError('ERR_RPMSG_PEER_GONE', 'the link was reset'));
+    if (this.closed) return Promise.reject(new RpmsgError('ERR_RPMSG_CLOSED', 'the link is closed'));
+    const generation = ++this.generation;
+    const live = () => generation === this.generation;
+    this.inner = inner;
+    inner.attach({
+      onMessage: (buf, length) => {
+        if (!live()) return inner.releaseRxBuffer(buf);
+        this.lent[buf.index] = buf;
+        this.observer?.onReceive(buf, length);
+        this.sink?.onMessage(buf, length);
+      },
+      onTxAvailable: () => {
+        if (live()) this.sink?.onTxAvailable();
+      },
+      onLinkUp: () => {
+        if (!live() || this.up) return;
+        this.up = true;
+        this.sink?.onLinkUp();
+        this.firstUp?.resolve();
+        this.firstUp = undefined;
+      },
+      onLinkDown: (reason) => {
+        if (!live()) return;
+        this.takeDown(reason);
+      },
+      onError: (error) => {
+        if (live()) this.sink?.onError(error);
+      },
+    });
+    return inner.start(signal);
+  }
+
+  /**
+   * Takes the link down with `reason` (a crash: `ERR_RPMSG_PEER_GONE`) and retires the transport:
+   * pending sends reject, channels go, buffers lent out become dead. Synchronous, so a blocking
+   * firmware loop can reset its link without returning to the event loop.
+   */
+  down(reason: Error & { readonly code: string }): void {
+    this.retire(reason);
+  }
+
+  private retire(reason: Error & { readonly code: string }): void {
+    const inner = this.inner;
+    this.generation++;
+    this.inner = undefined;
+    this.lent.fill(undefined);
+    this.takeDown(reason);
+    if (inner) {
+      const s = inner.stats;
+      this.retired.txMessages += s.txMessages;
+      this.retired.rxMessages += s.rxMessages;
+      this.retired.notifications += s.notifications;
+      this.retired.errors += s.errors;
+      // Its callbacks are already ignored (generation moved on); nothing waits for the close.
+      inner.close().catch(() => {});
+    }
+  }
+
+  private takeDown(reason: Error & { readonly code: string }): void {
+    if (!this.up) return;
+    this.up = false;
+    this.sink?.onLinkDown(reason);
+  }
+
+  poll(): number {
+    return this.inner ? this.inner.poll() : 0;
+  }
+
+  /** Forwards a doorbell to the transport under the link. */
+  onKick(vring: 0 | 1): void {
+    this.inner?.onKick?.(vring);
+  }
+
+  /** DESIGN §5 rule 1 on the current transport; with none, there is nothing to wait for. */
+  prepareToSleep(): boolean {
+    return this.inner?.prepareToSleep ? this.inner.prepareToSleep() : true;
+  }
+
+  getTxBuffer(): TransportBuffer | null {
+    if (!this.up || !this.inner) return null;
+    const buf = this.inner.getTxBuffer();
+    if (buf) this.lent[buf.index] = buf;
+    return buf;
+  }
+
+  sendTxBuffer(buf: TransportBuffer, length: number): void {
+    if (!this.take(buf) || !this.inner) return; // dead buffer of a retired transport: dropped
+    this.observer?.onSend(buf, length);
+    this.inner.sendTxBuffer(buf, length);
+  }
+
+  releaseTxBuffer(buf: TransportBuffer): void {
+    if (this.take(buf)) this.inner?.releaseTxBuffer(buf);
+  }
+
+  releaseRxBuffer(buf: TransportBuffer): void {
+    if (this.take(buf)) this.inner?.releaseRxBuffer(buf);
+  }
+
+  private take(buf: TransportBuffer): boolean {
+    if (this.lent[buf.index] !== buf) return false;
+    this.lent[buf.index] = undefined;
+    return true;
+  }
+
+  flush(): void {
+    this.inner?.flush();
+  }
+
+  /** Counters summed over every transport the link has had. */
+  get stats(): TransportStats {
+    const s = this.inner?.stats;
+    const r = this.retired;
+    return {
+      txMessages: r.txMessages + (s?.txMessages ?? 0),
+      rxMessages: r.rxMessages + (s?.rxMessages ?? 0),
+      notifications: r.notifications + (s?.notifications ?? 0),
+      txFree: s?.txFree ?? 0,
+      txTotal: s?.txTotal ?? 0,
+      rxHeld: s?.rxHeld ?? 0,
+      errors: r.errors + (s?.errors ?? 0),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.fail(new RpmsgError('ERR_RPMSG_CLOSED', 'the link was closed before it came up'));
+    this.retire(new RpmsgError('ERR_RPMSG_CLOSED', 'the link was closed'));
+  }
+}

@@ -1,0 +1,130 @@
+import type { RpmsgErrorCode, RpmsgLayout } from '@rpmsg/core';
+import { RpmsgError } from '@rpmsg/core';
+import type { TraceEvent, TraceOptions } from './trace.js';
+
+/** What the SoC hands a core worker (`workerData`). Control only: data moves through shared RAM. */
+export interface CoreWorkerData {
+  role: 'master' | 'remote';
+  /** URL of the user module (the A-core program or the M-core firmware). */
+  module: string;
+  ram: SharedArrayBuffer;
+  mailbox: SharedArrayBuffer;
+  layout: RpmsgLayout;
+  spin: number;
+  slice: number;
+  sendTimeout: number | undefined;
+  trace: TraceOptions | false;
+  /** Structured-cloneable data for the user module (`ctx.data`). */
+  data: unknown;
+}
+
+/** An error as it crosses `postMessage`: enough to rebuild an `RpmsgError` with its code. */
+export interface WireError {
+  name: string;
+  message: string;
+  code?: string;
+  field?: string;
+  addr?: number;
+  length?: number;
+  limit?: number;
+}
+
+/** Control messages from a core worker to the SoC. */
+export type WorkerToSoc =
+  | { type: 'ready' }
+  | { type: 'loaded' }
+  | { type: 'up' }
+  | { type: 'booted'; layout: RpmsgLayout }
+  | { type: 'boot-failed'; error: WireError }
+  | { type: 'result'; value: unknown }
+  | { type: 'failed'; error: WireError }
+  | { type: 'trace'; events: TraceEvent[] }
+  | { type: 'stats'; id: number; stats: CoreStats };
+
+/** Control messages from the SoC to a core worker. */
+export type SocToWorker =
+  | { type: 'boot' }
+  | { type: 'peer-gone'; error: WireError }
+  | { type: 'stats'; id: number };
+
+/** Counters of one endpoint, as `soc.stats()` reports them. */
+export interface EndpointCounters {
+  addr: number;
+  name: string | undefined;
+  dst: number;
+  sent: number;
+  received: number;
+  dropped: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+/** Counters of one core: its endpoints and its device totals. */
+export interface CoreStats {
+  endpoints: EndpointCounters[];
+  txMessages: number;
+  rxMessages: number;
+  dropped: number;
+  malformed: number;
+}
+
+/** Flattens an error for `postMessage`. */
+export function toWireError(error: unknown): WireError {
+  if (error instanceof Error) {
+    const e = error as Error & Partial<WireError>;
+    return {
+      name: e.name,
+      message: e.message,
+      code: typeof e.code === 'string' ? e.code : undefined,
+      field: e.field,
+      addr: e.addr,
+      length: e.length,
+      limit: e.limit,
+    };
+  }
+  return { name: 'Error', message: String(error) };
+}
+
+/** Rebuilds an error that crossed `postMessage`: an `RpmsgError` when it carried an RPMsg code. */
+export function fromWireError(wire: WireError): Error {
+  if (wire.code?.startsWith('ERR_RPMSG_')) {
+    return new RpmsgError(wire.code as RpmsgErrorCode, wire.message, {
+      field: wire.field,
+      addr: wire.addr,
+      length: wire.length,
+      limit: wire.limit,
+    });
+  }
+  const error = new Error(wire.message) as Error & { code?: string };
+  error.name = wire.name;
+  if (wire.code) error.code = wire.code;
+  return error;
+}
+
+/** Reads a device's counters for {@link CoreStats}. */
+export function collectStats(device: {
+  endpoints(): {
+    addr: number;
+    name: string | undefined;
+    dst: number;
+    stats: Omit<EndpointCounters, 'addr' | 'name' | 'dst'>;
+  }[];
+  stats: { txMessages: number; rxMessages: number; dropped: number; malformed: number };
+}): CoreStats {
+  return {
+    endpoints: device.endpoints().map((ep) => ({
+      addr: ep.addr,
+      name: ep.name,
+      dst: ep.dst,
+      sent: ep.stats.sent,
+      received: ep.stats.received,
+      dropped: ep.stats.dropped,
+      bytesSent: ep.stats.bytesSent,
+      bytesReceived: ep.stats.bytesReceived,
+    })),
+    txMessages: device.stats.txMessages,
+    rxMessages: device.stats.rxMessages,
+    dropped: device.stats.dropped,
+    malformed: device.stats.malformed,
+  };
+}

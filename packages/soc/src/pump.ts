@@ -1,0 +1,155 @@
+import type { CoreLink } from './link.js';
+import type { Doorbell } from './mailbox.js';
+
+/** How a core waits for its doorbell. */
+export interface PumpOptions {
+  /** Microseconds to spin on the doorbell before sleeping (default 0: sleep at once). */
+  spin?: number;
+  /**
+   * Longest single sleep in ms (default 50). A sleeper wakes at least this often to beat its
+   * heartbeat and run `onTick`, so a blocked-but-healthy core never trips the watchdog.
+   */
+  slice?: number;
+}
+
+/**
+ * Moves one core's work forward: turns doorbells into `onKick`s on the link, polls the RPMsg
+ * device, and sleeps on the doorbell without losing a wake-up (DESIGN §5):
+ *
+ * 1. read the irq counter (`seen`);
+ * 2. deliver kicks and poll;
+ * 3. `prepareToSleep()` re-enables notifications and re-checks the rings — work found → go again;
+ * 4. sleep on `irq == seen`, so a ring after step 1 makes the sleep return at once.
+ *
+ * Two ways to wait on the same machinery: {@link run} on an event loop (Atomics.waitAsync, the
+ * A-core and callback-style firmware), {@link waitFor} blocking the thread (Atomics.wait, a
+ * firmware loop written the RPMsg-Lite way).
+ */
+export class CorePump {
+  /** Set by the owner to read the link's RPMsg device (`device.poll()`). */
+  poll: () => number;
+  /** Sees every doorbell that reaches a vring (the trace sets it). */
+  traceKick: ((notifyId: number, vring: 0 | 1) => void) | undefined;
+  /** Runs before every blocking sleep (the trace flushes its batch: a blocked thread runs no timers). */
+  onIdle: (() => void) | undefined;
+  /** Runs on every pass and after every sleep (epoch checks, re-announce); may throw to stop a wait. */
+  onTick: (() => void) | undefined;
+  private readonly link: CoreLink;
+  private readonly doorbell: Doorbell;
+  private readonly vringOf: Int8Array;
+  private readonly spin: number;
+  private readonly slice: number;
+  private running = false;
+  private readonly onKick = (notifyId: number) => {
+    const vring = this.vringOf[notifyId] ?? -1;
+    if (vring === 0 || vring === 1) {
+      this.traceKick?.(notifyId, vring);
+      this.link.onKick(vring);
+    }
+  };
+
+  constructor(link: CoreLink, doorbell: Doorbell, poll: () => number, options: PumpOptions = {}) {
+    this.link = link;
+    this.doorbell = doorbell;
+    this.poll = poll;
+    this.spin = options.spin ?? 0;
+    this.slice = options.slice ?? 50;
+    this.vringOf = new Int8Array(256).fill(-1);
+  }
+
+  /** Says which doorbell (notify id) belongs to which vring; the master assigns them at boot. */
+  setNotifyIds(vq0: number, vq1: number): void {
+    this.vringOf.fill(-1);
+    if (vq0 >= 0 && vq0 < this.vringOf.length) this.vringOf[vq0] = 0;
+    if (vq1 >= 0 && vq1 < this.vringOf.length) this.vringOf[vq1] = 1;
+  }
+
+  /** One pass: kicks, then the device. Returns messages delivered. */
+  step(): number {
+    this.onTick?.();
+    this.doorbell.takeKicks(this.onKick);
+    return this.poll();
+  }
+
+  /**
+   * Blocks the thread until `ready()` is true or `timeoutMs` passes, pumping meanwhile. Returns
+   * whether `ready()` became true. For firmware-style cores only.
+   */
+  waitFor(ready: () => boolean, timeoutMs: number): boolean {
+    const deadline =
+      timeoutMs === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs;
+    for (;;) {
+      if (ready()) return true;
+      const seen = this.doorbell.irq();
+      this.step();
+      if (ready()) return true;
+      if (!this.link.prepareToSleep()) continue; // work arrived during the re-check: poll again
+      const remaining = deadline - performance.now();
+      if (remaining <= 0) return false;
+      this.doorbell.beat();
+      this.onIdle?.();
+      this.doorbell.wait(seen, Math.min(remaining, this.slice), this.spin);
+    }
+  }
+
+  /** Blocks the thread for `ms` while still serving the link (RPMsg-Lite `env_sleep_msec`). */
+  sleep(ms: number): void {
+    this.waitFor(() => false, ms);
+  }
+
+  /**
+   * Serves the link on the event loop until {@link stop}: never blocks the thread. Holds a ref'ed
+   * interval meanwhile (a pending Atomics.waitAsync alone does not keep a Node thread alive), which
+   * also beats the heartbeat.
+   */
+  async run(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    const keepAlive = setInterval(() => this.doorbell.beat(), this.slice);
+    try {
+      let spinUntil = performance.now() + this.spin / 1000;
+      while (this.running) {
+        const seen = this.doorbell.irq();
+        const delivered = this.step();
+        if (!this.running) break;
+        if (this.spin > 0) {
+          // Spinning on an event loop must not block it: the program's continuations (woken by what
+          // was just delivered) have to run. So poll the rings between setImmediate yields until
+          // `spin` µs pass without work, and only then sleep.
+          const now = performance.now();
+          if (delivered > 0) spinUntil = now + this.spin / 1000;
+          if (now < spinUntil) {
+            await yieldToLoop();
+            continue;
+          }
+        }
+        if (!this.link.prepareToSleep()) continue;
+        const r = this.doorbell.waitAsync(seen, this.slice, 0);
+        if (typeof r !== 'string') await r;
+        else if (r === 'timed-out') await yieldToLoop();
+        // 'not-equal' returns at once: loop without yielding would starve timers under a flood.
+        else await yieldToLoop();
+        spinUntil = performance.now() + this.spin / 1000; // woken: spin again before the next sleep
+      }
+    } finally {
+      clearInterval(keepAlive);
+      this.running = false;
+    }
+  }
+
+  /** Ends {@link run} (wakes its sleep through the doorbell's control interrupt). */
+  stop(wake: () => void): void {
+    if (!this.running) return;
+    this.running = false;
+    wake();
+  }
+
+  /** True while {@link run} is serving. */
+  get isRunning(): boolean {
+    return this.running;
+  }
+}
+
+function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -1,0 +1,423 @@
+import { EventEmitter } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Worker } from 'node:worker_threads';
+import type { LayoutProfile, RpmsgDevice, RpmsgLayout } from '@rpmsg/core';
+import { createLayout, layoutToJson, RpmsgError } from '@rpmsg/core';
+import { Mailbox } from './mailbox.js';
+import { MasterCore } from './master-core.js';
+import type { CoreStats, CoreWorkerData, SocToWorker, WorkerToSoc } from './protocol.js';
+import { collectStats, fromWireError, toWireError } from './protocol.js';
+import { SharedRam } from './region.js';
+import { type TraceEvent, type TraceOptions, Tracer } from './trace.js';
+import { expectMessage, spawnCore } from './workers.js';
+
+/** Options of {@link createSoc}. */
+export interface SocOptions {
+  /** Layout profile: `linux` (remoteproc resource table, DRIVER_OK) or `rpmsg-lite` (default `linux`). */
+  profile?: LayoutProfile;
+  /** The A-core program: a module URL/path run in its own worker, or `'inline'` (default): this thread. */
+  master?: string | URL;
+  /** The M-core firmware: a module URL/path run in its own worker. */
+  remote: string | URL;
+  /** Buffers per direction (a power of two, default 256). */
+  numBuffers?: number;
+  /** Bytes per buffer, header included (default 512). */
+  bufferSize?: number;
+  /** Device address of shared RAM (default 0x10000000). */
+  base?: number;
+  /** Microseconds each core spins on its doorbell before sleeping (default 0). */
+  spin?: number;
+  /** Milliseconds without a heartbeat after which the remote is declared crashed (default 2000; 0 = off). */
+  watchdog?: number;
+  /** Opt-in trace: `true`, or where to write it and how much payload to keep. */
+  trace?: boolean | TraceOptions;
+  /** Default send timeout of both devices (ms, default 15000). */
+  sendTimeout?: number;
+  /** Handed to the A-core program as `ctx.data`. */
+  masterData?: unknown;
+  /** Handed to the firmware as `ctx.data`. */
+  remoteData?: unknown;
+  /** Milliseconds a boot may take before it fails with `ERR_RPMSG_TIMEOUT` (default 10000). */
+  bootTimeout?: number;
+}
+
+/** Where a SoC is in its life. */
+export type SocState = 'booting' | 'running' | 'crashed' | 'stopped';
+
+/** The shared-RAM dump of {@link Soc.snapshot}: what `rpmsg inspect` reads. */
+export interface SocSnapshot {
+  /** The whole shared RAM. */
+  image: Uint8Array;
+  /** The layout JSON (DESIGN §3) of the current boot. */
+  layout: object;
+}
+
+/**
+ * Boots a simulated SoC and resolves once both cores are up: shared RAM and mailbox are made, the
+ * remote's firmware is loaded in a worker (its resource table goes into shared RAM), the master
+ * validates the table, negotiates, posts its RX buffers and sets DRIVER_OK, and the firmware's
+ * default export runs with a ready device.
+ *
+ * ```ts
+ * const soc = await createSoc({ remote: new URL('./m-core.mjs', import.meta.url) });
+ * const ept = await soc.master.openChannel('rpmsg-echo');
+ * ept.on('message', (payload) => console.log(payload));
+ * await ept.send(new TextEncoder().encode('hello'));
+ * await soc.stop();
+ * ```
+ *
+ * @throws {RpmsgError} `ERR_RPMSG_RSC_TABLE` (the firmware's table is bad; `field` names what),
+ *   `ERR_RPMSG_PEER_GONE` (a core failed while booting), `ERR_RPMSG_TIMEOUT`
+ */
+export async function createSoc(options: SocOptions): Promise<Soc> {
+  const soc = new Soc(options);
+  try {
+    await soc.start();
+  } catch (error) {
+    await soc.stop();
+    throw error;
+  }
+  return soc;
+}
+
+/**
+ * A running simulated SoC. Events: `trace` (TraceEvent, when tracing), `crash` (RpmsgError
+ * `ERR_RPMSG_PEER_GONE`: the remote threw, exited or missed the watchdog), `restart` (), `stop` (),
+ * `master-crash` (Error: a master worker failed).
+ */
+export class Soc extends EventEmitter {
+  /** The layout of the current boot (vrings where the firmware's table put them). */
+  layout: RpmsgLayout;
+  /** The shared RAM. */
+  readonly ram: SharedRam;
+  /** The doorbells. */
+  readonly mailbox: Mailbox;
+  /** Resolves with the A-core program's return value (worker master); rejects if it throws. */
+  readonly result: Promise<unknown>;
+  private readonly options: SocOptions;
+  private status: SocState = 'booting';
+  private masterCore: MasterCore | undefined;
+  private masterWorker: Worker | undefined;
+  private remoteWorker: Worker | undefined;
+  private readonly tracer: Tracer | undefined;
+  private readonly masterTracer: Tracer | undefined;
+  private traceFile: WriteStream | undefined;
+  private watchdogTimer: ReturnType<typeof setInterval> | undefined;
+  private settleResult: { resolve: (v: unknown) => void; reject: (e: Error) => void } | undefined;
+  private nextStatsId = 0;
+  /** Workers being terminated after a crash; stop() and restart() wait for them. */
+  private readonly dying = new Set<Promise<number>>();
+
+  /** Prefer {@link createSoc}, which also starts it. */
+  constructor(options: SocOptions) {
+    super();
+    if (!options || (typeof options.remote !== 'string' && !(options.remote instanceof URL))) {
+      throw new TypeError('options.remote must be the firmware module URL or path');
+    }
+    this.options = options;
+    this.layout = createLayout(options.profile ?? 'linux', {
+      numBuffers: options.numBuffers,
+      bufferSize: options.bufferSize,
+      base: options.base,
+    });
+    this.ram = SharedRam.create(this.layout);
+    this.mailbox = Mailbox.create();
+    const trace = this.traceOptions();
+    if (trace) {
+      if (trace.file) this.traceFile = createWriteStream(trace.file, { flags: 'w' });
+      this.tracer = new Tracer('soc', (events) => this.onTrace(events), trace);
+      this.masterTracer = new Tracer('master', (events) => this.onTrace(events), trace);
+    }
+    this.result = new Promise((resolve, reject) => {
+      this.settleResult = { resolve, reject };
+    });
+    this.result.catch(() => {});
+  }
+
+  /** Where the SoC is in its life. */
+  get state(): SocState {
+    return this.status;
+  }
+
+  /**
+   * The master's RPMsg device, when the master runs in this thread (`master: 'inline'`).
+   *
+   * @throws {TypeError} when the master runs in a worker
+   */
+  get master(): RpmsgDevice {
+    if (!this.masterCore) throw new TypeError("soc.master exists only with master: 'inline'");
+    return this.masterCore.device;
+  }
+
+  private traceOptions(): TraceOptions | false {
+    const t = this.options.trace;
+    if (!t) return false;
+    return t === true ? {} : t;
+  }
+
+  private get inline(): boolean {
+    return this.options.master === undefined || this.options.master === 'inline';
+  }
+
+  private workerData(role: 'master' | 'remote', module: string | URL): CoreWorkerData {
+    return {
+      role,
+      module: moduleUrl(module),
+      ram: this.ram.buffer,
+      mailbox: this.mailbox.buffer,
+      layout: this.layout,
+      spin: this.options.spin ?? 0,
+      slice: Math.max(5, Math.min(50, Math.floor((this.options.watchdog || 2000) / 4))),
+      sendTimeout: this.options.sendTimeout,
+      trace: this.traceOptions(),
+      data: role === 'master' ? this.options.masterData : this.options.remoteData,
+    };
+  }
+
+  /** @internal Boots both cores (createSoc calls it). */
+  async start(): Promise<void> {
+    this.lifecycle('boot');
+    if (this.inline) {
+      this.masterCore = new MasterCore({
+        ram: this.ram,
+        mailbox: this.mailbox,
+        layout: this.layout,
+        spin: this.options.spin,
+        sendTimeout: this.options.sendTimeout,
+        tracer: this.masterTracer,
+      });
+    } else {
+      await this.startMasterWorker();
+    }
+    await this.bootRemote();
+  }
+
+  private get bootTimeout(): number {
+    return this.options.bootTimeout ?? 10_000;
+  }
+
+  private async startMasterWorker(): Promise<void> {
+    const worker = spawnCore(this.workerData('master', this.options.master as string | URL));
+    this.masterWorker = worker;
+    worker.on('message', (message: WorkerToSoc) => {
+      if (message.type === 'trace') this.onTrace(message.events);
+      else if (message.type === 'result') this.settleResult?.resolve(message.value);
+      else if (message.type === 'failed') this.settleResult?.reject(fromWireError(message.error));
+    });
+    worker.on('error', (error) => {
+      if (this.masterWorker !== worker) return;
+      this.settleResult?.reject(error);
+      this.emit('master-crash', error);
+    });
+    await expectMessage(worker, 'ready', this.bootTimeout, 'master start');
+  }
+
+  /** Loads the firmware in a new remote worker, boots the master over it, waits for both ends up. */
+  private async bootRemote(): Promise<void> {
+    this.status = 'booting';
+    const worker = spawnCore(this.workerData('remote', this.options.remote));
+    this.remoteWorker = worker;
+    worker.on('message', (message: WorkerToSoc) => {
+      if (message.type === 'trace') this.onTrace(message.events);
+    });
+    worker.on('error', (error) => this.crash(worker, error));
+    worker.on('exit', (code) => this.crash(worker, new Error(`the remote exited with code ${code}`)));
+    const up = expectMessage(worker, 'up', this.bootTimeout, 'remote boot');
+    up.catch(() => {});
+    await expectMessage(worker, 'loaded', this.bootTimeout, 'firmware load');
+    await this.bootMaster();
+    await up;
+    this.status = 'running';
+    this.lifecycle('up');
+    this.startWatchdog(worker);
+  }
+
+  private async bootMaster(): Promise<void> {
+    if (this.masterCore) {
+      await withTimeout(this.masterCore.boot(), this.bootTimeout, 'master boot');
+      this.layout = this.masterCore.layout;
+      return;
+    }
+    const worker = this.masterWorker as Worker;
+    const booted = expectMessage(worker, 'booted', this.bootTimeout, 'master boot', 'boot-failed');
+    this.send(worker, { type: 'boot' });
+    this.layout = (await booted).layout;
+  }
+
+  private send(worker: Worker, message: SocToWorker): void {
+    worker.postMessage(message);
+  }
+
+  private startWatchdog(worker: Worker): void {
+    this.stopWatchdog();
+    const limit = this.options.watchdog ?? 2000;
+    if (!limit) return;
+    let last = this.mailbox.heartbeat('remote');
+    let lastChange = Date.now();
+    this.watchdogTimer = setInterval(
+      () => {
+        const beat = this.mailbox.heartbeat('remote');
+        if (beat !== last) {
+          last = beat;
+          lastChange = Date.now();
+        } else if (Date.now() - lastChange > limit) {
+          this.crash(worker, new Error(`watchdog: no heartbeat for ${limit} ms`));
+        }
+      },
+      Math.max(5, limit / 4),
+    );
+    this.watchdogTimer.unref();
+  }
+
+  private stopWatchdog(): void {
+    if (this.watchdogTimer) clearInterval(this.watchdogTimer);
+    this.watchdogTimer = undefined;
+  }
+
+  /**
+   * The remote failed: the master sees the link go down (channels removed, pending sends reject
+   * with `ERR_RPMSG_PEER_GONE`), the remote thread is ended, `crash` is emitted.
+   */
+  private crash(worker: Worker, reason: Error): void {
+    if (worker !== this.remoteWorker || this.status !== 'running') return;
+    this.status = 'crashed';
+    this.stopWatchdog();
+    this.remoteWorker = undefined;
+    const ending = worker.terminate();
+    this.dying.add(ending);
+    ending.finally(() => this.dying.delete(ending));
+    const error = new RpmsgError('ERR_RPMSG_PEER_GONE', `the remote core crashed: ${reason.message}`, {
+      cause: reason,
+    });
+    this.peerGone(error);
+    this.lifecycle('crash', reason.message);
+    this.emit('crash', error);
+  }
+
+  private peerGone(error: RpmsgError): void {
+    if (this.masterCore) this.masterCore.peerGone(error);
+    else if (this.masterWorker)
+      this.send(this.masterWorker, { type: 'peer-gone', error: toWireError(error) });
+  }
+
+  /**
+   * remoteproc recovery: stops the remote (if still running), takes the master's link down, loads
+   * the firmware again in a fresh worker and repeats the whole handshake; the firmware announces its
+   * channels again, so `waitForChannel` resolves again. Resolves once both ends are up.
+   */
+  async restart(): Promise<void> {
+    if (this.status === 'stopped') throw new RpmsgError('ERR_RPMSG_CLOSED', 'the SoC is stopped');
+    this.stopWatchdog();
+    const old = this.remoteWorker;
+    this.remoteWorker = undefined;
+    if (old) {
+      this.peerGone(new RpmsgError('ERR_RPMSG_PEER_GONE', 'the remote core is being restarted'));
+      await old.terminate();
+    }
+    await Promise.all(this.dying);
+    this.lifecycle('restart');
+    await this.bootRemote();
+    this.emit('restart');
+  }
+
+  /**
+   * Reboots the master while the remote keeps running: the master resets the rings and boots the
+   * link again; the remote drops its rings, resyncs and re-announces (DESIGN §7). With an inline
+   * master the same `soc.master` device carries on; a worker master is started afresh.
+   */
+  async restartMaster(): Promise<void> {
+    if (this.status === 'stopped') throw new RpmsgError('ERR_RPMSG_CLOSED', 'the SoC is stopped');
+    this.lifecycle('master-restart');
+    if (!this.masterCore) {
+      const old = this.masterWorker;
+      this.masterWorker = undefined;
+      await old?.terminate();
+      await this.startMasterWorker();
+    }
+    await this.bootMaster();
+  }
+
+  /** Counters of both cores (null for a core that is down or did not answer within 500 ms). */
+  async stats(): Promise<{ master: CoreStats | null; remote: CoreStats | null }> {
+    const ask = async (worker: Worker | undefined): Promise<CoreStats | null> => {
+      if (!worker) return null;
+      const id = this.nextStatsId++;
+      return new Promise((resolve) => {
+        const done = (value: CoreStats | null) => {
+          clearTimeout(timer);
+          worker.off('message', onMessage);
+          resolve(value);
+        };
+        const onMessage = (m: WorkerToSoc) => {
+          if (m.type === 'stats' && m.id === id) done(m.stats);
+        };
+        const timer = setTimeout(() => done(null), 500);
+        worker.on('message', onMessage);
+        this.send(worker, { type: 'stats', id });
+      });
+    };
+    const master = this.masterCore ? collectStats(this.masterCore.device) : await ask(this.masterWorker);
+    return { master, remote: await ask(this.remoteWorker) };
+  }
+
+  /** A copy of shared RAM and the layout JSON of the current boot, for `rpmsg inspect`. */
+  snapshot(): SocSnapshot {
+    return { image: this.ram.snapshot(), layout: layoutToJson(this.layout) };
+  }
+
+  /** Stops both cores and releases everything (threads, timers, the trace file). Idempotent. */
+  async stop(): Promise<void> {
+    if (this.status === 'stopped') return;
+    this.status = 'stopped';
+    this.stopWatchdog();
+    const remote = this.remoteWorker;
+    const master = this.masterWorker;
+    this.remoteWorker = undefined;
+    this.masterWorker = undefined;
+    await Promise.all([remote?.terminate(), master?.terminate(), this.masterCore?.close(), ...this.dying]);
+    this.settleResult?.reject(new RpmsgError('ERR_RPMSG_CLOSED', 'the SoC was stopped'));
+    this.lifecycle('stop');
+    this.masterTracer?.flush();
+    this.tracer?.flush();
+    const file = this.traceFile;
+    this.traceFile = undefined;
+    if (file) await new Promise<void>((resolve) => file.end(resolve));
+    this.emit('stop');
+  }
+
+  private lifecycle(event: string, detail?: string): void {
+    this.tracer?.emit(
+      detail === undefined ? { type: 'lifecycle', event } : { type: 'lifecycle', event, detail },
+    );
+  }
+
+  private onTrace(events: TraceEvent[]): void {
+    for (const event of events) {
+      this.traceFile?.write(`${JSON.stringify(event)}\n`);
+      this.emit('trace', event);
+    }
+  }
+}
+
+/** A module given as a URL, a `file:`/`data:` URL string, or a filesystem path. */
+function moduleUrl(module: string | URL): string {
+  if (module instanceof URL) return module.href;
+  if (/^(file|data|https?):/i.test(module)) return module;
+  return pathToFileURL(resolve(module)).href;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(new RpmsgError('ERR_RPMSG_TIMEOUT', `${what}: no answer within ${ms} ms`, { limit: ms })),
+        ms,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,235 @@
+import { Duplex } from 'node:stream';
+import type { Channel, Endpoint, HeldMessage, RpmsgDevice, RxMessage } from '@rpmsg/core';
+import { RpmsgError } from '@rpmsg/core';
+import { allocateTtyIndex, freeTtyIndex, TTY_NAME_PREFIX } from './tty-names.js';
+import { sendChunks } from './tx-writer.js';
+
+/** Name of the channel a tty binds to when none is given: the Linux `rpmsg_tty` driver's id. */
+export const RPMSG_TTY_NAME = 'rpmsg-tty';
+
+/** Options of {@link openTty}. */
+export interface TtyOptions {
+  /**
+   * Bytes buffered on each side before backpressure (Node's `highWaterMark`, both sides).
+   * Default: Node's (16 KiB).
+   */
+  highWaterMark?: number;
+  /** Readable-side `highWaterMark`; wins over `highWaterMark`. */
+  readableHighWaterMark?: number;
+  /** Writable-side `highWaterMark`; wins over `highWaterMark`. */
+  writableHighWaterMark?: number;
+  /**
+   * Milliseconds a write may wait for a free TX buffer before the stream errors with
+   * `ERR_RPMSG_TIMEOUT`. Default `Infinity`: a stalled peer means backpressure, not failure.
+   */
+  writeTimeout?: number;
+  /** Milliseconds to wait for the channel to be announced. Default: no limit (until `signal` or close). */
+  openTimeout?: number;
+  /** Aborting it destroys the stream (opening, waiting writes) with an `AbortError`. */
+  signal?: AbortSignal;
+  /**
+   * Node's `allowHalfOpen`. Default `false`: `end()` closes the tty (as `close()` on `/dev/ttyRPMSG`
+   * does) once written data is sent — the endpoint is destroyed and the readable side ends after
+   * what was already received. With `true`, `end()` only ends the writing side and reads go on
+   * until `destroy()` or the peer goes away.
+   */
+  allowHalfOpen?: boolean;
+  /** Local address for the endpoint. Default: the lowest free dynamic address. */
+  addr?: number;
+}
+
+/**
+ * A `/dev/ttyRPMSG<n>` for Node: a byte-stream `Duplex` over one RPMsg channel.
+ *
+ * - **Writes** are packed into MTU-sized messages in order (large writes split, small ones share a
+ *   buffer). An empty TX pool never fails a write: the stream waits for buffers (`write()` returns
+ *   false, `'drain'` follows once the peer returns them).
+ * - **Reads** push each message as a chunk while the consumer wants data. Once `push()` says the
+ *   readable buffer is full, further messages stay in their RX buffers (`msg.hold()`), so the peer
+ *   runs out of buffers and is flow-controlled through the ring; they are copied out and released as
+ *   the consumer reads.
+ * - **Lifecycle**: emits `'ready'` once the endpoint is open. The peer destroying the channel errors
+ *   the stream with `ERR_RPMSG_CHANNEL_GONE`, a crashed or reset peer with `ERR_RPMSG_PEER_GONE` (or
+ *   whatever `code` the link reports). `end()` and `destroy()` release the endpoint and the name.
+ *
+ * Created by {@link openTty}.
+ *
+ * @see openTty
+ */
+export class RpmsgTty extends Duplex {
+  /** Linux-style name, `ttyRPMSG<n>`, unique in this process while the stream is open. */
+  readonly ttyName: string;
+  /** The device the tty runs on. */
+  readonly device: RpmsgDevice;
+  readonly #target: string | Channel;
+  readonly #index: number;
+  readonly #abort = new AbortController();
+  readonly #writeTimeout: number;
+  readonly #openTimeout: number | undefined;
+  readonly #addr: number | undefined;
+  readonly #closeOnEnd: boolean;
+  #endpoint: Endpoint | null = null;
+  /** RX messages kept in their buffers while the consumer is not reading. */
+  readonly #held: HeldMessage[] = [];
+  #wantsData = false;
+  #ended = false;
+  #indexFreed = false;
+  readonly #onDown = (reason: Error): void => {
+    this.destroy(reason);
+  };
+  /** The channel's peer went away: NS DESTROY (`ERR_RPMSG_CHANNEL_GONE`) or link down (`ERR_RPMSG_PEER_GONE`…). */
+  readonly #onUnbound = (reason?: Error): void => {
+    this.destroy(reason ?? new RpmsgError('ERR_RPMSG_CHANNEL_GONE', `${this.ttyName}: endpoint unbound`));
+  };
+  readonly #onEndpointClose = (): void => {
+    if (this.#ended || this.destroyed) return;
+    this.destroy(new RpmsgError('ERR_RPMSG_ENDPOINT_DESTROYED', `${this.ttyName}: endpoint destroyed`));
+  };
+  readonly #onMessage = (payload: Uint8Array, _src: number, msg: RxMessage): void => {
+    // A 0-byte message is a hello (address binding), not data: a tty has nothing to deliver.
+    if (payload.length === 0) return;
+    if (!this.#wantsData || this.#held.length > 0) {
+      // Keep order: once anything is held, everything after it is held too.
+      this.#held.push(msg.hold());
+      return;
+    }
+    this.#wantsData = this.push(Buffer.from(payload));
+  };
+
+  /** @internal use {@link openTty} */
+  constructor(device: RpmsgDevice, target: string | Channel, options: TtyOptions = {}) {
+    super({
+      allowHalfOpen: options.allowHalfOpen ?? false,
+      ...(options.highWaterMark === undefined ? {} : { highWaterMark: options.highWaterMark }),
+      ...(options.readableHighWaterMark === undefined
+        ? {}
+        : { readableHighWaterMark: options.readableHighWaterMark }),
+      ...(options.writableHighWaterMark === undefined
+        ? {}
+        : { writableHighWaterMark: options.writableHighWaterMark }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    this.device = device;
+    this.#target = target;
+    this.#writeTimeout = options.writeTimeout ?? Number.POSITIVE_INFINITY;
+    this.#openTimeout = options.openTimeout;
+    this.#addr = options.addr;
+    this.#closeOnEnd = !(options.allowHalfOpen ?? false);
+    this.#index = allocateTtyIndex();
+    this.ttyName = `${TTY_NAME_PREFIX}${this.#index}`;
+  }
+
+  /** The endpoint carrying the tty, once open (`'ready'`); `null` before and after. */
+  get endpoint(): Endpoint | null {
+    return this.#endpoint;
+  }
+
+  /** RX messages currently held back from the peer because the reader is behind. */
+  get heldMessages(): number {
+    return this.#held.length;
+  }
+
+  override _construct(callback: (error?: Error | null) => void): void {
+    this.device
+      .openChannel(this.#target, {
+        signal: this.#abort.signal,
+        onMessage: this.#onMessage,
+        ...(this.#openTimeout === undefined ? {} : { timeout: this.#openTimeout }),
+        ...(this.#addr === undefined ? {} : { addr: this.#addr }),
+      })
+      .then(
+        (endpoint) => {
+          if (this.destroyed) {
+            endpoint.destroy();
+            callback();
+            return;
+          }
+          this.#endpoint = endpoint;
+          endpoint.on('unbound', this.#onUnbound);
+          endpoint.on('close', this.#onEndpointClose);
+          this.device.on('down', this.#onDown);
+          callback();
+          this.emit('ready');
+        },
+        // Destroyed while opening: the abort is ours, not a failure to report.
+        (error: Error) => callback(this.destroyed ? null : error),
+      );
+  }
+
+  /** Also cancels an open still waiting for its channel (Node runs `_destroy` only after `_construct`). */
+  override destroy(error?: Error): this {
+    this.#abort.abort(error);
+    return super.destroy(error);
+  }
+
+  override _read(): void {
+    this.#wantsData = true;
+    const held = this.#held;
+    while (held.length > 0 && this.#wantsData) {
+      const msg = held.shift()!;
+      const ok = this.push(Buffer.from(msg.payload));
+      msg.release();
+      this.#wantsData = ok;
+    }
+    if (held.length === 0 && this.#ended) this.push(null);
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.#send([chunk], callback);
+  }
+
+  override _writev(
+    chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
+    callback: (error?: Error | null) => void,
+  ): void {
+    this.#send(
+      chunks.map((c) => c.chunk),
+      callback,
+    );
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    if (this.#closeOnEnd) {
+      // close(): no more input from the peer; what is held or buffered is still delivered.
+      this.#ended = true;
+      this.#release();
+      if (this.#held.length === 0) this.push(null);
+    }
+    callback();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#abort.abort(error ?? undefined);
+    for (const msg of this.#held) msg.release();
+    this.#held.length = 0;
+    this.#release();
+    if (!this.#indexFreed) {
+      this.#indexFreed = true;
+      freeTtyIndex(this.#index);
+    }
+    callback(error);
+  }
+
+  #send(chunks: Uint8Array[], callback: (error?: Error | null) => void): void {
+    const endpoint = this.#endpoint;
+    if (endpoint === null) {
+      callback(new RpmsgError('ERR_RPMSG_ENDPOINT_DESTROYED', `${this.ttyName}: not open`));
+      return;
+    }
+    sendChunks(endpoint, chunks, { timeout: this.#writeTimeout, signal: this.#abort.signal }).then(
+      () => callback(),
+      (error: Error) => callback(error),
+    );
+  }
+
+  /** Detaches from the device and destroys the endpoint (NS DESTROY if it was announced). */
+  #release(): void {
+    const endpoint = this.#endpoint;
+    if (endpoint === null) return;
+    this.#endpoint = null;
+    endpoint.off('unbound', this.#onUnbound);
+    endpoint.off('close', this.#onEndpointClose);
+    this.device.off('down', this.#onDown);
+    if (!endpoint.destroyed) endpoint.destroy();
+  }
+}

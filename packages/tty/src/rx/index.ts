@@ -1,0 +1,3 @@
+export { type ChannelEvent, type ChannelSource, channels$ } from './channels.js';
+export { type FromChannelOptions, fromChannel } from './from-channel.js';
+export { type SendToOptions, sendTo } from './send-to.js';

@@ -1,0 +1,11 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: { index: 'src/index.ts', 'rx/index': 'src/rx/index.ts' },
+  format: ['esm', 'cjs'],
+  dts: { compilerOptions: { composite: false } },
+  tsconfig: 'tsconfig.build.json',
+  sourcemap: true,
+  clean: true,
+  target: 'node20',
+});

@@ -1,0 +1,2 @@
+export { type MakeRegionOptions, makeRegion, type TestRegion } from './make-region.js';
+export { type RawDesc, type RawUsedElem, RingPuppet } from './ring-puppet.js';

@@ -1,0 +1,148 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+// The CLI contract of DESIGN §6, checked on the built command exactly as outside tools run it.
+const run = promisify(execFile);
+const root = join(import.meta.dirname, '..');
+const bin = join(root, 'packages', 'cli', 'dist', 'bin.js');
+const vectors = join(root, '..', 'shared', 'vectors', 'rpmsg-lite');
+const scratch = mkdtempSync(join(tmpdir(), 'rpmsg-cli-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function rpmsg(...args: string[]): Promise<Outcome> {
+  try {
+    const r = await run(process.execPath, [bin, ...args], { cwd: root, maxBuffer: 64 << 20 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+function lastLine(text: string): string {
+  return text.trimEnd().split('\n').at(-1) ?? '';
+}
+
+describe('rpmsg (no or unknown command)', () => {
+  it('prints usage and exits 2 on an unknown command', async () => {
+    const r = await rpmsg('frobnicate');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command 'frobnicate'/);
+    expect(r.stderr).toMatch(/usage: rpmsg/);
+  });
+});
+
+const vectorSteps = existsSync(vectors)
+  ? readdirSync(vectors).flatMap((dir) =>
+      readdirSync(join(vectors, dir))
+        .filter((f) => f.endsWith('.bin'))
+        .map((f) => join(vectors, dir, f.replace(/\.bin$/, ''))),
+    )
+  : [];
+
+describe.skipIf(vectorSteps.length === 0)('rpmsg inspect on the RPMsg-Lite vectors', () => {
+  it.each(vectorSteps)('decodes %s to its .expect.json', async (step) => {
+    const r = await rpmsg('inspect', `${step}.bin`, '--layout', `${step}.layout.json`, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const { what: _what, ...expected } = JSON.parse(readFileSync(`${step}.expect.json`, 'utf8'));
+    expect(JSON.parse(lastLine(r.stdout))).toEqual({ ...expected, problems: [] });
+  });
+
+  it('prints a human-readable decode by default', async () => {
+    const step = vectorSteps.find((s) => s.endsWith('01-ns-announce'))!;
+    const r = await rpmsg('inspect', `${step}.bin`, '--layout', `${step}.layout.json`);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/vq0/);
+    expect(r.stdout).toMatch(/rpmsg-tty/);
+  });
+
+  it('reports a truncated image as problems, not a crash', async () => {
+    const step = vectorSteps.find((s) => s.endsWith('02-hello-pattern'))!;
+    const image = readFileSync(`${step}.bin`);
+    const cut = join(scratch, 'cut.bin');
+    writeFileSync(cut, image.subarray(0, 200));
+    const r = await rpmsg('inspect', cut, '--layout', `${step}.layout.json`, '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(lastLine(r.stdout)) as { problems: { code: string }[] };
+    expect(out.problems.length).toBeGreaterThan(0);
+    expect(out.problems.every((p) => /^ERR_/.test(p.code))).toBe(true);
+  });
+
+  it('refuses a layout that is missing a required key, naming it', async () => {
+    const step = vectorSteps[0]!;
+    const layout = JSON.parse(readFileSync(`${step}.layout.json`, 'utf8'));
+    delete layout.vrings;
+    const file = join(scratch, 'bad-layout.json');
+    writeFileSync(file, JSON.stringify(layout));
+    const r = await rpmsg('inspect', `${step}.bin`, '--layout', file, '--json');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ERR_RPMSG_LAYOUT/);
+    expect(r.stderr).toMatch(/vrings/);
+  });
+});
+
+describe('rpmsg inspect arguments', () => {
+  it('exits 2 without --layout', async () => {
+    const r = await rpmsg('inspect', 'image.bin');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--layout/);
+  });
+
+  it('exits 1 with a message when the image does not exist', async () => {
+    const r = await rpmsg('inspect', join(scratch, 'nope.bin'), '--layout', join(scratch, 'nope.json'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ENOENT/);
+  });
+});
+
+describe('rpmsg bench --quick --json', () => {
+  it('ends with one JSON object in the DESIGN §6 shape, baselines included', async () => {
+    const r = await rpmsg('bench', '--quick', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(lastLine(r.stdout)) as { results: Record<string, unknown>[] };
+    const transports = new Set(out.results.map((row) => row.transport));
+    expect(transports).toEqual(new Set(['rpmsg', 'postMessage', 'sab-raw']));
+    for (const row of out.results) {
+      expect(['one-way', 'ping-pong']).toContain(row.mode);
+      expect(['spin', 'sleep']).toContain(row.wait);
+      expect(typeof row.payload).toBe('number');
+      expect(row.msgsPerSec as number).toBeGreaterThan(0);
+      expect(typeof row.mbPerSec).toBe('number');
+      if (row.mode === 'ping-pong') expect(row.rttMedianUs as number).toBeGreaterThan(0);
+    }
+    const payloads = new Set(
+      out.results.filter((row) => row.transport === 'rpmsg').map((row) => row.payload),
+    );
+    expect(payloads).toContain(16);
+    expect(payloads).toContain(496);
+  }, 240_000);
+});
+
+describe('rpmsg demo', () => {
+  it.each(['linux', 'rpmsg-lite'])(
+    'boots the %s SoC, finds both services, verifies the echoes and exits 0',
+    async (profile) => {
+      const r = await rpmsg('demo', '--profile', profile);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/channels\s+rpmsg-echo, rpmsg-tty/);
+      expect(r.stdout).toMatch(/result\s+OK/);
+      expect(r.stdout).not.toMatch(/failure/);
+    },
+    60_000,
+  );
+
+  it('exits 2 on an unknown profile', async () => {
+    const r = await rpmsg('demo', '--profile', 'vxworks');
+    expect(r.code).toBe(2);
+  });
+});
