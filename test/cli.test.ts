@@ -1,9 +1,10 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
+import { buildFirmwareHost, type FirmwareHost, hasCompiler, startFirmwareHost } from '@rpmsg/serial/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The CLI contract of DESIGN §6, checked on the built command exactly as outside tools run it.
 const run = promisify(execFile);
@@ -143,6 +144,43 @@ describe('rpmsg demo', () => {
 
   it('exits 2 on an unknown profile', async () => {
     const r = await rpmsg('demo', '--profile', 'vxworks');
+    expect(r.code).toBe(2);
+  });
+});
+
+// The C firmware of packages/serial built for this machine, on a real pseudo-terminal: the board.
+describe.skipIf(!hasCompiler())('rpmsg bridge against the C firmware on a pty', () => {
+  let board: FirmwareHost;
+  beforeAll(async () => {
+    board = await startFirmwareHost(await buildFirmwareHost({ outDir: scratch }));
+  }, 60_000);
+  afterAll(() => board?.stop());
+
+  it('lists the channels the MCU announced', async () => {
+    const r = await rpmsg('bridge', '--port', board.path, '--list');
+    expect(r.code, r.stderr).toBe(0);
+    const names = r.stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split('\t')[0]);
+    expect(names).toEqual(expect.arrayContaining(['rpmsg-echo', 'rpmsg-tty']));
+  });
+
+  it('joins stdin and stdout to a channel until stdin ends', async () => {
+    const child = spawn(process.execPath, [bin, 'bridge', '--port', board.path, '--channel', 'rpmsg-echo']);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    const text = `${'line of text through the MCU\n'.repeat(40)}last line\n`;
+    child.stdin.end(text);
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(0);
+    expect(out).toBe(text);
+  }, 30_000);
+
+  it('exits 2 without --port', async () => {
+    const r = await rpmsg('bridge');
     expect(r.code).toBe(2);
   });
 });

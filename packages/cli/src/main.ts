@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { bench } from './commands/bench.js';
+import { bridge } from './commands/bridge.js';
 import { demo } from './commands/demo.js';
 import { inspect } from './commands/inspect.js';
 import { type CommandIo, processIo } from './commands/io.js';
@@ -12,6 +13,9 @@ commands:
   bench [--json] [--quick]      benchmarks with same-run baselines
   inspect <image.bin> --layout <layout.json> [--json]
                                 decode a shared-memory image
+  bridge --port <path|tcp://host:port> [--baud N] [--channel NAME] [--list]
+                                a real MCU over a serial line: list its channels, or
+                                join stdin/stdout to one
   help                          this text`;
 
 /**
@@ -52,6 +56,30 @@ export async function main(argv: readonly string[], io: CommandIo = processIo())
         if (values.layout === undefined) return usage(io, 'inspect needs --layout <layout.json>');
         return await inspect(
           { image: positionals[0]!, layout: values.layout, json: values.json === true },
+          io,
+        );
+      }
+      case 'bridge': {
+        const { values } = parseArgs({
+          args: rest,
+          options: {
+            port: { type: 'string' },
+            baud: { type: 'string' },
+            channel: { type: 'string' },
+            list: { type: 'boolean', default: false },
+          },
+        });
+        if (values.port === undefined) return usage(io, 'bridge needs --port <path|tcp://host:port>');
+        const baudRate = values.baud === undefined ? undefined : Number(values.baud);
+        if (baudRate !== undefined && !(Number.isInteger(baudRate) && baudRate > 0))
+          return usage(io, '--baud must be a positive integer');
+        return await bridge(
+          {
+            port: values.port,
+            list: values.list === true,
+            ...(baudRate === undefined ? {} : { baudRate }),
+            ...(values.channel === undefined ? {} : { channel: values.channel }),
+          },
           io,
         );
       }
