@@ -7,6 +7,8 @@ export interface LinkTransport extends Transport {
   onKick?(vring: 0 | 1): void;
   /** DESIGN §5 rule 1: re-enable notifications and re-check; true when it is safe to sleep. */
   prepareToSleep?(): boolean;
+  /** Asks the peer not to ring while this side is awake and polling (DESIGN §5). */
+  disableNotifications?(): void;
 }
 
 /** Sees every message crossing a link (the trace hooks it); called on the hot path only when set. */
@@ -172,6 +174,14 @@ export class CoreLink implements Transport {
   /** DESIGN §5 rule 1 on the current transport; with none, there is nothing to wait for. */
   prepareToSleep(): boolean {
     return this.inner?.prepareToSleep ? this.inner.prepareToSleep() : true;
+  }
+
+  /**
+   * The core is awake and will poll before it sleeps again: the peer need not ring meanwhile (DESIGN
+   * §5; `prepareToSleep()` asks again). Saves the peer a doorbell per message.
+   */
+  disableNotifications(): void {
+    this.inner?.disableNotifications?.();
   }
 
   getTxBuffer(): TransportBuffer | null {

@@ -81,6 +81,8 @@ export class CorePump {
     for (;;) {
       if (ready()) return true;
       const seen = this.doorbell.irq();
+      // Awake and about to poll: the peer need not ring until prepareToSleep() asks again (DESIGN §5).
+      this.link.disableNotifications();
       this.step();
       if (ready()) return true;
       if (!this.link.prepareToSleep()) continue; // work arrived during the re-check: poll again
@@ -110,6 +112,7 @@ export class CorePump {
       let spinUntil = performance.now() + this.spin / 1000;
       while (this.running) {
         const seen = this.doorbell.irq();
+        this.link.disableNotifications(); // awake: no doorbells until prepareToSleep() (DESIGN §5)
         const delivered = this.step();
         if (!this.running) break;
         if (this.spin > 0) {

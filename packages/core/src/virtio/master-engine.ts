@@ -46,6 +46,13 @@ export class MasterEngine implements Engine {
   #table: ResourceTable | undefined;
   #pendingRx = false;
   #pendingTx = false;
+  /**
+   * A sender found no TX buffer: vq1's used ring must interrupt us when the remote returns one. Off
+   * otherwise, so a remote releasing every message does not ring per message (Linux virtio_rpmsg_bus
+   * `rpmsg_upref_sleepers` keeps svq callbacks off unless a sender sleeps).
+   */
+  #txWanted = false;
+  #txCbOn = true;
 
   constructor(host: EngineHost, options: MasterEngineOptions) {
     this.#host = host;
@@ -97,6 +104,8 @@ export class MasterEngine implements Engine {
     this.#rx = rx;
     this.#tx = tx;
     this.#txTop = 0;
+    this.#txWanted = false;
+    this.#txCbOn = true;
     const prefilled = layout.profile === 'rpmsg-lite';
     if (this.#options.attach) {
       try {
@@ -166,7 +175,11 @@ export class MasterEngine implements Engine {
     if (!rx || !this.#host.isUp) return 0;
     const { pool, sink, counters, layout } = this.#host;
     try {
-      if (this.#reapTx() > 0) sink.onTxAvailable();
+      if (this.#reapTx() > 0) {
+        this.#txWanted = false;
+        sink.onTxAvailable(); // a sender still short of buffers asks again through getTx()
+        if (!this.#txWanted) this.#txCallbacks(false);
+      }
       let delivered = 0;
       for (let k = rx.getUsed(); k >= 0; k = rx.getUsed()) {
         const length = rx.lastLen;
@@ -215,12 +228,27 @@ export class MasterEngine implements Engine {
   getTx(): number {
     if (this.#txTop === 0) {
       try {
-        this.#reapTx();
+        // Buffers back without an interrupt: no sender waits any more, vq1 can stay quiet.
+        if (this.#reapTx() > 0 && this.#txWanted) {
+          this.#txWanted = false;
+          this.#txCallbacks(false);
+        }
       } catch (error) {
         this.#broken(error);
         return -1;
       }
-      if (this.#txTop === 0) return -1;
+      if (this.#txTop === 0) {
+        // Ask vq1 to interrupt when a buffer comes back, then look once more: one returned in
+        // between would bring no interrupt (DESIGN §5 rule 1).
+        this.#txWanted = true;
+        try {
+          if (!this.#txCallbacks(true)) this.#reapTx();
+        } catch (error) {
+          this.#broken(error);
+          return -1;
+        }
+        if (this.#txTop === 0) return -1;
+      }
     }
     const slot = this.#txStack[--this.#txTop]!;
     this.#host.pool.state[slot] = SLOT_LENT_TX;
@@ -262,7 +290,8 @@ export class MasterEngine implements Engine {
     if (!rx || !tx || rx.isBroken || tx.isBroken) return true;
     try {
       const rxIdle = rx.enableCb();
-      const txIdle = tx.enableCb();
+      // vq1 only matters while a sender waits for a buffer.
+      const txIdle = this.#txWanted ? this.#txCallbacks(true) : true;
       return rxIdle && txIdle;
     } catch (error) {
       this.#broken(error);
@@ -272,7 +301,19 @@ export class MasterEngine implements Engine {
 
   disableNotifications(): void {
     if (this.#rx?.isBroken === false) this.#rx.disableCb();
-    if (this.#tx?.isBroken === false) this.#tx.disableCb();
+    if (this.#tx?.isBroken === false) this.#txCallbacks(false);
+  }
+
+  /** Turns vq1's used-ring interrupts on (returns `enableCb()`: true when nothing is waiting) or off. */
+  #txCallbacks(on: boolean): boolean {
+    const tx = this.#tx!;
+    if (!on) {
+      if (this.#txCbOn) tx.disableCb();
+      this.#txCbOn = false;
+      return true;
+    }
+    this.#txCbOn = true;
+    return tx.enableCb();
   }
 
   onKick(): void {}

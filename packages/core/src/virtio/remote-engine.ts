@@ -240,9 +240,13 @@ export class RemoteEngine implements Engine {
     if (vq0.isBroken || vq1.isBroken) return true;
     try {
       const rxIdle = vq1.enableNotification();
-      // vq0's avail ring is normally full of empty buffers: only a waiting sender cares that it has some.
-      const txReady = !vq0.enableNotification();
-      return rxIdle && !(this.#txWaiting && txReady);
+      // vq0's avail ring is normally full of empty buffers: only a waiting sender cares that it has
+      // some, so only then may the master ring for every RX buffer it re-posts.
+      if (!this.#txWaiting) {
+        vq0.disableNotification();
+        return rxIdle;
+      }
+      return rxIdle && vq0.enableNotification();
     } catch (error) {
       this.#broken(error);
       return true;
