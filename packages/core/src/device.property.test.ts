@@ -62,6 +62,21 @@ describe('RpmsgDevice (property)', () => {
           const pending: Promise<unknown>[] = [];
           const holdNext = new Set<string>();
 
+          // Releases holds until every queued send went out and nothing is in flight.
+          const drain = async () => {
+            for (let round = 0; round < 1000; round++) {
+              for (const s of [0, 1] as const) for (const h of held[s].splice(0)) h.release();
+              await pair.settle();
+              const done = await Promise.race([
+                Promise.all(pending).then(() => true),
+                Promise.resolve(false),
+              ]);
+              if (done && held[0].length === 0 && held[1].length === 0) break;
+            }
+            await Promise.all(pending);
+            await pair.settle();
+          };
+
           const create = (s: Side) => {
             const ep = devices[s].createEndpoint();
             ep.on('message', (payload: Uint8Array, src: number, msg) => {
@@ -80,7 +95,9 @@ describe('RpmsgDevice (property)', () => {
             else if (o.kind === 'destroy') {
               const list = live[o.side];
               if (list.length === 0) continue;
-              await pair.settle(); // messages in flight to it arrive first (else they are rightly dropped)
+              // Its queued sends go out and messages in flight to it arrive first: destroying an endpoint
+              // rightly rejects its queued sends (ERR_RPMSG_ENDPOINT_DESTROYED) and drops what comes late.
+              await drain();
               const [ep] = list.splice(o.pick % list.length, 1);
               ep?.destroy();
             } else if (o.kind === 'send') {
@@ -106,15 +123,7 @@ describe('RpmsgDevice (property)', () => {
               for (const h of held[o.side].splice(0)) h.release();
             } else await pair.settle();
           }
-          // Drain: release holds until every send went out and nothing is in flight.
-          for (let round = 0; round < 1000; round++) {
-            for (const s of [0, 1] as const) for (const h of held[s].splice(0)) h.release();
-            await pair.settle();
-            const done = await Promise.race([Promise.all(pending).then(() => true), Promise.resolve(false)]);
-            if (done && held[0].length === 0 && held[1].length === 0) break;
-          }
-          await Promise.all(pending);
-          await pair.settle();
+          await drain();
 
           expect([...got.keys()].sort()).toEqual([...sent.keys()].sort());
           for (const [key, list] of sent) expect(got.get(key)).toEqual(list);

@@ -1,21 +1,15 @@
 import type { EventEmitter } from 'node:events';
-import type { Channel } from './channel.js';
 import type { ChannelRegistry } from './channel-registry.js';
 import type { Clock } from './clock.js';
 import { checkTimeout } from './clock.js';
-import {
-  RPMSG_ADDR_ANY,
-  RPMSG_HDR_SIZE,
-  RPMSG_NS_ADDR,
-  RPMSG_NS_CREATE,
-  RPMSG_NS_DESTROY,
-} from './constants.js';
+import { RPMSG_ADDR_ANY, RPMSG_HDR_SIZE, RPMSG_NS_ADDR } from './constants.js';
 import type { DeviceStats } from './device-stats.js';
 import { destroyedError, type Endpoint, type EndpointHost } from './endpoint.js';
 import type { EndpointTable } from './endpoint-table.js';
 import { RpmsgError, type RpmsgErrorCode } from './errors.js';
 import { checkRxHeader } from './header.js';
-import { decodeNsMessage, type NsMessage } from './ns-message.js';
+import { reportListenerError, safeEmit } from './listener-error.js';
+import { NameService } from './name-service.js';
 import { type RxHost, RxSlot } from './rx-message.js';
 import { Sender, type SenderContext } from './sender.js';
 import type { Transport, TransportBuffer, TransportSink } from './transport.js';
@@ -42,8 +36,9 @@ export function closedError(): RpmsgError {
 }
 
 /**
- * @internal The engine behind `RpmsgDevice`: the transport sink (receive rules of DESIGN §7, name
- * service, link up/down), the host endpoints call, batching of flushes, and close.
+ * @internal The engine behind `RpmsgDevice`: the transport sink (receive rules of DESIGN §7, link
+ * up/down; NS messages go to its {@link NameService}), the host endpoints call, batching of flushes,
+ * and close.
  */
 export class RpmsgLink implements SenderContext, RxHost {
   readonly transport: Transport;
@@ -61,9 +56,9 @@ export class RpmsgLink implements SenderContext, RxHost {
   epoch = 0;
   readonly #device: EventEmitter;
   readonly #endpoints: EndpointTable;
-  readonly #channels: ChannelRegistry;
   readonly #useNameService: boolean;
   readonly #sender: Sender;
+  readonly #ns: NameService;
   /** One RxMessage per RX slot, re-armed per message (no allocation per message). */
   readonly #rxSlots = new Map<number, RxSlot>();
   #up = false;
@@ -80,10 +75,19 @@ export class RpmsgLink implements SenderContext, RxHost {
     this.mtu = options.mtu;
     this.stats = options.stats;
     this.#endpoints = options.endpoints;
-    this.#channels = options.channels;
     this.#useNameService = options.useNameService;
     const sender = new Sender(this);
     this.#sender = sender;
+    this.#ns = new NameService({
+      device: options.device,
+      stats: options.stats,
+      endpoints: options.endpoints,
+      channels: options.channels,
+      sender,
+      canAnnounce: () => this.isUp && this.hasNameService,
+      protocolError: (error) => this.#protocolError(error),
+      unbind: (ep, reason, dst) => this.#unbind(ep, reason, dst),
+    });
     this.sink = {
       onMessage: (buf, length) => this.#onMessage(buf, length),
       onTxAvailable: () => sender.drain(),
@@ -147,11 +151,8 @@ export class RpmsgLink implements SenderContext, RxHost {
   /** Sends what is due for `ep` on the current link: NS CREATE, then its hello. */
   activate(ep: Endpoint): void {
     if (!this.isUp || ep.destroyed) return;
+    this.#ns.announce(ep);
     const s = ep.state;
-    if (s.announce && !s.announced && s.nameBytes && this.hasNameService) {
-      s.announced = true;
-      this.#sender.sendNs(ep.addr, s.nameBytes, RPMSG_NS_CREATE);
-    }
     if (s.hello && !s.helloSent && ep.dst !== RPMSG_ADDR_ANY) {
       s.helloSent = true;
       // Best effort: a hello lost to a timeout or link down is sent again on the next link up.
@@ -201,16 +202,9 @@ export class RpmsgLink implements SenderContext, RxHost {
     this.stats.rxBytes += len;
     if (dst === RPMSG_NS_ADDR && this.hasNameService) {
       // Decode before releasing: the name is copied out, the buffer goes straight back.
-      const payload = buf.bytes.subarray(RPMSG_HDR_SIZE, RPMSG_HDR_SIZE + len);
-      let message: NsMessage | null = null;
-      try {
-        message = decodeNsMessage(payload);
-      } catch (error) {
-        this.stats.nsMalformed++;
-        this.#protocolError(error as RpmsgError);
-      }
+      const message = this.#ns.decode(buf.bytes.subarray(RPMSG_HDR_SIZE, RPMSG_HDR_SIZE + len));
       this.#release(buf);
-      if (message) this.#onNameService(message);
+      if (message) this.#ns.onMessage(message);
       return;
     }
     const ep = this.#endpoints.get(dst);
@@ -265,32 +259,6 @@ export class RpmsgLink implements SenderContext, RxHost {
     }
   }
 
-  #onNameService(message: NsMessage): void {
-    const { name, addr } = message;
-    if (message.isDestroy) {
-      const channel = this.#channels.remove(name, addr);
-      if (!channel) return; // Linux ignores a DESTROY for a channel it does not know
-      const reason = new RpmsgError('ERR_RPMSG_CHANNEL_GONE', `the peer destroyed channel '${name}'`, {
-        addr,
-      });
-      this.#sender.rejectWhere((w) => w.owner !== null && w.dst === addr, reason);
-      for (const ep of this.#endpoints.list()) {
-        if (ep.state.channel === channel || ep.dst === addr) this.#unbind(ep, reason, RPMSG_ADDR_ANY);
-      }
-      this.#channelRemoved(channel);
-      return;
-    }
-    const channel = this.#channels.add(name, addr);
-    if (!channel) {
-      this.stats.nsDuplicates++;
-      this.#protocolError(
-        new RpmsgError('ERR_RPMSG_CHANNEL_EXISTS', `channel '${name}' at ${addr} announced twice`, { addr }),
-      );
-      return;
-    }
-    safeEmit(this.#device, 'channel', channel);
-  }
-
   #onLinkUp(): void {
     if (this.#closed || this.#up) return;
     this.#up = true;
@@ -313,7 +281,7 @@ export class RpmsgLink implements SenderContext, RxHost {
       if (ep.dst !== ep.state.configuredDst || ep.state.channel)
         this.#unbind(ep, error, ep.state.configuredDst);
     }
-    for (const channel of this.#channels.clear()) this.#channelRemoved(channel);
+    this.#ns.clear();
     if (wasUp) safeEmit(this.#device, 'down', error);
   }
 
@@ -325,25 +293,13 @@ export class RpmsgLink implements SenderContext, RxHost {
     if (previous !== RPMSG_ADDR_ANY) safeEmit(ep, 'unbound', reason);
   }
 
-  #channelRemoved(channel: Channel): void {
-    try {
-      channel.markRemoved();
-    } catch (error) {
-      reportListenerError(error);
-    }
-    safeEmit(this.#device, 'channel-removed', channel);
-  }
-
   #destroy(ep: Endpoint): void {
     const s = ep.state;
     if (s.destroyed) return;
     s.destroyed = true;
     this.#endpoints.delete(ep);
     this.#sender.endpointDestroyed(ep);
-    if (s.announced && s.nameBytes && this.isUp && this.hasNameService) {
-      this.#sender.sendNs(ep.addr, s.nameBytes, RPMSG_NS_DESTROY);
-    }
-    s.announced = false;
+    this.#ns.retract(ep);
     ep.emit('close');
   }
 
@@ -394,24 +350,4 @@ export class RpmsgLink implements SenderContext, RxHost {
   #protocolError(error: Error & { readonly code: string }): void {
     if (this.#device.listenerCount('protocol-error') > 0) safeEmit(this.#device, 'protocol-error', error);
   }
-}
-
-/** Emits from a transport callback: a throwing listener must not break the batch being delivered. */
-function safeEmit(emitter: EventEmitter, event: string, ...args: unknown[]): void {
-  try {
-    emitter.emit(event, ...args);
-  } catch (error) {
-    reportListenerError(error);
-  }
-}
-
-/**
- * A listener threw while the device was delivering: finish the batch (buffers returned, state kept
- * consistent), then rethrow outside it, where Node reports it as an uncaught exception — the same
- * fate as a throwing listener of any Node stream.
- */
-function reportListenerError(error: unknown): void {
-  queueMicrotask(() => {
-    throw error;
-  });
 }

@@ -1,5 +1,8 @@
 import type { LinkClock } from './clock.js';
 
+/** A deadline that is never reached: nothing to arm. */
+export const NEVER = Number.POSITIVE_INFINITY;
+
 /**
  * One timer for many deadlines: `arm(at)` only re-arms when `at` is earlier than the armed time, so
  * deadlines that move later (every ack pushes the keep-alive back) cost nothing; the callback

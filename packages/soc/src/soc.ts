@@ -1,58 +1,27 @@
 import { EventEmitter } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Worker } from 'node:worker_threads';
-import type { LayoutProfile, RpmsgDevice, RpmsgLayout } from '@rpmsg/core';
+import type { RpmsgDevice, RpmsgLayout } from '@rpmsg/core';
 import { createLayout, layoutToJson, RpmsgError } from '@rpmsg/core';
 import { Mailbox } from './mailbox.js';
 import { MasterCore } from './master-core.js';
 import type { CoreStats, CoreWorkerData, SocToWorker, WorkerToSoc } from './protocol.js';
 import { collectStats, fromWireError, toWireError } from './protocol.js';
 import { SharedRam } from './region.js';
-import { type TraceEvent, type TraceOptions, Tracer } from './trace.js';
+import {
+  coreWorkerData,
+  type SocOptions,
+  type SocSnapshot,
+  type SocState,
+  traceOptions,
+} from './soc-options.js';
+import { type TraceEvent, Tracer } from './trace.js';
+import { Watchdog } from './watchdog.js';
+import { withTimeout } from './with-timeout.js';
+import { requestStats } from './worker-stats.js';
 import { expectMessage, spawnCore } from './workers.js';
 
-/** Options of {@link createSoc}. */
-export interface SocOptions {
-  /** Layout profile: `linux` (remoteproc resource table, DRIVER_OK) or `rpmsg-lite` (default `linux`). */
-  profile?: LayoutProfile;
-  /** The A-core program: a module URL/path run in its own worker, or `'inline'` (default): this thread. */
-  master?: string | URL;
-  /** The M-core firmware: a module URL/path run in its own worker. */
-  remote: string | URL;
-  /** Buffers per direction (a power of two, default 256). */
-  numBuffers?: number;
-  /** Bytes per buffer, header included (default 512). */
-  bufferSize?: number;
-  /** Device address of shared RAM (default 0x10000000). */
-  base?: number;
-  /** Microseconds each core spins on its doorbell before sleeping (default 0). */
-  spin?: number;
-  /** Milliseconds without a heartbeat after which the remote is declared crashed (default 2000; 0 = off). */
-  watchdog?: number;
-  /** Opt-in trace: `true`, or where to write it and how much payload to keep. */
-  trace?: boolean | TraceOptions;
-  /** Default send timeout of both devices (ms, default 15000). */
-  sendTimeout?: number;
-  /** Handed to the A-core program as `ctx.data`. */
-  masterData?: unknown;
-  /** Handed to the firmware as `ctx.data`. */
-  remoteData?: unknown;
-  /** Milliseconds a boot may take before it fails with `ERR_RPMSG_TIMEOUT` (default 10000). */
-  bootTimeout?: number;
-}
-
-/** Where a SoC is in its life. */
-export type SocState = 'booting' | 'running' | 'crashed' | 'stopped';
-
-/** The shared-RAM dump of {@link Soc.snapshot}: what `rpmsg inspect` reads. */
-export interface SocSnapshot {
-  /** The whole shared RAM. */
-  image: Uint8Array;
-  /** The layout JSON (DESIGN §3) of the current boot. */
-  layout: object;
-}
+export type { SocOptions, SocSnapshot, SocState } from './soc-options.js';
 
 /**
  * Boots a simulated SoC and resolves once both cores are up: shared RAM and mailbox are made, the
@@ -104,7 +73,7 @@ export class Soc extends EventEmitter {
   private readonly tracer: Tracer | undefined;
   private readonly masterTracer: Tracer | undefined;
   private traceFile: WriteStream | undefined;
-  private watchdogTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly watchdog = new Watchdog();
   private settleResult: { resolve: (v: unknown) => void; reject: (e: Error) => void } | undefined;
   private nextStatsId = 0;
   /** Workers being terminated after a crash; stop() and restart() wait for them. */
@@ -124,7 +93,7 @@ export class Soc extends EventEmitter {
     });
     this.ram = SharedRam.create(this.layout);
     this.mailbox = Mailbox.create();
-    const trace = this.traceOptions();
+    const trace = traceOptions(options);
     if (trace) {
       if (trace.file) this.traceFile = createWriteStream(trace.file, { flags: 'w' });
       this.tracer = new Tracer('soc', (events) => this.onTrace(events), trace);
@@ -151,29 +120,12 @@ export class Soc extends EventEmitter {
     return this.masterCore.device;
   }
 
-  private traceOptions(): TraceOptions | false {
-    const t = this.options.trace;
-    if (!t) return false;
-    return t === true ? {} : t;
-  }
-
   private get inline(): boolean {
     return this.options.master === undefined || this.options.master === 'inline';
   }
 
   private workerData(role: 'master' | 'remote', module: string | URL): CoreWorkerData {
-    return {
-      role,
-      module: moduleUrl(module),
-      ram: this.ram.buffer,
-      mailbox: this.mailbox.buffer,
-      layout: this.layout,
-      spin: this.options.spin ?? 0,
-      slice: Math.max(5, Math.min(50, Math.floor((this.options.watchdog || 2000) / 4))),
-      sendTimeout: this.options.sendTimeout,
-      trace: this.traceOptions(),
-      data: role === 'master' ? this.options.masterData : this.options.remoteData,
-    };
+    return coreWorkerData(this.options, role, module, this.ram, this.mailbox, this.layout);
   }
 
   /** @internal Boots both cores (createSoc calls it). */
@@ -251,29 +203,7 @@ export class Soc extends EventEmitter {
   }
 
   private startWatchdog(worker: Worker): void {
-    this.stopWatchdog();
-    const limit = this.options.watchdog ?? 2000;
-    if (!limit) return;
-    let last = this.mailbox.heartbeat('remote');
-    let lastChange = Date.now();
-    this.watchdogTimer = setInterval(
-      () => {
-        const beat = this.mailbox.heartbeat('remote');
-        if (beat !== last) {
-          last = beat;
-          lastChange = Date.now();
-        } else if (Date.now() - lastChange > limit) {
-          this.crash(worker, new Error(`watchdog: no heartbeat for ${limit} ms`));
-        }
-      },
-      Math.max(5, limit / 4),
-    );
-    this.watchdogTimer.unref();
-  }
-
-  private stopWatchdog(): void {
-    if (this.watchdogTimer) clearInterval(this.watchdogTimer);
-    this.watchdogTimer = undefined;
+    this.watchdog.start(this.mailbox, this.options.watchdog ?? 2000, (reason) => this.crash(worker, reason));
   }
 
   /**
@@ -283,7 +213,7 @@ export class Soc extends EventEmitter {
   private crash(worker: Worker, reason: Error): void {
     if (worker !== this.remoteWorker || this.status !== 'running') return;
     this.status = 'crashed';
-    this.stopWatchdog();
+    this.watchdog.stop();
     this.remoteWorker = undefined;
     const ending = worker.terminate();
     this.dying.add(ending);
@@ -309,7 +239,7 @@ export class Soc extends EventEmitter {
    */
   async restart(): Promise<void> {
     if (this.status === 'stopped') throw new RpmsgError('ERR_RPMSG_CLOSED', 'the SoC is stopped');
-    this.stopWatchdog();
+    this.watchdog.stop();
     const old = this.remoteWorker;
     this.remoteWorker = undefined;
     if (old) {
@@ -341,23 +271,8 @@ export class Soc extends EventEmitter {
 
   /** Counters of both cores (null for a core that is down or did not answer within 500 ms). */
   async stats(): Promise<{ master: CoreStats | null; remote: CoreStats | null }> {
-    const ask = async (worker: Worker | undefined): Promise<CoreStats | null> => {
-      if (!worker) return null;
-      const id = this.nextStatsId++;
-      return new Promise((resolve) => {
-        const done = (value: CoreStats | null) => {
-          clearTimeout(timer);
-          worker.off('message', onMessage);
-          resolve(value);
-        };
-        const onMessage = (m: WorkerToSoc) => {
-          if (m.type === 'stats' && m.id === id) done(m.stats);
-        };
-        const timer = setTimeout(() => done(null), 500);
-        worker.on('message', onMessage);
-        this.send(worker, { type: 'stats', id });
-      });
-    };
+    const ask = async (worker: Worker | undefined): Promise<CoreStats | null> =>
+      worker ? requestStats(worker, this.nextStatsId++) : null;
     const master = this.masterCore ? collectStats(this.masterCore.device) : await ask(this.masterWorker);
     return { master, remote: await ask(this.remoteWorker) };
   }
@@ -371,7 +286,7 @@ export class Soc extends EventEmitter {
   async stop(): Promise<void> {
     if (this.status === 'stopped') return;
     this.status = 'stopped';
-    this.stopWatchdog();
+    this.watchdog.stop();
     const remote = this.remoteWorker;
     const master = this.masterWorker;
     this.remoteWorker = undefined;
@@ -399,25 +314,4 @@ export class Soc extends EventEmitter {
       this.emit('trace', event);
     }
   }
-}
-
-/** A module given as a URL, a `file:`/`data:` URL string, or a filesystem path. */
-function moduleUrl(module: string | URL): string {
-  if (module instanceof URL) return module.href;
-  if (/^(file|data|https?):/i.test(module)) return module;
-  return pathToFileURL(resolve(module)).href;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(new RpmsgError('ERR_RPMSG_TIMEOUT', `${what}: no answer within ${ms} ms`, { limit: ms })),
-        ms,
-      );
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

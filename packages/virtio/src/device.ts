@@ -1,15 +1,7 @@
 import type { DescriptorChain } from './descriptor.js';
+import { type ChainRing, walkChain } from './device-chain.js';
 import { VirtioError, type VirtioErrorCode, type VirtioErrorDetails } from './errors.js';
-import {
-  needEvent,
-  VRING_AVAIL_F_NO_INTERRUPT,
-  VRING_DESC_F_INDIRECT,
-  VRING_DESC_F_NEXT,
-  VRING_DESC_F_WRITE,
-  VRING_DESC_SIZE,
-  VRING_USED_F_NO_NOTIFY,
-  type VringLayout,
-} from './layout.js';
+import { needEvent, VRING_AVAIL_F_NO_INTERRUPT, VRING_USED_F_NO_NOTIFY, type VringLayout } from './layout.js';
 import type { MemoryRegion } from './memory.js';
 import { brokenError, placeRing, type VirtqueueOptions } from './queue.js';
 
@@ -21,11 +13,6 @@ export interface ResyncOptions {
    */
   availBehindUsed?: boolean;
 }
-
-const TWO_32 = 4294967296;
-// Largest high word that keeps hi * 2^32 + lo a safe integer.
-const MAX_ADDR_HI = 0x1fffff;
-const U32_MAX = 0xffffffff;
 
 /**
  * The device (back-end) side of a split virtqueue — what Linux vhost, vm-virtio's `Queue` or RPMsg-Lite's
@@ -55,7 +42,7 @@ export class VirtqueueDevice {
   readonly #memory: MemoryRegion;
   readonly #view: DataView;
   readonly #mask: number;
-  readonly #desc: number;
+  readonly #ring: ChainRing;
   readonly #availFlags: number;
   readonly #availIdx: number;
   readonly #availRing: number;
@@ -86,7 +73,13 @@ export class VirtqueueDevice {
     this.#memory = options.memory;
     this.#view = options.memory.view;
     this.#mask = options.num - 1;
-    this.#desc = ring + layout.desc;
+    this.#ring = {
+      num: this.num,
+      indirect: this.indirect,
+      memory: options.memory,
+      view: options.memory.view,
+      desc: ring + layout.desc,
+    };
     this.#availFlags = ring + layout.avail;
     this.#availIdx = ring + layout.avail + 2;
     this.#availRing = ring + layout.availRing;
@@ -178,7 +171,12 @@ export class VirtqueueDevice {
       this.#fail('ERR_VIRTQ_DESC_INDEX', `avail head ${head} ≥ num`, { index: head, limit: this.num });
     }
     chain.clear(head);
-    this.#walk(chain, head);
+    try {
+      walkChain(this.#ring, chain, head);
+    } catch (err) {
+      if (err instanceof VirtioError) this.#broken = true; // Linux BAD_RING()
+      throw err;
+    }
     this.#nextAvail = (this.#nextAvail + 1) & 0xffff;
     this.#inFlight++;
     return true;
@@ -257,128 +255,6 @@ export class VirtqueueDevice {
   disableNotification(): void {
     this.#assertUsable();
     if (!this.eventIdx) this.#memory.store16(this.#usedFlags, VRING_USED_F_NO_NOTIFY);
-  }
-
-  /** Walks a chain from `head`: at most num descriptors, so a looping `next` ends (virtio 1.2 §2.7.5.2). */
-  #walk(chain: DescriptorChain, head: number): void {
-    const view = this.#view;
-    let i = head;
-    for (let ttl = this.num; ; ttl--) {
-      if (ttl === 0) {
-        this.#fail('ERR_VIRTQ_CHAIN_LOOP', `chain from ${head} is longer than num: its next links loop`, {
-          index: head,
-          limit: this.num,
-        });
-      }
-      const off = this.#desc + i * VRING_DESC_SIZE;
-      const lo = view.getUint32(off, true);
-      const hi = view.getUint32(off + 4, true);
-      const len = view.getUint32(off + 8, true);
-      const flags = view.getUint16(off + 12, true);
-      if (flags & VRING_DESC_F_INDIRECT) {
-        this.#walkIndirect(chain, lo, hi, len, flags);
-        return; // NEXT with INDIRECT was refused: the table ends the chain
-      }
-      this.#segment(chain, lo, hi, len, flags);
-      if ((flags & VRING_DESC_F_NEXT) === 0) return;
-      const next = view.getUint16(off + 14, true);
-      if (next >= this.num) {
-        this.#fail('ERR_VIRTQ_DESC_INDEX', `desc ${i} links to ${next} ≥ num`, {
-          index: next,
-          limit: this.num,
-        });
-      }
-      i = next;
-    }
-  }
-
-  /** Follows an indirect table (virtio 1.2 §2.7.5.3.2): in the region, whole descriptors, not nested. */
-  #walkIndirect(chain: DescriptorChain, lo: number, hi: number, len: number, flags: number): void {
-    if (!this.indirect)
-      this.#fail('ERR_VIRTQ_INDIRECT', 'indirect descriptor, but INDIRECT_DESC not negotiated', {});
-    if (flags & VRING_DESC_F_NEXT) {
-      this.#fail('ERR_VIRTQ_INDIRECT', 'descriptor sets both INDIRECT and NEXT (virtio 1.2 §2.7.5.3.1)', {
-        value: flags,
-      });
-    }
-    const entries = len / VRING_DESC_SIZE;
-    if (len === 0 || len % VRING_DESC_SIZE !== 0 || entries + chain.length > this.num) {
-      this.#fail('ERR_VIRTQ_INDIRECT', `indirect table of ${len} bytes is empty, ragged or longer than num`, {
-        length: len,
-        limit: this.num,
-      });
-    }
-    const addr = hi * TWO_32 + lo;
-    if (hi > MAX_ADDR_HI || !this.#memory.contains(addr, len)) {
-      this.#fail('ERR_VIRTQ_INDIRECT', `indirect table 0x${addr.toString(16)}+${len} is outside the region`, {
-        addr,
-        length: len,
-      });
-    }
-    chain.indirect = true;
-    const view = this.#view;
-    const table = addr - this.#memory.base;
-    let i = 0;
-    for (let ttl = entries; ; ttl--) {
-      if (ttl === 0) {
-        this.#fail('ERR_VIRTQ_CHAIN_LOOP', 'indirect chain is longer than its table: its next links loop', {
-          limit: entries,
-        });
-      }
-      const off = table + i * VRING_DESC_SIZE;
-      const dlo = view.getUint32(off, true);
-      const dhi = view.getUint32(off + 4, true);
-      const dlen = view.getUint32(off + 8, true);
-      const dflags = view.getUint16(off + 12, true);
-      if (dflags & VRING_DESC_F_INDIRECT) {
-        this.#fail('ERR_VIRTQ_INDIRECT', 'nested indirect table (virtio 1.2 §2.7.5.3.1)', {
-          index: i,
-          value: dflags,
-        });
-      }
-      this.#segment(chain, dlo, dhi, dlen, dflags);
-      if ((dflags & VRING_DESC_F_NEXT) === 0) return;
-      const next = view.getUint16(off + 14, true);
-      if (next >= entries) {
-        this.#fail('ERR_VIRTQ_INDIRECT', `indirect desc ${i} links to ${next} outside its table`, {
-          index: next,
-          limit: entries,
-        });
-      }
-      i = next;
-    }
-  }
-
-  /** Validates one buffer descriptor and appends it to the chain. */
-  #segment(chain: DescriptorChain, lo: number, hi: number, len: number, flags: number): void {
-    const addr = hi * TWO_32 + lo;
-    if (hi > MAX_ADDR_HI || !this.#memory.contains(addr, len)) {
-      this.#fail('ERR_VIRTQ_ADDR', `buffer 0x${addr.toString(16)}+${len} is outside the region`, {
-        addr,
-        length: len,
-      });
-    }
-    const write = (flags & VRING_DESC_F_WRITE) !== 0;
-    if (!write && chain.length !== chain.readableCount) {
-      this.#fail('ERR_VIRTQ_DESC_ORDER', 'device-readable descriptor after a device-writable one', {
-        index: chain.headIndex,
-      });
-    }
-    // Only reachable when direct descriptors precede an indirect table: the walks are bounded by num.
-    if (chain.length >= this.num) {
-      this.#fail('ERR_VIRTQ_CHAIN_LEN', 'chain has more than num segments', {
-        index: chain.headIndex,
-        limit: this.num,
-      });
-    }
-    // used.len is u32, so the device must be able to count every byte; both totals stay below 2^53.
-    if ((write ? chain.writableLength : chain.readableLength) + len > U32_MAX) {
-      this.#fail('ERR_VIRTQ_CHAIN_LEN', 'chain length exceeds 2^32-1 bytes', {
-        index: chain.headIndex,
-        length: len,
-      });
-    }
-    chain.push(addr, addr - this.#memory.base, len, write);
   }
 
   #assertUsable(): void {

@@ -1,9 +1,19 @@
+import {
+  type AddBufOptions,
+  type BufferSegment,
+  chainTail,
+  checkSegment,
+  checkSegments,
+  initFreeList,
+  noDescError,
+  writeChain,
+  writeDesc,
+  writeIndirect,
+} from './driver-desc.js';
 import { VirtioError, type VirtioErrorCode, type VirtioErrorDetails } from './errors.js';
 import {
   needEvent,
   VRING_AVAIL_F_NO_INTERRUPT,
-  VRING_DESC_F_INDIRECT,
-  VRING_DESC_F_NEXT,
   VRING_DESC_F_WRITE,
   VRING_DESC_SIZE,
   VRING_USED_F_NO_NOTIFY,
@@ -12,27 +22,7 @@ import {
 import type { MemoryRegion } from './memory.js';
 import { brokenError, placeRing, type VirtqueueOptions } from './queue.js';
 
-/** One piece of a buffer: device address, length, and whether the device writes it. */
-export interface BufferSegment {
-  /** Device address of the bytes. */
-  addr: number;
-  /** Length in bytes (u32). */
-  len: number;
-  /** True for device-writable (VRING_DESC_F_WRITE), false for device-readable. */
-  write: boolean;
-}
-
-/** Options of `VirtqueueDriver.addBuf`. */
-export interface AddBufOptions {
-  /**
-   * Write the chain as an indirect table at this device address (the caller owns 16 bytes per segment
-   * there) and use a single ring descriptor. Needs `indirect` in the queue options.
-   */
-  indirectAddr?: number;
-}
-
-const TWO_32 = 4294967296;
-const U32_MAX = 0xffffffff;
+export type { AddBufOptions, BufferSegment } from './driver-desc.js';
 
 /**
  * The driver (front-end) side of a split virtqueue — Linux `virtio_ring.c` in TypeScript. The driver owns
@@ -84,6 +74,8 @@ export class VirtqueueDriver<T = unknown> {
   readonly #total: Float64Array;
   readonly #live: Uint8Array;
   readonly #tokens: (T | undefined)[];
+  // Scratch for checkSegments(): readable, writable bytes of the buffer being added.
+  readonly #sizes = new Float64Array(2);
   #freeHead = 0;
   #numFree = 0;
   #outstanding = 0;
@@ -161,45 +153,16 @@ export class VirtqueueDriver<T = unknown> {
    */
   addBuf(segments: readonly BufferSegment[], token: T, options?: AddBufOptions): number {
     this.#assertUsable();
-    const n = segments.length;
-    if (n === 0) throw new TypeError('segments must not be empty');
-    if (n > this.num) throw new RangeError(`a buffer has at most num (${this.num}) segments, got ${n}`);
-    let readable = 0;
-    let writable = 0;
-    let seenWrite = false;
-    for (let k = 0; k < n; k++) {
-      const seg = segments[k]!;
-      checkSegment(seg.addr, seg.len, `segments[${k}]`);
-      if (seg.write) {
-        seenWrite = true;
-        writable += seg.len;
-      } else if (seenWrite) {
-        throw new TypeError(
-          `segments[${k}] is device-readable after a device-writable one (virtio 1.2 §2.7.4.2)`,
-        );
-      } else readable += seg.len;
-    }
-    // The device refuses byte totals beyond u32 (used.len is u32); refuse them here first.
-    if (readable > U32_MAX || writable > U32_MAX)
-      throw new RangeError('segment lengths add up to more than 2^32-1');
+    checkSegments(segments, this.num, this.#sizes);
     const indirectAddr = options?.indirectAddr;
-    if (indirectAddr !== undefined)
-      return this.#addIndirect(segments, token, indirectAddr, writable, readable);
-    if (n > this.#numFree) this.#noDesc(n);
-    const view = this.#view;
+    if (indirectAddr !== undefined) return this.#addIndirect(segments, token, indirectAddr);
+    const n = segments.length;
+    if (n > this.#numFree) throw noDescError(n, this.#numFree);
     const head = this.#freeHead;
-    let i = head;
-    for (let k = 0; k < n; k++) {
-      const seg = segments[k]!;
-      const last = k === n - 1;
-      const next = this.#next[i]!;
-      const flags = (seg.write ? VRING_DESC_F_WRITE : 0) | (last ? 0 : VRING_DESC_F_NEXT);
-      writeDesc(view, this.#desc + i * VRING_DESC_SIZE, seg.addr, seg.len, flags, last ? 0 : next);
-      if (!last) i = next;
-    }
-    this.#freeHead = this.#next[i]!;
+    this.#freeHead = writeChain(this.#view, this.#desc, this.#next, head, segments);
     this.#numFree -= n;
-    return this.#expose(head, n, token, writable, readable + writable);
+    const writable = this.#sizes[1]!;
+    return this.#expose(head, n, token, writable, this.#sizes[0]! + writable);
   }
 
   /** Adds a single device-readable segment (a buffer the device reads). No allocation. @see addBuf */
@@ -340,12 +303,11 @@ export class VirtqueueDriver<T = unknown> {
   }
 
   #init(): void {
-    const n = this.num;
-    for (let i = 0; i < n; i++) this.#next[i] = (i + 1) & 0xffff;
+    initFreeList(this.#next);
     this.#live.fill(0);
     this.#tokens.fill(undefined);
     this.#freeHead = 0;
-    this.#numFree = n;
+    this.#numFree = this.num;
     this.#outstanding = 0;
     this.#availShadow = 0;
     this.#kicked = 0;
@@ -359,7 +321,7 @@ export class VirtqueueDriver<T = unknown> {
   #addOne(addr: number, len: number, token: T, flags: number): number {
     this.#assertUsable();
     checkSegment(addr, len, 'addr/len');
-    if (this.#numFree === 0) this.#noDesc(1);
+    if (this.#numFree === 0) throw noDescError(1, this.#numFree);
     const head = this.#freeHead;
     writeDesc(this.#view, this.#desc + head * VRING_DESC_SIZE, addr, len, flags, 0);
     this.#freeHead = this.#next[head]!;
@@ -367,33 +329,16 @@ export class VirtqueueDriver<T = unknown> {
     return this.#expose(head, 1, token, flags === 0 ? 0 : len, len);
   }
 
-  #addIndirect(
-    segments: readonly BufferSegment[],
-    token: T,
-    tableAddr: number,
-    writable: number,
-    readable: number,
-  ) {
+  /** `addBuf` with `indirectAddr`: the checked segments (totals in #sizes) as a table, one ring desc. */
+  #addIndirect(segments: readonly BufferSegment[], token: T, tableAddr: number): number {
     if (!this.indirect)
       throw new TypeError('indirectAddr needs VIRTIO_RING_F_INDIRECT_DESC (options.indirect)');
-    const n = segments.length;
-    const bytes = n * VRING_DESC_SIZE;
-    if (!this.#memory.contains(tableAddr, bytes)) {
-      throw new RangeError(`indirect table 0x${tableAddr.toString(16)}+${bytes} is outside the region`);
-    }
-    if (this.#numFree === 0) this.#noDesc(1);
-    const table = tableAddr - this.#memory.base;
-    for (let k = 0; k < n; k++) {
-      const seg = segments[k]!;
-      const last = k === n - 1;
-      const flags = (seg.write ? VRING_DESC_F_WRITE : 0) | (last ? 0 : VRING_DESC_F_NEXT);
-      writeDesc(this.#view, table + k * VRING_DESC_SIZE, seg.addr, seg.len, flags, last ? 0 : k + 1);
-    }
     const head = this.#freeHead;
-    writeDesc(this.#view, this.#desc + head * VRING_DESC_SIZE, tableAddr, bytes, VRING_DESC_F_INDIRECT, 0);
+    writeIndirect(this.#memory, this.#desc + head * VRING_DESC_SIZE, tableAddr, segments, this.#numFree);
     this.#freeHead = this.#next[head]!;
     this.#numFree--;
-    return this.#expose(head, 1, token, writable, readable + writable);
+    const writable = this.#sizes[1]!;
+    return this.#expose(head, 1, token, writable, this.#sizes[0]! + writable);
   }
 
   /** Records the new chain and writes its avail.ring slot (not yet published). */
@@ -412,9 +357,7 @@ export class VirtqueueDriver<T = unknown> {
 
   /** Frees the chain at `head` (walking the private links, never ring memory) and returns its token. */
   #release(head: number): T | undefined {
-    let last = head;
-    for (let k = this.#count[head]!; k > 1; k--) last = this.#next[last]!;
-    this.#next[last] = this.#freeHead;
+    this.#next[chainTail(this.#next, head, this.#count[head]!)] = this.#freeHead;
     this.#freeHead = head;
     this.#numFree += this.#count[head]!;
     this.#live[head] = 0;
@@ -454,37 +397,8 @@ export class VirtqueueDriver<T = unknown> {
     if (this.#broken) throw brokenError('driver');
   }
 
-  #noDesc(needed: number): never {
-    throw new VirtioError('ERR_VIRTQ_NO_DESC', `need ${needed} free descriptors, have ${this.#numFree}`, {
-      length: needed,
-      limit: this.#numFree,
-    });
-  }
-
   #fail(code: VirtioErrorCode, message: string, details: VirtioErrorDetails): never {
     this.#broken = true; // Linux BAD_RING(): the queue is unusable until reset
     throw new VirtioError(code, message, details);
   }
-}
-
-function checkSegment(addr: number, len: number, what: string): void {
-  if (!Number.isSafeInteger(addr) || addr < 0)
-    throw new TypeError(`${what}: addr must be a safe integer ≥ 0`);
-  if (len >>> 0 !== len) throw new TypeError(`${what}: len must be an integer in 0..2^32-1`);
-}
-
-/** Writes a little-endian descriptor (virtio 1.2 §2.7.5): addr u64 as two u32 halves. */
-function writeDesc(
-  view: DataView,
-  off: number,
-  addr: number,
-  len: number,
-  flags: number,
-  next: number,
-): void {
-  view.setUint32(off, addr % TWO_32, true);
-  view.setUint32(off + 4, Math.floor(addr / TWO_32), true);
-  view.setUint32(off + 8, len, true);
-  view.setUint16(off + 12, flags, true);
-  view.setUint16(off + 14, next, true);
 }

@@ -1,0 +1,119 @@
+import { SerialError } from './errors.js';
+import type { Frame } from './frame.js';
+import type { ResolvedLinkOptions } from './link-options.js';
+import type { SerialLinkStats } from './link-stats.js';
+import { SEQ_WINDOW_MAX, seqAdd, seqDiff } from './seq.js';
+
+/**
+ * The receive side of a session (docs/serial-protocol.md §5): the next seq expected, the receive
+ * buffers free (the credits we give), the window the peer was last told about and whether it is
+ * owed an ACK. Checks each DATA frame before it is delivered.
+ */
+export class RxWindow {
+  /** Seq of the next DATA frame to deliver. */
+  expected = 0;
+  /** Receive buffers free. */
+  available: number;
+  /** First seq beyond the credits last sent to the peer. */
+  advertisedLimit = 0;
+  /** An ACK is owed to the peer. */
+  ackPending = false;
+
+  /**
+   * @param o the link's resolved options
+   * @param stats the link's counters
+   * @param report counts and reports a dropped frame
+   * @param deliver hands an accepted message (`bytes[start, start + length)`) to the owner
+   */
+  constructor(
+    private readonly o: ResolvedLinkOptions,
+    private readonly stats: SerialLinkStats,
+    private readonly report: (error: SerialError) => void,
+    private readonly deliver: (bytes: Uint8Array, start: number, length: number) => void,
+  ) {
+    this.available = o.rxBuffers;
+  }
+
+  /** Forgets the session. */
+  reset(): void {
+    this.expected = this.advertisedLimit = 0;
+    this.available = this.o.rxBuffers;
+    this.ackPending = false;
+  }
+
+  /** Link up: every buffer free, and the peer knows it from our HELLO. */
+  open(): void {
+    this.available = this.o.rxBuffers;
+    this.advertisedLimit = this.available;
+  }
+
+  /** Credits to put in an outgoing frame. */
+  credit(): number {
+    return Math.min(this.available, SEQ_WINDOW_MAX);
+  }
+
+  /** A frame carrying ack `expected` and `credit` went out: nothing is owed any more. */
+  advertised(credit: number): void {
+    this.ackPending = false;
+    this.advertisedLimit = seqAdd(this.expected, credit);
+  }
+
+  /** One receive buffer was given back: one more credit for the peer. */
+  release(): void {
+    this.available++;
+    // Tell the peer only once the window it sees is below half, so releases do not each cost a frame.
+    if (seqDiff(this.advertisedLimit, this.expected) < (this.o.rxBuffers + 1) >> 1) this.ackPending = true;
+  }
+
+  /** Unreliable mode: the peer's next seq tells us which DATA frames were lost (§5.3). */
+  skipTo(seq: number): void {
+    if (seqDiff(seq, this.expected) > SEQ_WINDOW_MAX) return;
+    this.stats.lost += seqDiff(seq, this.expected);
+    this.expected = seq;
+  }
+
+  /** A DATA frame arrived: deliver it if it is the one expected and a valid RPMsg message. */
+  onData(f: Frame, reliable: boolean): void {
+    const d = seqDiff(f.seq, this.expected);
+    this.ackPending = true;
+    if (reliable ? d !== 0 : d > SEQ_WINDOW_MAX) {
+      if (seqDiff(this.expected, f.seq) <= SEQ_WINDOW_MAX) this.stats.duplicates++;
+      else this.stats.outOfOrder++;
+      return;
+    }
+    if (this.available === 0) {
+      // The peer sent beyond its credits; in reliable mode it will retransmit.
+      this.report(
+        new SerialError('ERR_SERIAL_OVERRUN', `DATA ${f.seq} beyond the credits given`, { seq: f.seq }),
+      );
+      if (reliable) return;
+    }
+    this.stats.lost += d;
+    this.expected = seqAdd(f.seq, 1);
+    if (this.available === 0) return;
+    const len = f.payloadLength;
+    const hdrLen = len >= 16 ? f.bytes[f.payloadStart + 12]! | (f.bytes[f.payloadStart + 13]! << 8) : -1;
+    if (len > this.o.bufferSize) {
+      this.report(
+        new SerialError('ERR_SERIAL_MSG_TOO_BIG', `message of ${len} bytes > MTU ${this.o.bufferSize}`, {
+          seq: f.seq,
+          length: len,
+          limit: this.o.bufferSize,
+        }),
+      );
+      return;
+    }
+    if (hdrLen < 0 || hdrLen > len - 16) {
+      this.report(
+        new SerialError('ERR_SERIAL_BAD_MESSAGE', `DATA ${f.seq} is not an RPMsg message (${len} bytes)`, {
+          seq: f.seq,
+          length: len,
+        }),
+      );
+      return;
+    }
+    this.available--;
+    this.stats.rxMessages++;
+    this.deliver(f.bytes, f.payloadStart, len);
+  }
+}
