@@ -128,10 +128,26 @@ export class RpmsgDevice extends EventEmitter {
   /**
    * Pumps the transport: delivers what the peer published (messages, returned buffers, link changes),
    * then flushes this side's releases in one batch. Drivers call it when the doorbell rings. Returns
-   * the number of messages delivered.
+   * the number of messages delivered. With `budget`, delivers at most that many (the rest wait on
+   * the ring for the next call, as with Linux NAPI's weight).
+   *
+   * @throws {RangeError} when `budget` is not a positive integer
    */
-  poll(): number {
-    return this.#link.poll();
+  poll(budget?: number): number {
+    if (budget !== undefined && !(Number.isInteger(budget) && budget > 0)) {
+      throw new RangeError(`budget must be a positive integer, got ${String(budget)}`);
+    }
+    return this.#link.poll(budget);
+  }
+
+  /**
+   * Publishes now what this side has batched: released RX buffers (they are otherwise published every
+   * few releases, or when the current task's microtasks run) and anything sent. A blocking loop that
+   * releases a held message and then works for a long time without waiting calls it to give the
+   * buffer back at once; `poll()` and every send flush already.
+   */
+  flush(): void {
+    this.#link.flush();
   }
 
   /**

@@ -29,6 +29,12 @@ export interface RpmsgLinkOptions {
 }
 
 const EMPTY = new Uint8Array(0);
+/**
+ * Held RX buffers released outside `poll()` are published (used.idx) at least this often. RPMsg-Lite
+ * publishes every release (`rpmsg_lite_release_rx_buffer`); a batch of 16 keeps a streaming peer
+ * supplied while saving 15 of 16 index publishes and cache-line transfers.
+ */
+const RELEASE_BATCH = 16;
 
 /** @internal `ERR_RPMSG_CLOSED`. */
 export function closedError(): RpmsgError {
@@ -60,12 +66,14 @@ export class RpmsgLink implements SenderContext, RxHost {
   readonly #sender: Sender;
   readonly #ns: NameService;
   /** One RxMessage per RX slot, re-armed per message (no allocation per message). */
-  readonly #rxSlots = new Map<number, RxSlot>();
+  readonly #rxSlots: (RxSlot | undefined)[] = [];
   #up = false;
   #closed = false;
   #closing: Promise<void> | undefined;
   #polling = 0;
   #flushScheduled = false;
+  /** Releases made outside poll() since the last flush. */
+  #unflushed = 0;
 
   constructor(options: RpmsgLinkOptions) {
     this.#device = options.device;
@@ -135,16 +143,16 @@ export class RpmsgLink implements SenderContext, RxHost {
   }
 
   /** Pumps the transport, then flushes the batch's releases once. */
-  poll(): number {
+  poll(budget?: number): number {
     if (this.#closed) return 0;
     this.#polling++;
     let delivered: number;
     try {
-      delivered = this.transport.poll();
+      delivered = this.transport.poll(budget);
     } finally {
       this.#polling--;
     }
-    if (this.#polling === 0 && !this.#closed) this.transport.flush();
+    if (this.#polling === 0) this.flush();
     return delivered;
   }
 
@@ -164,8 +172,7 @@ export class RpmsgLink implements SenderContext, RxHost {
     // A hold from before a link down is a dead buffer: the transport must not see it (its slot may be
     // lent again by now).
     if (epoch !== this.epoch || this.#closed) return;
-    this.transport.releaseRxBuffer(buf);
-    this.transport.flush();
+    this.#release(buf);
   }
 
   close(): Promise<void> {
@@ -241,14 +248,12 @@ export class RpmsgLink implements SenderContext, RxHost {
     }
     s.stats.received++;
     s.stats.bytesReceived += len;
-    let slot = this.#rxSlots.get(buf.index);
+    let slot = this.#rxSlots[buf.index];
     if (!slot) {
       slot = new RxSlot(this);
-      this.#rxSlots.set(buf.index, slot);
+      this.#rxSlots[buf.index] = slot;
     }
-    // The one allocation per message: the payload view handed to listeners.
-    const payload = buf.bytes.subarray(RPMSG_HDR_SIZE, RPMSG_HDR_SIZE + len);
-    slot.arm(buf, payload, src, dst);
+    const payload = slot.arm(buf, len, src, dst);
     try {
       handler?.(payload, src, slot);
       if (listening) ep.emit('message', payload, src, slot);
@@ -335,16 +340,28 @@ export class RpmsgLink implements SenderContext, RxHost {
 
   #release(buf: TransportBuffer): void {
     this.transport.releaseRxBuffer(buf);
-    // Inside device.poll() the batch flushes at its end; a transport delivering on its own gets one
-    // flush per microtask turn instead of one per message.
-    if (this.#polling > 0 || this.#flushScheduled) return;
+    // Inside device.poll() the batch flushes at its end. Outside it (a held buffer released later)
+    // releases publish in batches: every RELEASE_BATCH of them at once — a blocking firmware loop
+    // runs no microtasks, and the peer must keep getting buffers back — else at the microtask turn.
+    if (this.#polling > 0) return;
+    if (++this.#unflushed >= RELEASE_BATCH) {
+      this.flush();
+      return;
+    }
+    if (this.#flushScheduled) return;
     this.#flushScheduled = true;
     queueMicrotask(this.#flushTask);
   }
 
+  /** Publishes this side's pending releases and sends now (kicking the peer if it asked). */
+  flush(): void {
+    this.#unflushed = 0;
+    if (!this.#closed) this.transport.flush();
+  }
+
   readonly #flushTask = (): void => {
     this.#flushScheduled = false;
-    if (!this.#closed) this.transport.flush();
+    this.flush();
   };
 
   #protocolError(error: Error & { readonly code: string }): void {

@@ -1,5 +1,8 @@
+import { RPMSG_HDR_SIZE } from './constants.js';
 import { RpmsgError } from './errors.js';
 import type { TransportBuffer } from './transport.js';
+
+const EMPTY = new Uint8Array(0);
 
 /**
  * A received message as the `message` listener sees it. `payload` is a view straight into the RX
@@ -33,8 +36,10 @@ export interface HeldMessage {
   /** True after `release()`. */
   readonly released: boolean;
   /**
-   * Gives the buffer back to the peer (and notifies it if it asked). After a link down the buffer is
-   * already dead and this only marks the hold released.
+   * Gives the buffer back to the peer (and notifies it if it asked). Releases are published in
+   * batches: every 16th, at the end of the current microtask turn, or at the next `poll()` /
+   * `device.flush()` — whichever comes first. After a link down the buffer is already dead and this
+   * only marks the hold released.
    *
    * @throws {RpmsgError} `ERR_RPMSG_BUFFER_STATE` on a second release
    */
@@ -67,14 +72,27 @@ export class RxSlot implements RxMessage {
     this.#host = host;
   }
 
-  /** Makes this the message being delivered in `buf`. */
-  arm(buf: TransportBuffer, payload: Uint8Array, src: number, dst: number): void {
+  /** The payload view of the last message of this slot: reused while lengths repeat. */
+  #view: Uint8Array = EMPTY;
+  /** The buffer bytes `#view` was cut from. */
+  #viewOf: Uint8Array = EMPTY;
+
+  /** Makes this the message being delivered in `buf` (`len` payload bytes); returns the payload view. */
+  arm(buf: TransportBuffer, len: number, src: number, dst: number): Uint8Array {
+    let payload = this.#view;
+    if (payload.length !== len || this.#viewOf !== buf.bytes) {
+      // A new view only when the length changes: a stream of equal-sized messages allocates nothing.
+      payload = buf.bytes.subarray(RPMSG_HDR_SIZE, RPMSG_HDR_SIZE + len);
+      this.#view = payload;
+      this.#viewOf = buf.bytes;
+    }
     this.#buf = buf;
     this.payload = payload;
     this.src = src;
     this.dst = dst;
     this.#armed = true;
     this.#held = null;
+    return payload;
   }
 
   /** Ends the delivery; returns true when the listener held the buffer (the caller must not release it). */
@@ -96,8 +114,6 @@ export class RxSlot implements RxMessage {
     return this.#held;
   }
 }
-
-const EMPTY = new Uint8Array(0);
 
 class Held implements HeldMessage {
   readonly payload: Uint8Array;

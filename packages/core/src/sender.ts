@@ -32,10 +32,10 @@ const SENT: Promise<void> = Promise.resolve();
 export class Sender implements TxBufferHost {
   readonly #ctx: SenderContext;
   readonly #queue: TxQueue;
-  /** Zero-copy buffers lent out on the current link, so destroy / link down can take them back. */
-  readonly #lent = new Set<LentTxBuffer>();
+  /** Zero-copy buffers lent out on the current link, by slot, so destroy / link down can take them back. */
+  readonly #lent: (LentTxBuffer | undefined)[] = [];
   /** Payload view per TX slot, made once (a TransportBuffer object is stable per slot). */
-  readonly #payloadViews = new Map<number, Uint8Array>();
+  readonly #payloadViews: (Uint8Array | undefined)[] = [];
 
   constructor(ctx: SenderContext) {
     this.#ctx = ctx;
@@ -143,8 +143,8 @@ export class Sender implements TxBufferHost {
   /** Link down: every waiter rejects with `reason`; lent buffers die (the transport already took them). */
   linkDown(reason: Error): void {
     this.#queue.rejectAll(reason);
-    for (const lent of this.#lent) lent.kill(reason);
-    this.#lent.clear();
+    for (const lent of this.#lent) lent?.kill(reason);
+    this.#lent.length = 0;
   }
 
   /** Endpoint destroyed: its waiters reject, its lent buffers go back to the pool. */
@@ -152,9 +152,9 @@ export class Sender implements TxBufferHost {
     const error = destroyedError(ep);
     this.#queue.rejectWhere((waiter) => waiter.owner === ep, error);
     for (const lent of this.#lent) {
-      if (lent.endpoint !== ep) continue;
+      if (lent?.endpoint !== ep) continue;
       lent.kill(error);
-      this.#lent.delete(lent);
+      this.#lent[lent.buf.index] = undefined;
       this.#ctx.transport.releaseTxBuffer(lent.buf);
     }
     this.drain();
@@ -170,7 +170,7 @@ export class Sender implements TxBufferHost {
     const ctx = this.#ctx;
     writeHeaderFields(lent.buf.view, lent.endpoint.addr, dst, length);
     lent.finish();
-    this.#lent.delete(lent);
+    this.#lent[lent.buf.index] = undefined;
     ctx.transport.sendTxBuffer(lent.buf, RPMSG_HDR_SIZE + length);
     this.#count(lent.endpoint, length);
     ctx.transport.flush();
@@ -182,19 +182,19 @@ export class Sender implements TxBufferHost {
       throw lent.deadError();
     }
     lent.finish();
-    this.#lent.delete(lent);
+    this.#lent[lent.buf.index] = undefined;
     this.#ctx.transport.releaseTxBuffer(lent.buf);
     this.drain();
   }
 
   #lend(ep: Endpoint, buf: TransportBuffer): LentTxBuffer {
-    let payload = this.#payloadViews.get(buf.index);
+    let payload = this.#payloadViews[buf.index];
     if (!payload) {
       payload = buf.bytes.subarray(RPMSG_HDR_SIZE, RPMSG_HDR_SIZE + this.#ctx.mtu);
-      this.#payloadViews.set(buf.index, payload);
+      this.#payloadViews[buf.index] = payload;
     }
     const lent = new LentTxBuffer(this, ep, buf, payload);
-    this.#lent.add(lent);
+    this.#lent[buf.index] = lent;
     return lent;
   }
 

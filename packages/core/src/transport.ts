@@ -53,8 +53,12 @@ export interface Transport {
    * Delivers whatever the peer has published since the last call (messages, returned TX buffers,
    * link changes) to the sink, synchronously. Event-loop drivers call it when the doorbell rings;
    * firmware-style loops call it from their loop. Returns the number of messages delivered.
+   *
+   * With `budget`, at most that many messages are delivered and the rest stay published for the
+   * next call (Linux NAPI's weight): a consumer that works through each batch before polling again
+   * hands buffers back sooner. A transport may ignore it and deliver everything.
    */
-  poll(): number;
+  poll(budget?: number): number;
 
   /** Lends a free TX buffer, or returns `null` at once when none is free or the link is down. */
   getTxBuffer(): TransportBuffer | null;

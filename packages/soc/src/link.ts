@@ -162,8 +162,8 @@ export class CoreLink implements Transport {
     this.sink?.onLinkDown(reason);
   }
 
-  poll(): number {
-    return this.inner ? this.inner.poll() : 0;
+  poll(budget?: number): number {
+    return this.inner ? this.inner.poll(budget) : 0;
   }
 
   /** Forwards a doorbell to the transport under the link. */
@@ -216,19 +216,15 @@ export class CoreLink implements Transport {
   }
 
   /** Counters summed over every transport the link has had. */
+  /** Counters over every transport this link has had; read live, made once (senders poll `txFree`). */
   get stats(): TransportStats {
-    const s = this.inner?.stats;
-    const r = this.retired;
-    return {
-      txMessages: r.txMessages + (s?.txMessages ?? 0),
-      rxMessages: r.rxMessages + (s?.rxMessages ?? 0),
-      notifications: r.notifications + (s?.notifications ?? 0),
-      txFree: s?.txFree ?? 0,
-      txTotal: s?.txTotal ?? 0,
-      rxHeld: s?.rxHeld ?? 0,
-      errors: r.errors + (s?.errors ?? 0),
-    };
+    return this.liveStats;
   }
+
+  private readonly liveStats: TransportStats = linkStats(
+    () => this.inner?.stats,
+    () => this.retired,
+  );
 
   async close(): Promise<void> {
     if (this.closed) return;
@@ -236,4 +232,34 @@ export class CoreLink implements Transport {
     this.fail(new RpmsgError('ERR_RPMSG_CLOSED', 'the link was closed before it came up'));
     this.retire(new RpmsgError('ERR_RPMSG_CLOSED', 'the link was closed'));
   }
+}
+
+/** Live counters of a {@link CoreLink}: the current transport's plus those of the retired ones. */
+function linkStats(
+  current: () => TransportStats | undefined,
+  retired: () => { txMessages: number; rxMessages: number; notifications: number; errors: number },
+): TransportStats {
+  return {
+    get txMessages() {
+      return retired().txMessages + (current()?.txMessages ?? 0);
+    },
+    get rxMessages() {
+      return retired().rxMessages + (current()?.rxMessages ?? 0);
+    },
+    get notifications() {
+      return retired().notifications + (current()?.notifications ?? 0);
+    },
+    get txFree() {
+      return current()?.txFree ?? 0;
+    },
+    get txTotal() {
+      return current()?.txTotal ?? 0;
+    },
+    get rxHeld() {
+      return current()?.rxHeld ?? 0;
+    },
+    get errors() {
+      return retired().errors + (current()?.errors ?? 0);
+    },
+  };
 }

@@ -45,10 +45,13 @@ export class RpmsgQueue {
   head = 0;
   /** @internal */
   count = 0;
+  /** @internal messages queued across every queue of the same RpmsgLite */
+  readonly total: { queued: number };
 
   /** @internal made by {@link RpmsgLite.createQueue} */
-  constructor(capacity: number) {
+  constructor(capacity: number, total: { queued: number }) {
     this.ring = new Array<HeldMessage | undefined>(capacity).fill(undefined);
+    this.total = total;
   }
 
   /** Messages waiting (RPMsg-Lite `rpmsg_queue_get_current_size`). */
@@ -65,6 +68,7 @@ export class RpmsgQueue {
     }
     this.ring[(this.head + this.count) % this.ring.length] = held;
     this.count++;
+    this.total.queued++;
   }
 
   /** @internal */
@@ -74,6 +78,7 @@ export class RpmsgQueue {
     this.ring[this.head] = undefined;
     this.head = (this.head + 1) % this.ring.length;
     this.count--;
+    this.total.queued--;
     return held;
   }
 }
@@ -111,6 +116,7 @@ export class RpmsgLite {
   private readonly capacity: number;
   private readonly announced = new Map<LiteEndpoint, Uint8Array>();
   private reannounce = false;
+  private readonly queued = { queued: 0 };
 
   /** @internal made by the core worker */
   constructor(device: RpmsgDevice, pump: CorePump, queueCapacity: number) {
@@ -141,7 +147,7 @@ export class RpmsgLite {
 
   /** Creates a receive queue several endpoints can share (RPMsg-Lite `rpmsg_queue_create`). */
   createQueue(): RpmsgQueue {
-    return new RpmsgQueue(this.capacity);
+    return new RpmsgQueue(this.capacity, this.queued);
   }
 
   /**
@@ -242,7 +248,7 @@ export class RpmsgLite {
   recvTimeout(from: RpmsgQueue | LiteEndpoint, timeout = RL_BLOCK): LiteMessage {
     const held = this.recvNocopy(from, timeout);
     const message = { src: held.src, dst: held.dst, data: held.payload.slice() };
-    held.release();
+    this.releaseRxBuffer(held);
     return message;
   }
 
@@ -265,6 +271,9 @@ export class RpmsgLite {
   /** Gives a buffer from {@link recvNocopy} back to the peer (RPMsg-Lite `rpmsg_lite_release_rx_buffer`). */
   releaseRxBuffer(message: HeldMessage): void {
     message.release();
+    // Releases publish in batches (core); with nothing left queued the loop is about to wait or to
+    // work on something else, so the peer gets its buffers back now, as RPMsg-Lite gives them.
+    if (this.queued.queued === 0) this.device.flush();
   }
 
   /** Blocks for `ms` while serving the link (RPMsg-Lite `env_sleep_msec`). */

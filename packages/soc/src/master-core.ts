@@ -4,7 +4,7 @@ import type { MasterBoot } from './boot.js';
 import { driverFeatures, negotiateResourceTable, resetStatus } from './boot.js';
 import { CoreLink } from './link.js';
 import type { Mailbox } from './mailbox.js';
-import { CorePump } from './pump.js';
+import { CorePump, POLL_BUDGET } from './pump.js';
 import type { SharedRam } from './region.js';
 import type { Tracer } from './trace.js';
 
@@ -48,9 +48,15 @@ export class MasterCore {
     this.device = new RpmsgDevice(this.link, { sendTimeout: options.sendTimeout });
     this.started = this.device.start();
     this.started.catch(() => {});
-    this.pump = new CorePump(this.link, options.mailbox.inbox('master'), () => this.device.poll(), {
-      spin: options.spin,
-    });
+    this.pump = new CorePump(
+      this.link,
+      options.mailbox.inbox('master'),
+      () => this.device.poll(POLL_BUDGET),
+      {
+        spin: options.spin,
+        activity: () => this.device.stats.txMessages + this.device.stats.rxMessages,
+      },
+    );
     const tracer = options.tracer;
     if (tracer) {
       this.device.on('channel', (c) =>

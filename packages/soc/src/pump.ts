@@ -1,6 +1,13 @@
 import type { CoreLink } from './link.js';
 import type { Doorbell } from './mailbox.js';
 
+/**
+ * Messages one pass of a pump delivers at most (Linux NAPI's default weight is 64). A core that
+ * works through each batch before polling again hands buffers back while the peer still streams,
+ * instead of taking the whole ring first; an event-loop core also lets its program run in between.
+ */
+export const POLL_BUDGET = 64;
+
 /** How a core waits for its doorbell. */
 export interface PumpOptions {
   /** Microseconds to spin on the doorbell before sleeping (default 0: sleep at once). */
@@ -10,6 +17,12 @@ export interface PumpOptions {
    * heartbeat and run `onTick`, so a blocked-but-healthy core never trips the watchdog.
    */
   slice?: number;
+  /**
+   * A counter that moves whenever messages move (sent or received). An event-loop core keeps
+   * spinning while it moves, not only while messages arrive: a core that only sends is busy too,
+   * and a sleeping sender pays a wake-up for every batch of buffers the peer returns.
+   */
+  activity?: () => number;
 }
 
 /**
@@ -39,6 +52,7 @@ export class CorePump {
   private readonly vringOf: Int8Array;
   private readonly spin: number;
   private readonly slice: number;
+  private readonly activity: () => number;
   private running = false;
   private readonly onKick = (notifyId: number) => {
     const vring = this.vringOf[notifyId] ?? -1;
@@ -54,6 +68,7 @@ export class CorePump {
     this.poll = poll;
     this.spin = options.spin ?? 0;
     this.slice = options.slice ?? 50;
+    this.activity = options.activity ?? (() => 0);
     this.vringOf = new Int8Array(256).fill(-1);
   }
 
@@ -110,17 +125,25 @@ export class CorePump {
     const keepAlive = setInterval(() => this.doorbell.beat(), this.slice);
     try {
       let spinUntil = performance.now() + this.spin / 1000;
+      let lastActivity = this.activity();
       while (this.running) {
         const seen = this.doorbell.irq();
         this.link.disableNotifications(); // awake: no doorbells until prepareToSleep() (DESIGN §5)
         const delivered = this.step();
         if (!this.running) break;
+        if (delivered >= POLL_BUDGET) {
+          // More is waiting on the ring: let the program's continuations run, then poll again.
+          await yieldToLoop();
+          continue;
+        }
         if (this.spin > 0) {
           // Spinning on an event loop must not block it: the program's continuations (woken by what
           // was just delivered) have to run. So poll the rings between setImmediate yields until
           // `spin` µs pass without work, and only then sleep.
           const now = performance.now();
-          if (delivered > 0) spinUntil = now + this.spin / 1000;
+          const activity = this.activity();
+          if (delivered > 0 || activity !== lastActivity) spinUntil = now + this.spin / 1000;
+          lastActivity = activity;
           if (now < spinUntil) {
             await yieldToLoop();
             continue;

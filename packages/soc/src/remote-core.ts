@@ -5,7 +5,7 @@ import { assignedNotifyIds, driverFeatures, loadResourceTable } from './boot.js'
 import { CoreLink } from './link.js';
 import { RpmsgLite } from './lite.js';
 import type { Mailbox } from './mailbox.js';
-import { CorePump } from './pump.js';
+import { CorePump, POLL_BUDGET } from './pump.js';
 import type { SharedRam } from './region.js';
 import type { Tracer } from './trace.js';
 
@@ -48,8 +48,9 @@ export class RemoteCore {
     this.link = new CoreLink('remote', layout.bufferSize);
     if (tracer) this.link.observer = tracer;
     this.device = new RpmsgDevice(this.link, { sendTimeout: options.sendTimeout });
-    this.pump = new CorePump(this.link, mailbox.inbox('remote'), () => this.device.poll(), {
+    this.pump = new CorePump(this.link, mailbox.inbox('remote'), () => this.device.poll(POLL_BUDGET), {
       spin: options.spin,
+      activity: () => this.device.stats.txMessages + this.device.stats.rxMessages,
       slice: options.slice,
     });
     this.pump.setNotifyIds(this.notifyIds[0], this.notifyIds[1]);

@@ -58,6 +58,25 @@ describe('createSoc', () => {
     });
   }
 
+  it('gives a released RX buffer back at once when the firmware then works without waiting', async () => {
+    // Receives one message, releases it, then blocks 600 ms without calling the API (no pump runs).
+    const src = `export default function firmware(_d, { lite }) {
+      const ept = lite.createEpt(30);
+      lite.nsAnnounce(ept, 'rpmsg-hold');
+      lite.releaseRxBuffer(lite.recvNocopy(ept));
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600);
+      for (;;) lite.sleep(1000);
+    }`;
+    soc = await createSoc({ remote: `data:text/javascript,${encodeURIComponent(src)}`, numBuffers: 16 });
+    const ept = await soc.master.openChannel('rpmsg-hold', { hello: false, timeout: 5000 });
+    soc.master.poll();
+    const full = soc.master.stats.txFree;
+    await ept.send(Uint8Array.of(1));
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    soc.master.poll(); // takes back what the remote published
+    expect(soc.master.stats.txFree).toBe(full);
+  });
+
   it('runs an event-style firmware that returns after creating a named endpoint', async () => {
     soc = await createSoc({ remote: callbackFirmware, numBuffers: 16 });
     const reply = await echoOnce(soc.master, new Uint8Array([9]), 'rpmsg-callback');

@@ -227,7 +227,23 @@ describe('VirtqueueDevice', () => {
       expect(device.popAvail(chain)).toBe(true);
       expect(device.inFlight).toBe(1);
       puppet.postChain(0, [{ addr: bufAddr(0), len: 1, flags: 0 }]); // a third buffer: driver has only 2 descs
+      // The second entry was validated with the first load of avail.idx; the bad index shows at the
+      // next load, as in vhost (`vhost_get_vq_desc` re-reads avail.idx only when its cache is used up).
+      expect(device.popAvail(chain)).toBe(true);
       expect(codeOf(() => device.popAvail(chain))).toBe('ERR_VIRTQ_AVAIL_IDX');
+    });
+
+    it('reads avail.idx only when the entries seen at the last read are used up', () => {
+      const { device, puppet, chain, bufAddr } = setup({ num: 4 });
+      puppet.postChain(0, [{ addr: bufAddr(0), len: 1, flags: 0 }]);
+      puppet.postChain(1, [{ addr: bufAddr(1), len: 1, flags: 0 }]);
+      expect(device.popAvail(chain)).toBe(true);
+      puppet.postChain(2, [{ addr: bufAddr(2), len: 1, flags: 0 }]); // published after the load
+      expect(device.popAvail(chain)).toBe(true);
+      expect(chain.headIndex).toBe(1);
+      expect(device.popAvail(chain)).toBe(true); // cache used up: loads again and finds the third
+      expect(chain.headIndex).toBe(2);
+      expect(device.popAvail(chain)).toBe(false);
     });
   });
 

@@ -52,6 +52,11 @@ export class VirtqueueDevice {
   readonly #usedRing: number;
   readonly #availEvent: number;
   #nextAvail = 0;
+  /**
+   * avail.idx as last loaded (and validated). While it is ahead of nextAvail there is work without
+   * touching the index word, which the driver's core keeps writing (vhost's cached avail_idx).
+   */
+  #availSeen = 0;
   #nextUsed = 0;
   #published = 0;
   #signalled = 0;
@@ -113,6 +118,7 @@ export class VirtqueueDevice {
   /** Cursors back to 0 and the broken mark cleared, for a ring the driver has just reset. Memory untouched. */
   reset(): void {
     this.#nextAvail = 0;
+    this.#availSeen = 0;
     this.#nextUsed = 0;
     this.#published = 0;
     this.#signalled = 0;
@@ -133,6 +139,7 @@ export class VirtqueueDevice {
     this.#published = used;
     this.#signalled = used;
     this.#nextAvail = options.availBehindUsed ? (used - this.num) & 0xffff : used;
+    this.#availSeen = this.#nextAvail;
   }
 
   /**
@@ -142,6 +149,8 @@ export class VirtqueueDevice {
    */
   hasAvail(): boolean {
     this.#assertUsable();
+    // Entries seen at the last load and not popped yet: already validated, no need to read the index.
+    if (this.#availSeen !== this.#nextAvail) return true;
     // Atomics.load: pairs with the driver's Atomics.store of avail.idx, so the ring slots and descriptors
     // it wrote before are visible to the plain reads in popAvail().
     const availIdx = this.#memory.load16(this.#availIdx);
@@ -153,6 +162,7 @@ export class VirtqueueDevice {
         limit: this.num - this.#inFlight,
       });
     }
+    this.#availSeen = availIdx;
     return pending !== 0;
   }
 

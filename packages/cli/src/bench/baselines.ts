@@ -15,6 +15,8 @@ export interface BaselineCase {
   readonly wait: Wait;
   readonly payload: number;
   readonly total: number;
+  /** Messages or round trips moved untimed first (default 0). */
+  readonly warmup?: number;
 }
 
 /** Runs one baseline case in two fresh workers and returns its result row. */
@@ -29,7 +31,14 @@ export async function runBaseline(c: BaselineCase, timeoutMs = 60_000): Promise<
   const ports = [channel?.port1, channel?.port2];
   const workers = roles.map((role, i) => {
     const port = ports[i];
-    const workerData: BaselineWorkerData = { ...c, role, control, rings, ...(port ? { port } : {}) };
+    const workerData: BaselineWorkerData = {
+      ...c,
+      warmup: c.warmup ?? 0,
+      role,
+      control,
+      rings,
+      ...(port ? { port } : {}),
+    };
     return new Worker(workerUrl('baseline'), { workerData, transferList: port ? [port] : [] });
   });
   let timer: NodeJS.Timeout | undefined;

@@ -10,6 +10,8 @@ export interface RpmsgCase {
   readonly wait: Wait;
   readonly payload: number;
   readonly total: number;
+  /** Messages or round trips moved untimed first (default 0). */
+  readonly warmup?: number;
   readonly zeroCopy?: boolean;
 }
 
@@ -26,6 +28,7 @@ export async function runRpmsg(c: RpmsgCase, timeoutMs = 60_000): Promise<BenchR
     mode: c.mode,
     payload: c.payload,
     total: c.total,
+    warmup: c.warmup ?? 0,
     zeroCopy: c.zeroCopy ?? false,
     timeout: 10_000,
   };

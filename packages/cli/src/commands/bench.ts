@@ -28,8 +28,11 @@ interface BenchCase<R> {
  */
 export async function bench(options: BenchOptions, io: CommandIo): Promise<number> {
   const rounds = options.quick ? 1 : 3;
-  const oneWay = options.quick ? 20_000 : 300_000;
+  const oneWay = options.quick ? 20_000 : 1_000_000;
   const roundTrips = options.quick ? 1_000 : 10_000;
+  // Moved untimed before every channel case (baselines alike): steady state, not JIT tier-up.
+  const oneWayWarmup = options.quick ? 5_000 : 200_000;
+  const roundTripWarmup = options.quick ? 100 : 1_000;
   const ringCases: BenchCase<RingBenchResult>[] = [
     ...[1, 32].map((batch) => ({
       label: `virtio single-thread batch ${batch}`,
@@ -47,19 +50,26 @@ export async function bench(options: BenchOptions, io: CommandIo): Promise<numbe
   for (const payload of [16, 256, 496]) {
     rowCases.push(
       row(`rpmsg one-way ${payload} B`, () =>
-        runRpmsg({ mode: 'one-way', wait: 'spin', payload, total: oneWay }),
+        runRpmsg({ mode: 'one-way', wait: 'spin', payload, total: oneWay, warmup: oneWayWarmup }),
       ),
     );
   }
   rowCases.push(
     row('rpmsg one-way 496 B zero-copy', () =>
-      runRpmsg({ mode: 'one-way', wait: 'spin', payload: 496, total: oneWay, zeroCopy: true }),
+      runRpmsg({
+        mode: 'one-way',
+        wait: 'spin',
+        payload: 496,
+        total: oneWay,
+        warmup: oneWayWarmup,
+        zeroCopy: true,
+      }),
     ),
   );
   for (const wait of ['spin', 'sleep'] as const) {
     rowCases.push(
       row(`rpmsg ping-pong ${wait}`, () =>
-        runRpmsg({ mode: 'ping-pong', wait, payload: 16, total: roundTrips }),
+        runRpmsg({ mode: 'ping-pong', wait, payload: 16, total: roundTrips, warmup: roundTripWarmup }),
       ),
     );
   }
@@ -68,7 +78,14 @@ export async function bench(options: BenchOptions, io: CommandIo): Promise<numbe
     for (const transport of ['postMessage', 'sab-raw'] as const) {
       rowCases.push(
         row(`${transport} one-way ${payload} B`, () =>
-          runBaseline({ transport, mode: 'one-way', wait: 'spin', payload, total: oneWay }),
+          runBaseline({
+            transport,
+            mode: 'one-way',
+            wait: 'spin',
+            payload,
+            total: oneWay,
+            warmup: oneWayWarmup,
+          }),
         ),
       );
     }
@@ -76,7 +93,14 @@ export async function bench(options: BenchOptions, io: CommandIo): Promise<numbe
   for (const wait of ['spin', 'sleep'] as const) {
     rowCases.push(
       row(`sab-raw ping-pong ${wait}`, () =>
-        runBaseline({ transport: 'sab-raw', mode: 'ping-pong', wait, payload: 16, total: roundTrips }),
+        runBaseline({
+          transport: 'sab-raw',
+          mode: 'ping-pong',
+          wait,
+          payload: 16,
+          total: roundTrips,
+          warmup: roundTripWarmup,
+        }),
       ),
     );
   }
@@ -88,6 +112,7 @@ export async function bench(options: BenchOptions, io: CommandIo): Promise<numbe
         wait: 'sleep',
         payload: 16,
         total: roundTrips,
+        warmup: roundTripWarmup,
       }),
     ),
   );

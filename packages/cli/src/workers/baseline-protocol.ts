@@ -10,6 +10,8 @@ export interface BaselineWorkerData {
   readonly wait: 'spin' | 'sleep';
   readonly payload: number;
   readonly total: number;
+  /** Messages or round trips moved first, untimed (as in the RPMsg cases). */
+  readonly warmup: number;
   /** control[0] is the start line. */
   readonly control: Int32Array;
   /** sab-raw: [forward ring, backward ring]. */

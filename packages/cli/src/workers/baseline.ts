@@ -78,8 +78,9 @@ function sabRaw(): BaselineWorkerResult {
   const sink = new Uint8Array(data.payload);
   const rtts = data.role === 'ping' ? new Float64Array(data.total) : undefined;
   waitForGo();
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < data.total; i++) {
+  let start = process.hrtime.bigint();
+  for (let i = -data.warmup; i < data.total; i++) {
+    if (i === 0) start = process.hrtime.bigint();
     switch (data.role) {
       case 'send':
         while (!out.tryPush(msg)) out.waitFor(PRODUCER_WAKE, () => out.hasSpace());
@@ -91,7 +92,7 @@ function sabRaw(): BaselineWorkerResult {
         const t = process.hrtime.bigint();
         while (!out.tryPush(msg)) out.waitFor(PRODUCER_WAKE, () => out.hasSpace());
         while (!back.tryPop(sink)) back.waitFor(CONSUMER_WAKE, () => back.hasData());
-        rtts![i] = Number(process.hrtime.bigint() - t);
+        if (i >= 0) rtts![i] = Number(process.hrtime.bigint() - t);
         break;
       }
       case 'pong':
@@ -118,15 +119,26 @@ function postMessage(port: MessagePort): Promise<BaselineWorkerResult> {
     const finish = () =>
       resolve({ role: data.role, count, elapsedNs: Number(process.hrtime.bigint() - start), rttNs: rtts });
     switch (data.role) {
-      case 'send':
-        waitForGo();
-        start = process.hrtime.bigint();
+      case 'send': {
         // The sender never waits: postMessage queues without bound, which is what users see.
-        for (; count < data.total; count++) port.postMessage(msg);
-        port.once('message', finish); // the receiver's "done"
+        const stream = () => {
+          start = process.hrtime.bigint();
+          for (; count < data.total; count++) port.postMessage(msg);
+          port.once('message', finish); // the receiver's "done"
+        };
+        waitForGo();
+        if (data.warmup === 0) return stream();
+        for (let i = 0; i < data.warmup; i++) port.postMessage(msg);
+        port.once('message', stream); // the receiver's "warm": time from here
         break;
-      case 'receive':
+      }
+      case 'receive': {
+        let warm = 0;
         port.on('message', () => {
+          if (warm < data.warmup) {
+            if (++warm === data.warmup) port.postMessage('warm');
+            return;
+          }
           if (count === 0) start = process.hrtime.bigint();
           if (++count === data.total) {
             port.postMessage('done');
@@ -134,10 +146,16 @@ function postMessage(port: MessagePort): Promise<BaselineWorkerResult> {
           }
         });
         break;
-      case 'ping':
+      }
+      case 'ping': {
+        let warm = 0;
         port.on('message', () => {
-          rtts![count] = Number(process.hrtime.bigint() - sentAt);
-          if (++count === data.total) return finish();
+          if (warm < data.warmup) {
+            if (++warm === data.warmup) start = process.hrtime.bigint();
+          } else {
+            rtts![count] = Number(process.hrtime.bigint() - sentAt);
+            if (++count === data.total) return finish();
+          }
           sentAt = process.hrtime.bigint();
           port.postMessage(msg);
         });
@@ -146,11 +164,12 @@ function postMessage(port: MessagePort): Promise<BaselineWorkerResult> {
         sentAt = start;
         port.postMessage(msg);
         break;
+      }
       case 'pong':
         port.on('message', (m: Uint8Array) => {
-          if (count === 0) start = process.hrtime.bigint();
+          if (count === data.warmup) start = process.hrtime.bigint();
           port.postMessage(m);
-          if (++count === data.total) finish();
+          if (++count === data.warmup + data.total) finish();
         });
         break;
     }

@@ -12,10 +12,10 @@ export default async function benchApp(device: RpmsgDevice, ctx: CoreContext): P
   const data = ctx.data as RpmsgBenchData;
   const channel = await device.waitForChannel(BENCH_SERVICE, { timeout: data.timeout });
   const ept = await device.openChannel(channel, { hello: false });
-  return data.mode === 'one-way' ? oneWay(ept, data) : pingPong(ept, data);
+  return data.mode === 'one-way' ? oneWay(device, ept, data) : pingPong(ept, data);
 }
 
-async function oneWay(ept: Endpoint, data: RpmsgBenchData): Promise<RpmsgBenchReport> {
+async function oneWay(device: RpmsgDevice, ept: Endpoint, data: RpmsgBenchData): Promise<RpmsgBenchReport> {
   const payload = new Uint8Array(data.payload).fill(0xa5);
   let resolveDone: (count: number) => void = () => {};
   const done = new Promise<number>((resolve) => {
@@ -25,18 +25,23 @@ async function oneWay(ept: Endpoint, data: RpmsgBenchData): Promise<RpmsgBenchRe
     resolveDone(new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, true));
   });
   const options = { timeout: data.timeout };
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < data.total; i++) {
+  const stats = device.stats;
+  const end = data.warmup + data.total;
+  let start = process.hrtime.bigint();
+  for (let i = 0; i < end; i++) {
+    if (i === data.warmup) start = process.hrtime.bigint();
     if (data.zeroCopy) {
       const tx = ept.tryGetTxBuffer() ?? (await ept.getTxBuffer(options));
       tx.payload[0] = i & 0xff; // the sender writes its message in place
       tx.send(data.payload);
-    } else if (!trySend(ept, payload)) {
-      await ept.send(payload, options); // pool empty: wait for the firmware to return buffers
+    } else if (stats.txFree > 0) {
+      ept.trySend(payload); // a buffer is free: no promise, no wait
+    } else {
+      await ept.send(payload, options); // takes back returned buffers, or waits for the firmware
     }
   }
   const count = await done;
-  return { count, elapsedNs: Number(process.hrtime.bigint() - start) };
+  return { count: count - data.warmup, elapsedNs: Number(process.hrtime.bigint() - start) };
 }
 
 async function pingPong(ept: Endpoint, data: RpmsgBenchData): Promise<RpmsgBenchReport> {
@@ -44,25 +49,16 @@ async function pingPong(ept: Endpoint, data: RpmsgBenchData): Promise<RpmsgBench
   const rttNs = new Float64Array(data.total);
   let resolveEcho: () => void = () => {};
   ept.on('message', () => resolveEcho());
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < data.total; i++) {
+  let start = process.hrtime.bigint();
+  for (let i = -data.warmup; i < data.total; i++) {
+    if (i === 0) start = process.hrtime.bigint();
     const echoed = new Promise<void>((resolve) => {
       resolveEcho = resolve;
     });
     const t0 = process.hrtime.bigint();
     await ept.send(payload, { timeout: data.timeout });
     await echoed;
-    rttNs[i] = Number(process.hrtime.bigint() - t0);
+    if (i >= 0) rttNs[i] = Number(process.hrtime.bigint() - t0);
   }
   return { count: data.total, elapsedNs: Number(process.hrtime.bigint() - start), rttNs };
-}
-
-function trySend(ept: Endpoint, payload: Uint8Array): boolean {
-  try {
-    ept.trySend(payload);
-    return true;
-  } catch (error) {
-    if ((error as { code?: string }).code === 'ERR_RPMSG_NO_BUFFER') return false;
-    throw error;
-  }
 }

@@ -1,6 +1,6 @@
 /**
  * M-core firmware of the RPMsg section of `rpmsg bench`, written the RPMsg-Lite way: one blocking
- * task. One-way: count `total` messages, then answer with the count (4 bytes). Ping-pong: echo each
+ * task. One-way: count `warmup + total` messages, then answer with the count (4 bytes). Ping-pong: echo each
  * message to its source, zero-copy. Imports nothing at run time (the core worker hands it the API).
  */
 import type { RpmsgDevice } from '@rpmsg/core';
@@ -24,7 +24,7 @@ export default function benchFirmware(_device: RpmsgDevice, ctx: CoreContext): v
     }
     const src = msg.src;
     lite.releaseRxBuffer(msg);
-    if (++count === data.total) {
+    if (++count === data.warmup + data.total) {
       const tx = lite.allocTxBuffer(ept);
       new DataView(tx.payload.buffer, tx.payload.byteOffset, 4).setUint32(0, count, true);
       lite.sendNocopy(ept, src, tx, 4);

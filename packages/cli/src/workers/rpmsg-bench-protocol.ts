@@ -2,8 +2,13 @@
 export interface RpmsgBenchData {
   readonly mode: 'one-way' | 'ping-pong';
   readonly payload: number;
-  /** Messages (one-way) or round trips (ping-pong). */
+  /** Messages (one-way) or round trips (ping-pong) timed. */
   readonly total: number;
+  /**
+   * Messages or round trips moved first, untimed: the JIT tiers the hot path up meanwhile (on two
+   * cores the background compiler competes with two spinning threads, so this takes a while).
+   */
+  readonly warmup: number;
   /** Sender fills TX buffers in place instead of copying a prepared payload. */
   readonly zeroCopy: boolean;
   /** Per-wait timeout, ms. */

@@ -38,8 +38,8 @@ export interface EngineHost {
 export interface Engine {
   /** Starts the handshake; throws a typed error when the region cannot be used. */
   start(): void;
-  /** Delivers what the peer published; returns messages delivered. */
-  poll(): number;
+  /** Delivers what the peer published, at most `budget` messages; returns messages delivered. */
+  poll(budget: number): number;
   /** A free TX slot, or -1. */
   getTx(): number;
   /** Queues TX slot `k` with `length` bytes. */

@@ -170,7 +170,7 @@ export class MasterEngine implements Engine {
     return table;
   }
 
-  poll(): number {
+  poll(budget: number): number {
     const rx = this.#rx;
     if (!rx || !this.#host.isUp) return 0;
     const { pool, sink, counters, layout } = this.#host;
@@ -181,7 +181,9 @@ export class MasterEngine implements Engine {
         if (!this.#txWanted) this.#txCallbacks(false);
       }
       let delivered = 0;
-      for (let k = rx.getUsed(); k >= 0; k = rx.getUsed()) {
+      while (delivered < budget) {
+        const k = rx.getUsed();
+        if (k < 0) break;
         const length = rx.lastLen;
         if (length > layout.bufferSize) {
           // DESIGN §7: used.len above the buffer size is refused; the buffer goes straight back.

@@ -55,9 +55,13 @@ export class MasterQueue {
   readonly #firstBuffer: number;
   readonly #bufferSize: number;
   readonly #outstanding: Uint8Array;
+  /** Descriptor k's addr already points at buffer k: a re-post writes only len and flags. */
+  readonly #addrWritten: Uint8Array;
   #availShadow = 0;
   #kicked = 0;
   #lastUsed = 0;
+  /** used.idx as last loaded and validated: while ahead of lastUsed, no need to read the index word. */
+  #usedSeen = 0;
   #count = 0;
   #flags = 0;
   #broken = false;
@@ -74,6 +78,7 @@ export class MasterQueue {
     this.#bufferSize = options.bufferSize;
     options.memory.offsetOf(options.firstBuffer, options.num * options.bufferSize);
     this.#outstanding = new Uint8Array(options.num);
+    this.#addrWritten = new Uint8Array(options.num);
   }
 
   /** True after a bad ring was seen. */
@@ -100,7 +105,8 @@ export class MasterQueue {
   reset(): void {
     this.#memory.bytes.fill(0, this.#ring, this.#ring + this.layout.size);
     this.#outstanding.fill(0);
-    this.#availShadow = this.#kicked = this.#lastUsed = this.#count = this.#flags = 0;
+    this.#addrWritten.fill(0);
+    this.#availShadow = this.#kicked = this.#lastUsed = this.#usedSeen = this.#count = this.#flags = 0;
     this.#broken = false;
   }
 
@@ -131,10 +137,11 @@ export class MasterQueue {
    */
   adopt(lastUsed: number, inFlight: number | 'all'): void {
     this.#outstanding.fill(0);
+    this.#addrWritten.fill(0);
     this.#broken = false;
     const availIdx = this.#memory.load16(this.#ring + this.layout.avail + 2);
     this.#availShadow = this.#kicked = availIdx;
-    this.#lastUsed = lastUsed & 0xffff;
+    this.#lastUsed = this.#usedSeen = lastUsed & 0xffff;
     this.#flags = this.#memory.load16(this.#ring + this.layout.avail);
     if (inFlight === 'all') {
       this.#outstanding.fill(1);
@@ -250,6 +257,7 @@ export class MasterQueue {
 
   #pending(): number {
     if (this.#broken) this.#fail('ERR_VIRTQ_BROKEN', 'queue is broken');
+    if (this.#usedSeen !== this.#lastUsed) return (this.#usedSeen - this.#lastUsed) & 0xffff;
     const usedIdx = this.#memory.load16(this.#ring + this.layout.used + 2);
     const pending = (usedIdx - this.#lastUsed) & 0xffff;
     if (pending > this.#count) {
@@ -258,14 +266,19 @@ export class MasterQueue {
         `used.idx ${usedIdx} is ${pending} ahead, only ${this.#count} buffers out`,
       );
     }
+    this.#usedSeen = usedIdx;
     return pending;
   }
 
   #writeDesc(k: number, len: number, flags: number): void {
     const d = this.#ring + 16 * k;
-    const addr = this.#firstBuffer + k * this.#bufferSize;
-    this.#view.setUint32(d, addr % TWO_32, true);
-    this.#view.setUint32(d + 4, Math.floor(addr / TWO_32), true);
+    if (this.#addrWritten[k] === 0) {
+      // Descriptor k always describes buffer k: its address is written once per reset / adopt.
+      const addr = this.#firstBuffer + k * this.#bufferSize;
+      this.#view.setUint32(d, addr % TWO_32, true);
+      this.#view.setUint32(d + 4, Math.floor(addr / TWO_32), true);
+      this.#addrWritten[k] = 1;
+    }
     this.#view.setUint32(d + 8, len, true);
     this.#view.setUint16(d + 12, flags, true);
     this.#view.setUint16(d + 14, 0, true);

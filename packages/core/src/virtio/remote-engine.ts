@@ -106,7 +106,7 @@ export class RemoteEngine implements Engine {
     this.#host.setUp(nameService);
   }
 
-  poll(): number {
+  poll(budget: number): number {
     this.#checkLink();
     const vq1 = this.#vq1;
     if (!vq1 || !this.#host.isUp) return 0;
@@ -121,7 +121,7 @@ export class RemoteEngine implements Engine {
       // Drain, then (unless a spinning owner disabled notifications) re-arm and re-check: with EVENT_IDX
       // avail_event must follow nextAvail or the master stops kicking (virtio 1.2 §2.7.10; DESIGN §5 rule 1).
       do {
-        while (this.#host.isUp && vq1.popAvail(chain)) {
+        while (this.#host.isUp && delivered < budget && vq1.popAvail(chain)) {
           const k = pool.slotOf(chain.addr(0));
           if (k < this.#n) {
             // Not one of the master's TX buffers (vq1 owns slots N..2N−1): refuse it, give it back empty.
@@ -147,7 +147,8 @@ export class RemoteEngine implements Engine {
           // the device layer takes the payload length from the header.
           sink.onMessage(pool.buffers[k]!, chain.len(0));
         }
-      } while (this.#host.isUp && this.#armed && !vq1.enableNotification());
+        // Budget spent: the rest stays on the ring for the next poll, nothing to re-arm for yet.
+      } while (this.#host.isUp && this.#armed && delivered < budget && !vq1.enableNotification());
     } catch (error) {
       this.#broken(error);
     }

@@ -315,3 +315,51 @@ describe('VirtioTransport on a ring the peer scribbles on', () => {
     );
   });
 });
+
+describe('batches (poll budget, release publishing)', () => {
+  it('delivers at most `budget` messages per poll and leaves the rest on the ring', async () => {
+    const pair = createMemoryPair({ profile: 'linux', numBuffers: 16 });
+    const { remoteEp, masterEp } = await connected(pair);
+    const got = collect(remoteEp);
+    for (let i = 0; i < 10; i++) masterEp.trySend(Uint8Array.of(i)); // published; the remote has not polled
+    expect(pair.remote.poll(4)).toBe(4);
+    expect(pair.remote.poll(4)).toBe(4);
+    expect(pair.remote.poll(4)).toBe(2);
+    expect(pair.remote.poll(4)).toBe(0);
+    expect(got.map((m) => m.payload[0])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(() => pair.remote.poll(0)).toThrow(RangeError);
+    expect(() => pair.remote.poll(1.5)).toThrow(RangeError);
+    await pair.close();
+  });
+
+  it('publishes held buffers released outside poll every 16, on flush(), or at the microtask turn', async () => {
+    const pair = createMemoryPair({ profile: 'linux', numBuffers: 32 });
+    const { remoteEp, masterEp } = await connected(pair);
+    const held: HeldMessage[] = [];
+    remoteEp.on('message', (_payload, _src, msg) => held.push(msg.hold()));
+    for (let i = 0; i < 20; i++) await masterEp.send(Uint8Array.of(i));
+    await pair.settle();
+    expect(held).toHaveLength(20);
+    const txFree = () => {
+      pair.master.poll(); // takes back what the remote published
+      return pair.master.stats.txFree;
+    };
+    const start = txFree();
+    for (let i = 0; i < 15; i++) held[i]!.release();
+    expect(txFree()).toBe(start); // batched: not published yet
+    held[15]!.release(); // the 16th publishes the batch
+    expect(txFree()).toBe(start + 16);
+    held[16]!.release();
+    expect(txFree()).toBe(start + 16);
+    pair.remote.flush();
+    expect(txFree()).toBe(start + 17);
+    held[17]!.release();
+    await Promise.resolve(); // the microtask flush
+    expect(txFree()).toBe(start + 18);
+    held[18]!.release();
+    held[19]!.release();
+    await pair.settle();
+    expect(txFree()).toBe(start + 20);
+    await pair.close();
+  });
+});

@@ -211,9 +211,9 @@ export class VirtioTransport implements Transport {
   }
 
   /** @see Transport.poll */
-  poll(): number {
+  poll(budget = Number.POSITIVE_INFINITY): number {
     if (this.#closed || !this.#started) return 0;
-    return this.#engine.poll();
+    return this.#engine.poll(budget);
   }
 
   /**
