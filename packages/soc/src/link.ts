@@ -215,7 +215,6 @@ export class CoreLink implements Transport {
     this.inner?.flush();
   }
 
-  /** Counters summed over every transport the link has had. */
   /** Counters over every transport this link has had; read live, made once (senders poll `txFree`). */
   get stats(): TransportStats {
     return this.liveStats;
