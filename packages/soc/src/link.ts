@@ -220,10 +220,7 @@ export class CoreLink implements Transport {
     return this.liveStats;
   }
 
-  private readonly liveStats: TransportStats = linkStats(
-    () => this.inner?.stats,
-    () => this.retired,
-  );
+  private readonly liveStats: TransportStats = linkStats(() => this.inner?.stats, this.retired);
 
   async close(): Promise<void> {
     if (this.closed) return;
@@ -236,17 +233,17 @@ export class CoreLink implements Transport {
 /** Live counters of a {@link CoreLink}: the current transport's plus those of the retired ones. */
 function linkStats(
   current: () => TransportStats | undefined,
-  retired: () => { txMessages: number; rxMessages: number; notifications: number; errors: number },
+  retired: Pick<TransportStats, 'txMessages' | 'rxMessages' | 'notifications' | 'errors'>,
 ): TransportStats {
   return {
     get txMessages() {
-      return retired().txMessages + (current()?.txMessages ?? 0);
+      return retired.txMessages + (current()?.txMessages ?? 0);
     },
     get rxMessages() {
-      return retired().rxMessages + (current()?.rxMessages ?? 0);
+      return retired.rxMessages + (current()?.rxMessages ?? 0);
     },
     get notifications() {
-      return retired().notifications + (current()?.notifications ?? 0);
+      return retired.notifications + (current()?.notifications ?? 0);
     },
     get txFree() {
       return current()?.txFree ?? 0;
@@ -258,7 +255,7 @@ function linkStats(
       return current()?.rxHeld ?? 0;
     },
     get errors() {
-      return retired().errors + (current()?.errors ?? 0);
+      return retired.errors + (current()?.errors ?? 0);
     },
   };
 }
