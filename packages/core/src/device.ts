@@ -141,10 +141,10 @@ export class RpmsgDevice extends EventEmitter {
   }
 
   /**
-   * Publishes now what this side has batched: released RX buffers (they are otherwise published every
-   * few releases, or when the current task's microtasks run) and anything sent. A blocking loop that
-   * releases a held message and then works for a long time without waiting calls it to give the
-   * buffer back at once; `poll()` and every send flush already.
+   * Publishes now what this side has batched — sends and released RX buffers, otherwise published
+   * every 16th, at the next `poll()`, or when the current task's microtasks run — and kicks the peer
+   * if it asked. Code that sends or releases and then blocks the thread without waiting on the device
+   * calls it, so the peer sees the messages (and gets the buffers back) at once.
    */
   flush(): void {
     this.#link.flush();

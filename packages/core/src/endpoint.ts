@@ -157,7 +157,8 @@ export class Endpoint extends EventEmitter {
 
   /**
    * Sends `data` (copied into a TX buffer) to `dst`, waiting for a free buffer up to the timeout.
-   * Sends of one endpoint leave in call order.
+   * Sends of one endpoint leave in call order. The peer sees a message once it is published: with the
+   * 16th unpublished one, at the end of the microtask turn, or on `device.flush()` / `poll()`.
    *
    * @throws {RpmsgError} rejects with `ERR_RPMSG_NO_DST` (unbound), `ERR_RPMSG_MSG_TOO_BIG`,
    *   `ERR_RPMSG_TIMEOUT`, `ERR_RPMSG_LINK_DOWN`/`ERR_RPMSG_PEER_GONE`, `ERR_RPMSG_ENDPOINT_DESTROYED`,

@@ -30,11 +30,12 @@ export interface RpmsgLinkOptions {
 
 const EMPTY = new Uint8Array(0);
 /**
- * Held RX buffers released outside `poll()` are published (used.idx) at least this often. RPMsg-Lite
- * publishes every release (`rpmsg_lite_release_rx_buffer`); a batch of 16 keeps a streaming peer
- * supplied while saving 15 of 16 index publishes and cache-line transfers.
+ * Sends and held-buffer releases made outside `poll()` are published (avail.idx / used.idx) at least
+ * this often. Linux and RPMsg-Lite publish every one; a batch of 16 keeps a streaming peer supplied
+ * while saving 15 of 16 index publishes and the cache-line transfers they cause (virtio-net does the
+ * same for a burst of packets: `xmit_more`).
  */
-const RELEASE_BATCH = 16;
+const PUBLISH_BATCH = 16;
 
 /** @internal `ERR_RPMSG_CLOSED`. */
 export function closedError(): RpmsgError {
@@ -72,7 +73,7 @@ export class RpmsgLink implements SenderContext, RxHost {
   #closing: Promise<void> | undefined;
   #polling = 0;
   #flushScheduled = false;
-  /** Releases made outside poll() since the last flush. */
+  /** Sends and releases made outside poll() since the last flush. */
   #unflushed = 0;
 
   constructor(options: RpmsgLinkOptions) {
@@ -340,11 +341,18 @@ export class RpmsgLink implements SenderContext, RxHost {
 
   #release(buf: TransportBuffer): void {
     this.transport.releaseRxBuffer(buf);
-    // Inside device.poll() the batch flushes at its end. Outside it (a held buffer released later)
-    // releases publish in batches: every RELEASE_BATCH of them at once — a blocking firmware loop
-    // runs no microtasks, and the peer must keep getting buffers back — else at the microtask turn.
+    this.queued();
+  }
+
+  /**
+   * A send or a release went to the transport unpublished. Inside device.poll() the batch flushes at
+   * its end. Outside it, every PUBLISH_BATCH-th publishes at once — a blocking firmware loop runs no
+   * microtasks, and the peer must keep getting messages and buffers — and the rest at the microtask
+   * turn, so an event-loop program's burst of sends costs one publish (and at most one kick).
+   */
+  queued(): void {
     if (this.#polling > 0) return;
-    if (++this.#unflushed >= RELEASE_BATCH) {
+    if (++this.#unflushed >= PUBLISH_BATCH) {
       this.flush();
       return;
     }
@@ -353,10 +361,17 @@ export class RpmsgLink implements SenderContext, RxHost {
     queueMicrotask(this.#flushTask);
   }
 
-  /** Publishes this side's pending releases and sends now (kicking the peer if it asked). */
+  /** Publishes this side's pending sends and releases now (kicking the peer if it asked). */
   flush(): void {
     this.#unflushed = 0;
     if (!this.#closed) this.transport.flush();
+  }
+
+  /** Flushes when something is unpublished; true if it did (a sender short of buffers retries). */
+  flushPending(): boolean {
+    if (this.#unflushed === 0 && !this.#flushScheduled) return false;
+    this.flush();
+    return true;
   }
 
   readonly #flushTask = (): void => {

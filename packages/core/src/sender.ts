@@ -20,6 +20,10 @@ export interface SenderContext {
   readonly stats: DeviceStats;
   /** Why sends fail right now (closed, link down), or `null` when the link is up. */
   linkError(): RpmsgError | null;
+  /** A message went to the transport: publish it with the batch (see `RpmsgLink.queued`). */
+  queued(): void;
+  /** Publishes what is unpublished now; true if there was something (it may bring buffers back). */
+  flushPending(): boolean;
 }
 
 // One settled promise shared by every send that found a buffer at once: the fast path allocates nothing.
@@ -27,7 +31,9 @@ const SENT: Promise<void> = Promise.resolve();
 
 /**
  * @internal The send paths of a device: copy (`send`, `trySend`), zero-copy lends, the FIFO of blocked
- * senders and the device's own name-service messages. Every send flushes the transport once.
+ * senders and the device's own name-service messages. Sends are published in batches (every 16th at
+ * once, the rest at the microtask turn or the next poll / flush); a sender that finds no buffer
+ * publishes first, since the peer can only return buffers it has seen.
  */
 export class Sender implements TxBufferHost {
   readonly #ctx: SenderContext;
@@ -49,10 +55,10 @@ export class Sender implements TxBufferHost {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
     if (this.#queue.length === 0) {
-      const buf = this.#ctx.transport.getTxBuffer();
+      const buf = this.#take();
       if (buf) {
         this.#fill(ep, ep.addr, dst, buf, data);
-        this.#ctx.transport.flush();
+        this.#ctx.queued();
         return SENT;
       }
     }
@@ -70,12 +76,12 @@ export class Sender implements TxBufferHost {
     const error = this.#check(ep, dst, data);
     if (error) throw error;
     // Queued senders own the next free buffers: taking one here would let this message overtake them.
-    const buf = this.#queue.length === 0 ? this.#ctx.transport.getTxBuffer() : null;
+    const buf = this.#queue.length === 0 ? this.#take() : null;
     if (!buf) {
       throw new RpmsgError('ERR_RPMSG_NO_BUFFER', 'no TX buffer free', { addr: dst });
     }
     this.#fill(ep, ep.addr, dst, buf, data);
-    this.#ctx.transport.flush();
+    this.#ctx.queued();
   }
 
   /** Zero-copy lend with waiting; see `Endpoint.getTxBuffer`. */
@@ -99,7 +105,7 @@ export class Sender implements TxBufferHost {
   tryGetTxBuffer(ep: Endpoint): TxBuffer | null {
     if (ep.destroyed) throw destroyedError(ep);
     if (this.#ctx.linkError() || this.#queue.length > 0) return null;
-    const buf = this.#ctx.transport.getTxBuffer();
+    const buf = this.#take();
     return buf ? this.#lend(ep, buf) : null;
   }
 
@@ -107,32 +113,30 @@ export class Sender implements TxBufferHost {
   sendNs(src: number, nameBytes: Uint8Array, flags: number): void {
     const message = new Uint8Array(RPMSG_NS_SIZE);
     writeNsMessage(message, nameBytes, src, flags);
-    const buf = this.#queue.length === 0 ? this.#ctx.transport.getTxBuffer() : null;
+    const buf = this.#queue.length === 0 ? this.#take() : null;
     if (buf) {
       this.#fill(null, src, RPMSG_NS_ADDR, buf, message);
-      this.#ctx.transport.flush();
+      this.#ctx.queued();
       return;
     }
     // A failed announce (timeout, link down) needs no report: the next link up announces again.
     this.#queue.enqueue(null, src, RPMSG_NS_ADDR, message, this.#ctx.sendTimeout, undefined).catch(() => {});
   }
 
-  /** Hands free TX buffers to waiting senders, oldest first; flushes once. Called on `onTxAvailable`. */
+  /** Hands free TX buffers to waiting senders, oldest first. Called on `onTxAvailable`. */
   drain(): void {
-    let sent = false;
     while (this.#queue.length > 0) {
-      const buf = this.#ctx.transport.getTxBuffer();
+      const buf = this.#take();
       if (!buf) break;
       const waiter = this.#queue.shift() as TxWaiter;
       if (waiter.data) {
         this.#fill(waiter.owner, waiter.src, waiter.dst, buf, waiter.data);
-        sent = true;
+        this.#ctx.queued();
         waiter.resolve(undefined);
       } else {
         waiter.resolve(this.#lend(waiter.owner as Endpoint, buf));
       }
     }
-    if (sent) this.#ctx.transport.flush();
   }
 
   /** Rejects the waiters `match` selects. */
@@ -173,7 +177,7 @@ export class Sender implements TxBufferHost {
     this.#lent[lent.buf.index] = undefined;
     ctx.transport.sendTxBuffer(lent.buf, RPMSG_HDR_SIZE + length);
     this.#count(lent.endpoint, length);
-    ctx.transport.flush();
+    ctx.queued();
   }
 
   releaseLent(lent: LentTxBuffer): void {
@@ -185,6 +189,14 @@ export class Sender implements TxBufferHost {
     this.#lent[lent.buf.index] = undefined;
     this.#ctx.transport.releaseTxBuffer(lent.buf);
     this.drain();
+  }
+
+  /** A free TX buffer; when there is none, publishes what is pending first and looks again. */
+  #take(): TransportBuffer | null {
+    const transport = this.#ctx.transport;
+    const buf = transport.getTxBuffer();
+    if (buf || !this.#ctx.flushPending()) return buf;
+    return transport.getTxBuffer();
   }
 
   #lend(ep: Endpoint, buf: TransportBuffer): LentTxBuffer {

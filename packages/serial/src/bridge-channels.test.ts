@@ -36,7 +36,8 @@ describe('bridgeChannels', () => {
     await host.waitForChannel('rpmsg-echo', { timeout: 1000 });
 
     const bridge = bridgeChannels(host, mCore);
-    const ep = await aCore.openChannel('rpmsg-echo', { timeout: 1000 });
+    // No hello: the echo service would echo it too, racing the listener attached below.
+    const ep = await aCore.openChannel('rpmsg-echo', { timeout: 1000, hello: false });
     await aCore.waitForChannel('rpmsg-tty', { timeout: 1000 });
     expect(
       aCore

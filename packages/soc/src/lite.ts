@@ -211,7 +211,7 @@ export class RpmsgLite {
       });
     }
     tx.payload.set(data);
-    tx.send(data.length, dst);
+    this.sendNocopy(ept, dst, tx, data.length);
   }
 
   /**
@@ -234,9 +234,13 @@ export class RpmsgLite {
     return tx;
   }
 
-  /** Sends a buffer from {@link allocTxBuffer} (RPMsg-Lite `rpmsg_lite_send_nocopy`). */
+  /**
+   * Sends a buffer from {@link allocTxBuffer} (RPMsg-Lite `rpmsg_lite_send_nocopy`). Published, and
+   * the master kicked if it asked, before this returns, as RPMsg-Lite does (the device API batches).
+   */
   sendNocopy(_ept: LiteEndpoint, dst: number, buffer: TxBuffer, length: number): void {
     buffer.send(length, dst);
+    this.device.flush();
   }
 
   /**

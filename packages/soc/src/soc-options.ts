@@ -20,6 +20,11 @@ export interface SocOptions {
   bufferSize?: number;
   /** Device address of shared RAM (default 0x10000000). */
   base?: number;
+  /**
+   * Offer and use VIRTIO_RING_F_EVENT_IDX (default false, as most remoteproc firmware): each side
+   * says which index it wants to be kicked at, instead of a flag next to the hottest ring index.
+   */
+  eventIdx?: boolean;
   /** Microseconds each core spins on its doorbell before sleeping (default 0). */
   spin?: number;
   /** Milliseconds without a heartbeat after which the remote is declared crashed (default 2000; 0 = off). */

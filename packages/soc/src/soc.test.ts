@@ -58,6 +58,14 @@ describe('createSoc', () => {
     });
   }
 
+  it('negotiates VIRTIO_RING_F_EVENT_IDX when asked to, and messages still flow', async () => {
+    soc = await createSoc({ remote: echoFirmware, numBuffers: 16, eventIdx: true });
+    const table = readResourceTable(soc.ram.memory, soc.layout.resourceTable as number);
+    expect(table.vdev.gfeatures & (1n << 29n)).toBe(1n << 29n);
+    expect(soc.layout.eventIdx).toBe(true);
+    for (let i = 0; i < 40; i++) expect([...(await echoOnce(soc.master, Uint8Array.of(i)))]).toEqual([i]);
+  });
+
   it('gives a released RX buffer back at once when the firmware then works without waiting', async () => {
     // Receives one message, releases it, then blocks 600 ms without calling the API (no pump runs).
     const src = `export default function firmware(_d, { lite }) {
@@ -81,6 +89,30 @@ describe('createSoc', () => {
       back = soc.master.stats.txFree === full;
     }
     expect(back).toBe(true);
+  });
+
+  it('publishes a firmware send at once, as rpmsg_lite_send does, though the device API batches', async () => {
+    // Sends one message after the master's hello, then blocks 600 ms without calling the API.
+    const src = `export default function firmware(_d, { lite }) {
+      const ept = lite.createEpt(30);
+      lite.nsAnnounce(ept, 'rpmsg-first');
+      const hello = lite.recvTimeout(ept);
+      lite.sendTimeout(ept, hello.src, Uint8Array.of(7));
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 600);
+      for (;;) lite.sleep(1000);
+    }`;
+    soc = await createSoc({ remote: `data:text/javascript,${encodeURIComponent(src)}`, numBuffers: 16 });
+    const ept = await soc.master.openChannel('rpmsg-first', { hello: false, timeout: 5000 });
+    const got: number[] = [];
+    ept.on('message', (payload: Uint8Array) => got.push(...payload));
+    await ept.send(Uint8Array.of(1));
+    // Well before the firmware's 600 ms block ends, its message is on the ring.
+    const deadline = Date.now() + 400;
+    while (got.length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      soc.master.poll();
+    }
+    expect(got).toEqual([7]);
   });
 
   it('runs an event-style firmware that returns after creating a named endpoint', async () => {

@@ -90,6 +90,7 @@ export class Soc extends EventEmitter {
       numBuffers: options.numBuffers,
       bufferSize: options.bufferSize,
       base: options.base,
+      eventIdx: options.eventIdx,
     });
     this.ram = SharedRam.create(this.layout);
     this.mailbox = Mailbox.create();

@@ -19,7 +19,7 @@ export interface RpmsgCase {
 const SPIN_US = 200_000;
 
 /**
- * Boots a SoC (two workers, `linux` profile) whose A-core runs the bench program and whose M-core
+ * Boots a SoC (two workers, `linux` profile, EVENT_IDX) whose A-core runs the bench program and whose M-core
  * runs the bench firmware, runs one case, and returns its result row. Both cores spin before
  * sleeping when `wait` is `spin`, and sleep at once on the doorbell when it is `sleep`.
  */
@@ -39,6 +39,8 @@ export async function runRpmsg(c: RpmsgCase, timeoutMs = 60_000): Promise<BenchR
     masterData: data,
     remoteData: data,
     spin: c.wait === 'spin' ? SPIN_US : 0,
+    // Kick thresholds in words of their own, not a flag on the line the peer's index lives on.
+    eventIdx: true,
   });
   let timer: NodeJS.Timeout | undefined;
   try {

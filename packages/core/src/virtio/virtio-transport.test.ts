@@ -187,7 +187,8 @@ describe('VirtioTransport', () => {
     pair.master.on('protocol-error', (e: RpmsgError) => errors.push(e.code));
     const ep = pair.remote.createEndpoint({ addr: 30 });
     pair.master.createEndpoint({ addr: 1024 });
-    ep.trySendTo(1024, Uint8Array.of(1)); // published, but the master's pump has not run yet
+    ep.trySendTo(1024, Uint8Array.of(1));
+    pair.remote.flush(); // published, but the master's pump has not run yet
     const ring = vringLayout(4, 16);
     pair.memory.view.setUint32(ring.usedRing + 4, 4096, true); // vq0 used.ring[0].len
     pair.master.poll();
@@ -206,6 +207,7 @@ describe('VirtioTransport', () => {
     pair.masterTransport.disableNotifications();
     const before = pair.remoteTransport.stats.notifications;
     remoteEp.trySend(Uint8Array.of(7));
+    pair.remote.flush();
     expect(pair.remoteTransport.stats.notifications).toBe(before); // suppressed: the master polls
     expect(pair.masterTransport.prepareToSleep()).toBe(false); // a message is waiting
     const got = collect(masterEp);
@@ -213,6 +215,7 @@ describe('VirtioTransport', () => {
     expect(got).toHaveLength(1);
     expect(pair.masterTransport.prepareToSleep()).toBe(true);
     remoteEp.trySend(Uint8Array.of(8));
+    await Promise.resolve(); // the send is published at the microtask turn
     expect(pair.remoteTransport.stats.notifications).toBe(before + 1); // asked again: rung
     await pair.close();
   });
@@ -240,6 +243,7 @@ describe('VirtioTransport', () => {
     reborn.poll();
     expect(got).toEqual([{ payload: [42], src: masterEp.addr }]);
     ep.sendTo(masterEp.addr, Uint8Array.of(43));
+    reborn.flush();
     const atMaster = collect(masterEp);
     pair.master.poll();
     expect(atMaster).toEqual([{ payload: [43], src: 31 }]);
@@ -321,7 +325,8 @@ describe('batches (poll budget, release publishing)', () => {
     const pair = createMemoryPair({ profile: 'linux', numBuffers: 16 });
     const { remoteEp, masterEp } = await connected(pair);
     const got = collect(remoteEp);
-    for (let i = 0; i < 10; i++) masterEp.trySend(Uint8Array.of(i)); // published; the remote has not polled
+    for (let i = 0; i < 10; i++) masterEp.trySend(Uint8Array.of(i));
+    pair.master.flush(); // published; the remote has not polled
     expect(pair.remote.poll(4)).toBe(4);
     expect(pair.remote.poll(4)).toBe(4);
     expect(pair.remote.poll(4)).toBe(2);
@@ -360,6 +365,48 @@ describe('batches (poll budget, release publishing)', () => {
     held[19]!.release();
     await pair.settle();
     expect(txFree()).toBe(start + 20);
+    await pair.close();
+  });
+
+  it('publishes sends every 16, on flush(), at the microtask turn, or when the pool runs dry', async () => {
+    const pair = createMemoryPair({ profile: 'linux', numBuffers: 32 });
+    const { remoteEp, masterEp } = await connected(pair);
+    const got = collect(remoteEp);
+    const seen = () => {
+      pair.remote.poll(); // delivers what the master published
+      return got.length;
+    };
+    for (let i = 0; i < 15; i++) masterEp.trySend(Uint8Array.of(i));
+    expect(seen()).toBe(0); // batched: not published yet
+    masterEp.trySend(Uint8Array.of(15)); // the 16th publishes the batch
+    expect(seen()).toBe(16);
+    masterEp.trySend(Uint8Array.of(16));
+    pair.master.flush();
+    expect(seen()).toBe(17);
+    const lent = masterEp.tryGetTxBuffer()!;
+    lent.payload[0] = 17;
+    lent.send(1); // zero-copy sends batch alike
+    expect(seen()).toBe(17);
+    await Promise.resolve(); // the microtask flush
+    expect(seen()).toBe(18);
+    // Take every buffer left without publishing, then ask once more: the failed send publishes what
+    // is pending (the peer can only return buffers it has seen), with no microtask turn in between.
+    pair.master.poll();
+    const kept = masterEp.tryGetTxBuffer()!; // 31 left: the pool runs dry with 15 unpublished
+    let sent = 18;
+    for (;;) {
+      try {
+        masterEp.trySend(Uint8Array.of(sent & 0xff));
+        sent++;
+      } catch (error) {
+        expect((error as RpmsgError).code).toBe('ERR_RPMSG_NO_BUFFER');
+        break;
+      }
+    }
+    expect(seen()).toBe(sent);
+    expect(sent).toBe(18 + 31);
+    expect(got.map((m) => m.payload[0])).toEqual(Array.from({ length: sent }, (_, i) => i & 0xff));
+    kept.release();
     await pair.close();
   });
 });
