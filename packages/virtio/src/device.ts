@@ -206,8 +206,11 @@ export class VirtqueueDevice {
       throw new RangeError('publishUsed() before pushing more than num used entries');
     }
     const slot = this.#usedRing + 8 * (this.#nextUsed & this.#mask);
-    this.#view.setUint32(slot, head, true);
-    this.#view.setUint32(slot + 4, len, true);
+    // Stored only where it differs: a driver that posts in order gets the same {id, len} in the same
+    // slot lap after lap, and an unchanged line stays shared with the driver, which reads it next.
+    const view = this.#view;
+    if (view.getUint32(slot, true) !== head) view.setUint32(slot, head, true);
+    if (view.getUint32(slot + 4, true) !== len) view.setUint32(slot + 4, len, true);
     this.#nextUsed = (this.#nextUsed + 1) & 0xffff;
     if (this.#inFlight > 0) this.#inFlight--;
   }

@@ -26,6 +26,8 @@ async function oneWay(device: RpmsgDevice, ept: Endpoint, data: RpmsgBenchData):
   });
   const options = { timeout: data.timeout };
   const stats = device.stats;
+  // Buffers this sender may take without asking: only it takes them, so the count can only grow.
+  let credit = 0;
   const end = data.warmup + data.total;
   let start = process.hrtime.bigint();
   for (let i = 0; i < end; i++) {
@@ -34,7 +36,11 @@ async function oneWay(device: RpmsgDevice, ept: Endpoint, data: RpmsgBenchData):
       const tx = ept.tryGetTxBuffer() ?? (await ept.getTxBuffer(options));
       tx.payload[0] = i & 0xff; // the sender writes its message in place
       tx.send(data.payload);
-    } else if (stats.txFree > 0) {
+      continue;
+    }
+    if (credit === 0) credit = stats.txFree;
+    if (credit > 0) {
+      credit--;
       ept.trySend(payload); // a buffer is free: no promise, no wait
     } else {
       await ept.send(payload, options); // takes back returned buffers, or waits for the firmware

@@ -39,8 +39,14 @@ export class MasterEngine implements Engine {
   readonly #host: EngineHost;
   readonly #options: MasterEngineOptions;
   readonly #n: number;
-  readonly #txStack: Int32Array;
-  #txTop = 0;
+  /**
+   * Free TX slots, oldest first (a FIFO, not a stack): the remote returns buffers in order, so taking
+   * them in order makes every lap post the same descriptor in the same avail slot with the same
+   * length — MasterQueue then leaves those cache lines untouched (shared with the remote).
+   */
+  readonly #txFree: Int32Array;
+  #txHead = 0;
+  #txCount = 0;
   #rx: MasterQueue | undefined;
   #tx: MasterQueue | undefined;
   #table: ResourceTable | undefined;
@@ -58,7 +64,7 @@ export class MasterEngine implements Engine {
     this.#host = host;
     this.#options = options;
     this.#n = host.layout.numBuffers;
-    this.#txStack = new Int32Array(this.#n);
+    this.#txFree = new Int32Array(this.#n);
   }
 
   start(): void {
@@ -103,7 +109,8 @@ export class MasterEngine implements Engine {
     });
     this.#rx = rx;
     this.#tx = tx;
-    this.#txTop = 0;
+    this.#txHead = 0;
+    this.#txCount = 0;
     this.#txWanted = false;
     this.#txCbOn = true;
     const prefilled = layout.profile === 'rpmsg-lite';
@@ -224,11 +231,13 @@ export class MasterEngine implements Engine {
 
   #pushFree(slot: number): void {
     this.#host.pool.state[slot] = SLOT_FREE;
-    this.#txStack[this.#txTop++] = slot;
+    let tail = this.#txHead + this.#txCount++;
+    if (tail >= this.#n) tail -= this.#n;
+    this.#txFree[tail] = slot;
   }
 
   getTx(): number {
-    if (this.#txTop === 0) {
+    if (this.#txCount === 0) {
       try {
         // Buffers back without an interrupt: no sender waits any more, vq1 can stay quiet.
         if (this.#reapTx() > 0 && this.#txWanted) {
@@ -239,7 +248,7 @@ export class MasterEngine implements Engine {
         this.#broken(error);
         return -1;
       }
-      if (this.#txTop === 0) {
+      if (this.#txCount === 0) {
         // Ask vq1 to interrupt when a buffer comes back, then look once more: one returned in
         // between would bring no interrupt (DESIGN §5 rule 1).
         this.#txWanted = true;
@@ -249,10 +258,12 @@ export class MasterEngine implements Engine {
           this.#broken(error);
           return -1;
         }
-        if (this.#txTop === 0) return -1;
+        if (this.#txCount === 0) return -1;
       }
     }
-    const slot = this.#txStack[--this.#txTop]!;
+    const slot = this.#txFree[this.#txHead]!;
+    if (++this.#txHead === this.#n) this.#txHead = 0;
+    this.#txCount--;
     this.#host.pool.state[slot] = SLOT_LENT_TX;
     return slot;
   }
@@ -321,7 +332,7 @@ export class MasterEngine implements Engine {
   onKick(): void {}
 
   txFree(): number {
-    return this.#txTop;
+    return this.#txCount;
   }
 
   stop(): void {

@@ -181,12 +181,10 @@ export class MasterQueue {
     this.#writeDesc(k, len, flags);
     this.#outstanding[k] = 1;
     this.#count++;
-    // Plain store: published by the Atomics.store of avail.idx in publish().
-    this.#view.setUint16(
-      this.#ring + this.layout.availRing + 2 * (this.#availShadow & (this.num - 1)),
-      k,
-      true,
-    );
+    // Plain store: published by the Atomics.store of avail.idx in publish(). Buffers come back in
+    // order, so lap after lap the same slot names the same descriptor: written only when it differs.
+    const slot = this.#ring + this.layout.availRing + 2 * (this.#availShadow & (this.num - 1));
+    if (this.#view.getUint16(slot, true) !== k) this.#view.setUint16(slot, k, true);
     this.#availShadow = (this.#availShadow + 1) & 0xffff;
   }
 
@@ -279,9 +277,12 @@ export class MasterQueue {
       this.#view.setUint32(d + 4, Math.floor(addr / TWO_32), true);
       this.#addrWritten[k] = 1;
     }
-    this.#view.setUint32(d + 8, len, true);
-    this.#view.setUint16(d + 12, flags, true);
-    this.#view.setUint16(d + 14, 0, true);
+    // Only the fields that changed are stored: a descriptor re-posted as it was (an RX buffer, a
+    // message of the length before) leaves its cache line shared with the remote, which reads it next —
+    // a store would take the line away from the remote's cache for nothing. Bytes in memory are the same.
+    const view = this.#view;
+    if (view.getUint32(d + 8, true) !== len) view.setUint32(d + 8, len, true);
+    if (view.getUint32(d + 12, true) !== flags) view.setUint32(d + 12, flags, true); // flags, next = 0
   }
 
   #fail(code: VirtioErrorCode, message: string): never {

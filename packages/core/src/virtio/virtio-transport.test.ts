@@ -262,7 +262,10 @@ describe('VirtioTransport', () => {
     expect(() => t.releaseTxBuffer(buf)).toThrow(/releaseTxBuffer/);
     const foreign = pair.remoteTransport.getTxBuffer()!;
     expect(() => t.sendTxBuffer(foreign, 16)).toThrow(/not from this transport/);
-    expect(t.getTxBuffer()).toBe(buf); // the same object comes back for the same slot
+    // Oldest first: the released buffer comes back after the other three, as the same object.
+    const next = [t.getTxBuffer(), t.getTxBuffer(), t.getTxBuffer(), t.getTxBuffer()];
+    expect(next[3]).toBe(buf);
+    expect(new Set(next.map((b) => b?.index)).size).toBe(4);
     await pair.close();
     expect(t.isUp).toBe(false);
     expect(t.getTxBuffer()).toBeNull();
@@ -365,6 +368,25 @@ describe('batches (poll budget, release publishing)', () => {
     held[19]!.release();
     await pair.settle();
     expect(txFree()).toBe(start + 20);
+    await pair.close();
+  });
+
+  it('reuses TX buffers oldest first, so every lap puts the same descriptor in the same avail slot', async () => {
+    const pair = createMemoryPair({ profile: 'linux', numBuffers: 4 });
+    const { remoteEp, masterEp } = await connected(pair);
+    const got = collect(remoteEp);
+    const vq1 = pair.layout.vrings[1];
+    const availRing = vq1.da - pair.layout.base + vringLayout(vq1.num, vq1.align).availRing;
+    const slots = () => [0, 1, 2, 3].map((i) => pair.memory.view.getUint16(availRing + 2 * i, true));
+    for (let i = 0; i < 3 * 4; i++) {
+      masterEp.trySend(Uint8Array.of(i));
+      pair.master.flush();
+      pair.remote.poll(); // delivers and returns the buffer
+      pair.master.poll(); // takes it back
+      if (i === 3) expect(slots()).toEqual([0, 1, 2, 3]);
+    }
+    expect(slots()).toEqual([0, 1, 2, 3]); // a stack would have posted descriptor 3 every time
+    expect(got).toHaveLength(12);
     await pair.close();
   });
 
