@@ -369,7 +369,7 @@ export class RpmsgLink implements SenderContext, RxHost {
 
   /** Flushes when something is unpublished; true if it did (a sender short of buffers retries). */
   flushPending(): boolean {
-    if (this.#unflushed === 0 && !this.#flushScheduled) return false;
+    if (this.#unflushed === 0) return false; // every flush zeroes it: a pending microtask has nothing left
     this.flush();
     return true;
   }

@@ -55,8 +55,6 @@ export class MasterQueue {
   readonly #firstBuffer: number;
   readonly #bufferSize: number;
   readonly #outstanding: Uint8Array;
-  /** Descriptor k's addr already points at buffer k: a re-post writes only len and flags. */
-  readonly #addrWritten: Uint8Array;
   #availShadow = 0;
   #kicked = 0;
   #lastUsed = 0;
@@ -78,7 +76,6 @@ export class MasterQueue {
     this.#bufferSize = options.bufferSize;
     options.memory.offsetOf(options.firstBuffer, options.num * options.bufferSize);
     this.#outstanding = new Uint8Array(options.num);
-    this.#addrWritten = new Uint8Array(options.num);
   }
 
   /** True after a bad ring was seen. */
@@ -105,7 +102,6 @@ export class MasterQueue {
   reset(): void {
     this.#memory.bytes.fill(0, this.#ring, this.#ring + this.layout.size);
     this.#outstanding.fill(0);
-    this.#addrWritten.fill(0);
     this.#availShadow = this.#kicked = this.#lastUsed = this.#usedSeen = this.#count = this.#flags = 0;
     this.#broken = false;
   }
@@ -137,7 +133,6 @@ export class MasterQueue {
    */
   adopt(lastUsed: number, inFlight: number | 'all'): void {
     this.#outstanding.fill(0);
-    this.#addrWritten.fill(0);
     this.#broken = false;
     const availIdx = this.#memory.load16(this.#ring + this.layout.avail + 2);
     this.#availShadow = this.#kicked = availIdx;
@@ -270,17 +265,16 @@ export class MasterQueue {
 
   #writeDesc(k: number, len: number, flags: number): void {
     const d = this.#ring + 16 * k;
-    if (this.#addrWritten[k] === 0) {
-      // Descriptor k always describes buffer k: its address is written once per reset / adopt.
-      const addr = this.#firstBuffer + k * this.#bufferSize;
-      this.#view.setUint32(d, addr % TWO_32, true);
-      this.#view.setUint32(d + 4, Math.floor(addr / TWO_32), true);
-      this.#addrWritten[k] = 1;
-    }
-    // Only the fields that changed are stored: a descriptor re-posted as it was (an RX buffer, a
-    // message of the length before) leaves its cache line shared with the remote, which reads it next —
-    // a store would take the line away from the remote's cache for nothing. Bytes in memory are the same.
+    // Descriptor k always describes buffer k. Only the fields that changed are stored: a descriptor
+    // re-posted as it was (an RX buffer, a message of the length before) leaves its cache line shared
+    // with the remote, which reads it next — a store would take the line away from the remote's cache
+    // for nothing. The bytes in memory are the same.
     const view = this.#view;
+    const addr = this.#firstBuffer + k * this.#bufferSize;
+    if (view.getUint32(d, true) + view.getUint32(d + 4, true) * TWO_32 !== addr) {
+      view.setUint32(d, addr % TWO_32, true);
+      view.setUint32(d + 4, Math.floor(addr / TWO_32), true);
+    }
     if (view.getUint32(d + 8, true) !== len) view.setUint32(d + 8, len, true);
     if (view.getUint32(d + 12, true) !== flags) view.setUint32(d + 12, flags, true); // flags, next = 0
   }
