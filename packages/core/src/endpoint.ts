@@ -1,7 +1,7 @@
-import { EventEmitter } from 'node:events';
 import type { Channel } from './channel.js';
 import { RPMSG_ADDR_ANY } from './constants.js';
 import { RpmsgError } from './errors.js';
+import { MessageEmitter } from './message-emitter.js';
 import type { RxMessage } from './rx-message.js';
 import type { TxBuffer } from './tx-buffer.js';
 import type { WaitOptions } from './wait-until.js';
@@ -97,7 +97,7 @@ export interface EndpointState {
  * `unbound` (reason: RpmsgError) — the destination went away (NS DESTROY, link down);
  * `close` () — destroyed.
  */
-export class Endpoint extends EventEmitter {
+export class Endpoint extends MessageEmitter {
   /** The local address. */
   readonly addr: number;
   /** The announced service name, if any. */

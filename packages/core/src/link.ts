@@ -240,7 +240,7 @@ export class RpmsgLink implements SenderContext, RxHost {
       safeEmit(ep, 'bound', src);
     }
     const handler = s.onMessage;
-    const listening = ep.listenerCount('message') > 0;
+    const listening = ep.hasMessageListeners;
     if (!handler && !listening) {
       s.stats.dropped++;
       this.stats.dropped++;
