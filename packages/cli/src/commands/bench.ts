@@ -31,7 +31,7 @@ export async function bench(options: BenchOptions, io: CommandIo): Promise<numbe
   const oneWay = options.quick ? 20_000 : 1_000_000;
   const roundTrips = options.quick ? 1_000 : 10_000;
   // Moved untimed before every channel case (baselines alike): steady state, not JIT tier-up.
-  const oneWayWarmup = options.quick ? 5_000 : 200_000;
+  const oneWayWarmup = options.quick ? 5_000 : 500_000;
   const roundTripWarmup = options.quick ? 100 : 1_000;
   const ringCases: BenchCase<RingBenchResult>[] = [
     ...[1, 32].map((batch) => ({

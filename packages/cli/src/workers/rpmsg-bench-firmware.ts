@@ -1,34 +1,51 @@
 /**
- * M-core firmware of the RPMsg section of `rpmsg bench`, written the RPMsg-Lite way: one blocking
- * task. One-way: count `warmup + total` messages, then answer with the count (4 bytes). Ping-pong: echo each
- * message to its source, zero-copy. Imports nothing at run time (the core worker hands it the API).
+ * M-core firmware of the RPMsg section of `rpmsg bench`, written the RPMsg-Lite way.
+ *
+ * - One-way: an rx callback (RPMsg-Lite `rx_cb` returning `RL_RELEASE`) counts `warmup + total`
+ *   messages, then answers with the count (4 bytes) from the callback. The consumer is a callback for
+ *   the same reason the `postMessage` baseline's is an `on('message')` listener: the row measures
+ *   the channel, not a hand-off to a task (a queue would add one per message).
+ * - Ping-pong: one blocking task takes each message from a queue (`rpmsg_queue_recv_nocopy`) and
+ *   echoes it to its source, zero-copy.
+ *
+ * Imports nothing at run time (the core worker hands it the API).
  */
 import type { RpmsgDevice } from '@rpmsg/core';
-import type { CoreContext } from '@rpmsg/soc';
+import type { CoreContext, RpmsgLite } from '@rpmsg/soc';
 import { BENCH_ADDR, BENCH_SERVICE, type RpmsgBenchData } from './rpmsg-bench-protocol.js';
 
 export default function benchFirmware(_device: RpmsgDevice, ctx: CoreContext): void {
   const lite = ctx.lite!;
   const data = ctx.data as RpmsgBenchData;
+  if (data.mode === 'one-way') countMessages(lite, data);
+  else echoMessages(lite);
+}
+
+function countMessages(lite: RpmsgLite, data: RpmsgBenchData): void {
+  const end = data.warmup + data.total;
+  const reply = new Uint8Array(4);
+  const replyView = new DataView(reply.buffer);
+  let count = 0;
+  const ept = lite.createEpt(BENCH_ADDR, (_payload, src) => {
+    if (++count < end) return;
+    replyView.setUint32(0, count, true);
+    count = 0;
+    // A callback must not block; the A-core sends nothing back, so the TX pool is full and this cannot
+    // fail short of a broken link, which fails the run anyway.
+    ept.endpoint.trySendTo(src, reply);
+  });
+  lite.nsAnnounce(ept, BENCH_SERVICE);
+  for (;;) lite.sleep(Number.POSITIVE_INFINITY); // serves the link; the callback does the work
+}
+
+function echoMessages(lite: RpmsgLite): void {
   const ept = lite.createEpt(BENCH_ADDR, lite.createQueue());
   lite.nsAnnounce(ept, BENCH_SERVICE);
-  let count = 0;
   for (;;) {
     const msg = lite.recvNocopy(ept);
-    if (data.mode === 'ping-pong') {
-      const tx = lite.allocTxBuffer(ept);
-      tx.payload.set(msg.payload);
-      lite.sendNocopy(ept, msg.src, tx, msg.payload.length);
-      lite.releaseRxBuffer(msg);
-      continue;
-    }
-    const src = msg.src;
+    const tx = lite.allocTxBuffer(ept);
+    tx.payload.set(msg.payload);
+    lite.sendNocopy(ept, msg.src, tx, msg.payload.length);
     lite.releaseRxBuffer(msg);
-    if (++count === data.warmup + data.total) {
-      const tx = lite.allocTxBuffer(ept);
-      new DataView(tx.payload.buffer, tx.payload.byteOffset, 4).setUint32(0, count, true);
-      lite.sendNocopy(ept, src, tx, 4);
-      count = 0;
-    }
   }
 }
