@@ -13,6 +13,8 @@ export interface RpmsgCase {
   /** Messages or round trips moved untimed first (default 0). */
   readonly warmup?: number;
   readonly zeroCopy?: boolean;
+  /** One-way receiver on the firmware (default `callback`); `queue` rows get that variant. */
+  readonly receiver?: 'callback' | 'queue';
 }
 
 /** How long a spinning core polls its doorbell before sleeping, µs: longer than any gap in a run. */
@@ -30,6 +32,7 @@ export async function runRpmsg(c: RpmsgCase, timeoutMs = 60_000): Promise<BenchR
     total: c.total,
     warmup: c.warmup ?? 0,
     zeroCopy: c.zeroCopy ?? false,
+    receiver: c.receiver ?? 'callback',
     timeout: 10_000,
   };
   const soc = await createSoc({
@@ -59,7 +62,7 @@ export async function runRpmsg(c: RpmsgCase, timeoutMs = 60_000): Promise<BenchR
       total: c.total,
       elapsedNs: report.elapsedNs,
       rttNs: report.rttNs,
-      ...(c.zeroCopy ? { variant: 'zero-copy' } : {}),
+      ...(c.zeroCopy ? { variant: 'zero-copy' } : c.receiver === 'queue' ? { variant: 'queue' } : {}),
     });
   } finally {
     clearTimeout(timer);

@@ -55,6 +55,18 @@ export async function bench(options: BenchOptions, io: CommandIo): Promise<numbe
     );
   }
   rowCases.push(
+    row('rpmsg one-way 16 B queue', () =>
+      runRpmsg({
+        mode: 'one-way',
+        wait: 'spin',
+        payload: 16,
+        total: oneWay,
+        warmup: oneWayWarmup,
+        receiver: 'queue',
+      }),
+    ),
+  );
+  rowCases.push(
     row('rpmsg one-way 496 B zero-copy', () =>
       runRpmsg({
         mode: 'one-way',
@@ -193,6 +205,9 @@ function ringRatios(ring: RingBenchResult[], results: BenchResult[]): Record<str
   const zc = find('rpmsg', 'one-way', 'spin', 496, 'zero-copy');
   const copy = find('rpmsg', 'one-way', 'spin', 496);
   if (zc && copy) ratios.rpmsgZeroCopyVsCopy496 = round1(zc.msgsPerSec / copy.msgsPerSec);
+  const queue = find('rpmsg', 'one-way', 'spin', 16, 'queue');
+  const callback = find('rpmsg', 'one-way', 'spin', 16);
+  if (queue && callback) ratios.rpmsgQueueVsCallback16 = round1(queue.msgsPerSec / callback.msgsPerSec);
   return ratios;
 }
 
@@ -213,11 +228,11 @@ function formatTable(
   }
   lines.push('', 'channels:');
   lines.push(
-    `  ${'transport'.padEnd(12)} ${'mode'.padEnd(10)} ${'wait'.padEnd(6)} ${'bytes'.padStart(5)} ${'msgs/s'.padStart(12)} ${'MB/s'.padStart(8)} ${'rtt p50 µs'.padStart(11)} ${'rtt p99 µs'.padStart(11)}`,
+    `  ${'transport'.padEnd(16)} ${'mode'.padEnd(10)} ${'wait'.padEnd(6)} ${'bytes'.padStart(5)} ${'msgs/s'.padStart(12)} ${'MB/s'.padStart(8)} ${'rtt p50 µs'.padStart(11)} ${'rtt p99 µs'.padStart(11)}`,
   );
   for (const r of results) {
     lines.push(
-      `  ${(r.transport + (r.variant ? `/${r.variant}` : '')).padEnd(12)} ${r.mode.padEnd(10)} ${r.wait.padEnd(6)} ${String(r.payload).padStart(5)} ${fmt(r.msgsPerSec).padStart(12)} ${r.mbPerSec.toFixed(1).padStart(8)} ${(r.rttMedianUs?.toFixed(2) ?? '-').padStart(11)} ${(r.rttP99Us?.toFixed(2) ?? '-').padStart(11)}`,
+      `  ${(r.transport + (r.variant ? `/${r.variant}` : '')).padEnd(16)} ${r.mode.padEnd(10)} ${r.wait.padEnd(6)} ${String(r.payload).padStart(5)} ${fmt(r.msgsPerSec).padStart(12)} ${r.mbPerSec.toFixed(1).padStart(8)} ${(r.rttMedianUs?.toFixed(2) ?? '-').padStart(11)} ${(r.rttP99Us?.toFixed(2) ?? '-').padStart(11)}`,
     );
   }
   lines.push('', 'same-run ratios:');

@@ -1,12 +1,13 @@
 /**
  * M-core firmware of the RPMsg section of `rpmsg bench`, written the RPMsg-Lite way.
  *
- * - One-way: an rx callback (RPMsg-Lite `rx_cb` returning `RL_RELEASE`) counts `warmup + total`
- *   messages, then answers with the count (4 bytes) from the callback. The consumer is a callback for
- *   the same reason the `postMessage` baseline's is an `on('message')` listener: the row measures
- *   the channel, not a hand-off to a task (a queue would add one per message).
- * - Ping-pong: one blocking task takes each message from a queue (`rpmsg_queue_recv_nocopy`) and
- *   echoes it to its source, zero-copy.
+ * - One-way: counts `warmup + total` messages, then answers with the count (4 bytes). By default an rx
+ *   callback (RPMsg-Lite `rx_cb` returning `RL_RELEASE`) counts them, as the `postMessage` baseline's
+ *   `on('message')` listener does, so the row measures the channel; with `receiver: 'queue'` a
+ *   blocking task takes each one from an `rpmsg_queue` (`rpmsg_queue_recv_nocopy`), which adds that
+ *   hand-off per message.
+ * - Ping-pong: one blocking task takes each message from a queue and echoes it to its source,
+ *   zero-copy.
  *
  * Imports nothing at run time (the core worker hands it the API).
  */
@@ -17,8 +18,9 @@ import { BENCH_ADDR, BENCH_SERVICE, type RpmsgBenchData } from './rpmsg-bench-pr
 export default function benchFirmware(_device: RpmsgDevice, ctx: CoreContext): void {
   const lite = ctx.lite!;
   const data = ctx.data as RpmsgBenchData;
-  if (data.mode === 'one-way') countMessages(lite, data);
-  else echoMessages(lite);
+  if (data.mode === 'ping-pong') echoMessages(lite);
+  else if (data.receiver === 'queue') countFromQueue(lite, data);
+  else countMessages(lite, data);
 }
 
 function countMessages(lite: RpmsgLite, data: RpmsgBenchData): void {
@@ -36,6 +38,22 @@ function countMessages(lite: RpmsgLite, data: RpmsgBenchData): void {
   });
   lite.nsAnnounce(ept, BENCH_SERVICE);
   for (;;) lite.sleep(Number.POSITIVE_INFINITY); // serves the link; the callback does the work
+}
+
+function countFromQueue(lite: RpmsgLite, data: RpmsgBenchData): void {
+  const ept = lite.createEpt(BENCH_ADDR, lite.createQueue());
+  lite.nsAnnounce(ept, BENCH_SERVICE);
+  let count = 0;
+  for (;;) {
+    const msg = lite.recvNocopy(ept);
+    const src = msg.src;
+    lite.releaseRxBuffer(msg);
+    if (++count < data.warmup + data.total) continue;
+    const tx = lite.allocTxBuffer(ept);
+    new DataView(tx.payload.buffer, tx.payload.byteOffset, 4).setUint32(0, count, true);
+    lite.sendNocopy(ept, src, tx, 4);
+    count = 0;
+  }
 }
 
 function echoMessages(lite: RpmsgLite): void {

@@ -11,6 +11,11 @@ export interface RpmsgBenchData {
   readonly warmup: number;
   /** Sender fills TX buffers in place instead of copying a prepared payload. */
   readonly zeroCopy: boolean;
+  /**
+   * How the firmware receives one-way messages: in an rx callback, or from an `rpmsg_queue` in a
+   * blocking task (the hand-off most RPMsg-Lite applications use). Ping-pong always uses the queue.
+   */
+  readonly receiver: 'callback' | 'queue';
   /** Per-wait timeout, ms. */
   readonly timeout: number;
 }
