@@ -54,10 +54,11 @@ export class BufferPool {
 
   /** Slot of the buffer at device address `addr`, or -1 when `addr` is not the start of a pool buffer. */
   slotOf(addr: number): number {
-    const delta = addr - this.pool;
-    if (delta < 0 || delta % this.bufferSize !== 0) return -1;
-    const k = delta / this.bufferSize;
-    return k < 2 * this.numBuffers ? k : -1;
+    // One division and no `%`: addresses are doubles (hi * 2^32 + lo), and a double `%` is a library
+    // call. A multiple of bufferSize divides exactly; any other address leaves a fraction of at least
+    // 1 / bufferSize, which no rounding of a quotient below 2N can hide.
+    const k = (addr - this.pool) / this.bufferSize;
+    return k >= 0 && k < 2 * this.numBuffers && k === Math.floor(k) ? k : -1;
   }
 
   /** Marks every lent slot dead (the link went down) and returns how many there were. */
