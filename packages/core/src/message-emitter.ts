@@ -21,9 +21,9 @@ export class MessageEmitter extends EventEmitter {
     return this.#refresh();
   }
 
+  /** As in Node, `on` is `addListener`. */
   override on(...args: On): this {
-    super.on(...args);
-    return this.#refresh();
+    return this.addListener(...args);
   }
 
   override prependListener(...args: On): this {
@@ -36,9 +36,9 @@ export class MessageEmitter extends EventEmitter {
     return this.#refresh();
   }
 
+  /** As in Node, `off` is `removeListener`. */
   override off(...args: On): this {
-    super.off(...args);
-    return this.#refresh();
+    return this.removeListener(...args);
   }
 
   override removeAllListeners(...args: RemoveAll): this {
