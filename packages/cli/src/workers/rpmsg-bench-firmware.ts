@@ -41,6 +41,9 @@ function countMessages(lite: RpmsgLite, data: RpmsgBenchData): void {
 }
 
 function countFromQueue(lite: RpmsgLite, data: RpmsgBenchData): void {
+  const end = data.warmup + data.total;
+  const reply = new Uint8Array(4);
+  const replyView = new DataView(reply.buffer);
   const ept = lite.createEpt(BENCH_ADDR, lite.createQueue());
   lite.nsAnnounce(ept, BENCH_SERVICE);
   let count = 0;
@@ -48,11 +51,10 @@ function countFromQueue(lite: RpmsgLite, data: RpmsgBenchData): void {
     const msg = lite.recvNocopy(ept);
     const src = msg.src;
     lite.releaseRxBuffer(msg);
-    if (++count < data.warmup + data.total) continue;
-    const tx = lite.allocTxBuffer(ept);
-    new DataView(tx.payload.buffer, tx.payload.byteOffset, 4).setUint32(0, count, true);
-    lite.sendNocopy(ept, src, tx, 4);
+    if (++count < end) continue;
+    replyView.setUint32(0, count, true);
     count = 0;
+    lite.sendTimeout(ept, src, reply);
   }
 }
 
