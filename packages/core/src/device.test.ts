@@ -260,6 +260,29 @@ describe('RpmsgDevice', () => {
       expect(remote.stats.txFree).toBe(remote.stats.txTotal);
     });
 
+    it('delivers to whichever endpoint holds the address now (destroyed, then made again)', async () => {
+      const { master, remote, pair } = await setup();
+      const first = master.createEndpoint({ addr: 2000 });
+      const other = master.createEndpoint({ addr: 2001 });
+      const got = { first: collect(first), other: collect(other) };
+      const svc = remote.createEndpoint({ addr: 30, dst: 2000 });
+      await svc.send(bytes(1));
+      await svc.sendTo(2001, bytes(2));
+      await svc.send(bytes(3));
+      await pair.settle();
+      first.destroy();
+      await svc.send(bytes(4)); // nobody at 2000 now: counted and dropped
+      await pair.settle();
+      expect(master.stats.dropped).toBe(1);
+      const second = master.createEndpoint({ addr: 2000 });
+      const got2 = collect(second);
+      await svc.send(bytes(5));
+      await pair.settle();
+      expect(got.first.map((m) => m.payload[0])).toEqual([1, 3]);
+      expect(got.other.map((m) => m.payload[0])).toEqual([2]);
+      expect(got2.map((m) => m.payload[0])).toEqual([5]);
+    });
+
     it('delivers to onMessage before message listeners and keeps per-endpoint and device stats', async () => {
       const { master, remote, pair } = await setup();
       const order: string[] = [];

@@ -5,10 +5,19 @@ import { RpmsgError } from './errors.js';
 /** @internal The local endpoints by address, with Linux's dynamic allocation (lowest free ≥ 1024). */
 export class EndpointTable {
   readonly #byAddr = new Map<number, Endpoint>();
+  /**
+   * The last endpoint `get` found: a stream of messages goes to one endpoint, and a compare is
+   * cheaper than a hash lookup per message. Cleared by every delete.
+   */
+  #last: Endpoint | undefined;
 
   /** The endpoint at `addr`, if any. */
   get(addr: number): Endpoint | undefined {
-    return this.#byAddr.get(addr);
+    const last = this.#last;
+    if (last !== undefined && last.addr === addr) return last;
+    const ep = this.#byAddr.get(addr);
+    if (ep !== undefined) this.#last = ep;
+    return ep;
   }
 
   /** True when `addr` is taken. */
@@ -18,11 +27,13 @@ export class EndpointTable {
 
   /** Registers `ep` at its address (the caller checked it is free). */
   add(ep: Endpoint): void {
+    if (this.#last?.addr === ep.addr) this.#last = undefined;
     this.#byAddr.set(ep.addr, ep);
   }
 
   /** Frees `ep`'s address (only if `ep` still owns it). */
   delete(ep: Endpoint): void {
+    if (this.#last === ep) this.#last = undefined;
     if (this.#byAddr.get(ep.addr) === ep) this.#byAddr.delete(ep.addr);
   }
 

@@ -191,9 +191,10 @@ export class RpmsgLink implements SenderContext, RxHost {
     if (this.#up) this.#onLinkDown(closedError()); // a transport that did not report its own close
   }
 
-  #onMessage(buf: TransportBuffer, length: number): void {
+  /** The transport sink's onMessage: true hands `buf` back to the transport on return. */
+  #onMessage(buf: TransportBuffer, length: number): boolean {
     const transport = this.transport;
-    if (this.#closed) return;
+    if (this.#closed) return false;
     let len: number;
     try {
       // DESIGN §7: payload length from the header only, checked against what the transport saw.
@@ -202,7 +203,7 @@ export class RpmsgLink implements SenderContext, RxHost {
       this.stats.malformed++;
       this.#release(buf);
       this.#protocolError(error as RpmsgError);
-      return;
+      return false;
     }
     const src = buf.view.getUint32(0, true);
     const dst = buf.view.getUint32(4, true);
@@ -213,7 +214,7 @@ export class RpmsgLink implements SenderContext, RxHost {
       const message = this.#ns.decode(buf.bytes.subarray(RPMSG_HDR_SIZE, RPMSG_HDR_SIZE + len));
       this.#release(buf);
       if (message) this.#ns.onMessage(message);
-      return;
+      return false;
     }
     const ep = this.#endpoints.get(dst);
     if (!ep) {
@@ -226,12 +227,13 @@ export class RpmsgLink implements SenderContext, RxHost {
           }),
         );
       }
-      return;
+      return false;
     }
-    this.#deliver(ep, buf, src, dst, len);
+    return this.#deliver(ep, buf, src, dst, len);
   }
 
-  #deliver(ep: Endpoint, buf: TransportBuffer, src: number, dst: number, len: number): void {
+  /** Runs the endpoint's handler and listeners; true when the buffer is done with (not held). */
+  #deliver(ep: Endpoint, buf: TransportBuffer, src: number, dst: number, len: number): boolean {
     const s = ep.state;
     if (ep.dst === RPMSG_ADDR_ANY && src !== RPMSG_ADDR_ANY) {
       // The first message binds (DESIGN §7): the peer now knows us and we know it — no hello needed.
@@ -245,7 +247,7 @@ export class RpmsgLink implements SenderContext, RxHost {
       s.stats.dropped++;
       this.stats.dropped++;
       this.#release(buf);
-      return;
+      return false;
     }
     s.stats.received++;
     s.stats.bytesReceived += len;
@@ -260,9 +262,13 @@ export class RpmsgLink implements SenderContext, RxHost {
       if (listening) ep.emit('message', payload, src, slot);
     } catch (error) {
       reportListenerError(error);
-    } finally {
-      if (!slot.disarm()) this.#release(buf);
     }
+    if (slot.disarm()) return false; // held: released later through the hold
+    // Inside poll() the transport takes it back on return (published with the batch at the poll's
+    // end); a transport delivering outside a poll gets an explicit release, which schedules the flush.
+    if (this.#polling > 0) return true;
+    this.#release(buf);
+    return false;
   }
 
   #onLinkUp(): void {

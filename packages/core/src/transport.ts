@@ -19,6 +19,10 @@
  *   until `releaseRxBuffer(buf)`. The sink may keep it past the call (zero-copy hold); while held the
  *   peer cannot reuse that buffer, which is what flow-controls a fast peer. `length` is what the
  *   transport knows was written (used.len, frame length): untrusted, an upper bound at most.
+ *   Returning `true` from `onMessage` instead gives the buffer back on return — RPMsg-Lite's rx
+ *   callback returning `RL_RELEASE` — and the transport takes it back exactly as `releaseRxBuffer`
+ *   would (ignoring it if the link went down meanwhile). It spares the usual case, a message
+ *   consumed inside the callback, a round trip through every layer per message.
  * - **Batching.** `sendTxBuffer` and `releaseRxBuffer` may defer publication and the peer
  *   notification; `flush()` publishes everything pending and notifies the peer if — and only if — it
  *   asked to be notified. The device calls `flush()` once at the end of every send or receive batch.
@@ -95,8 +99,11 @@ export interface TransportBuffer {
 
 /** What the transport reports to its consumer (the RPMsg device). */
 export interface TransportSink {
-  /** A message arrived. `buf` is lent until `releaseRxBuffer(buf)`; `length` is untrusted. */
-  onMessage(buf: TransportBuffer, length: number): void;
+  /**
+   * A message arrived. `buf` is lent until `releaseRxBuffer(buf)`, or returned at once by
+   * returning `true` (see the RX ownership rule); `length` is untrusted.
+   */
+  onMessage(buf: TransportBuffer, length: number): boolean | undefined;
   /** TX buffers came back from the peer: a hint to retry `getTxBuffer()`. */
   onTxAvailable(): void;
   /** The link handshake completed. */

@@ -176,7 +176,8 @@ export class SerialTransport implements Transport, SerialLinkHandler {
       this.readyCount--;
       n++;
       this.counts.rxMessages++;
-      this.sink.onMessage(this.rx.slots[slot - this.rx.firstIndex]!, length);
+      const buf = this.rx.slots[slot - this.rx.firstIndex]!;
+      if (this.sink.onMessage(buf, length) === true) this.releaseRxBuffer(buf);
     }
     return n;
   }

@@ -104,10 +104,14 @@ export class CoreLink implements Transport {
     this.inner = inner;
     inner.attach({
       onMessage: (buf, length) => {
-        if (!live()) return inner.releaseRxBuffer(buf);
+        if (!live()) {
+          inner.releaseRxBuffer(buf);
+          return false;
+        }
         this.lent[buf.index] = buf;
         this.observer?.onReceive(buf, length);
-        this.sink?.onMessage(buf, length);
+        // Given back on return: still ours unless a reset retired this transport meanwhile.
+        return this.sink?.onMessage(buf, length) === true && this.take(buf);
       },
       onTxAvailable: () => {
         if (live()) this.sink?.onTxAvailable();

@@ -29,6 +29,20 @@ export interface ChainRing {
 /** Walks a chain from `head`: at most num descriptors, so a looping `next` ends (virtio 1.2 §2.7.5.2). */
 export function walkChain(ring: ChainRing, chain: DescriptorChain, head: number): void {
   const view = ring.view;
+  const first = ring.desc + head * VRING_DESC_SIZE;
+  const firstFlags = view.getUint16(first + 12, true);
+  if ((firstFlags & (VRING_DESC_F_NEXT | VRING_DESC_F_INDIRECT)) === 0) {
+    // The usual shape — every RPMsg buffer is one direct descriptor — checked in one step: the buffer
+    // must lie in the region, as segment() demands. Anything else takes the full walk, which reports it.
+    const hi = view.getUint32(first + 4, true);
+    const len = view.getUint32(first + 8, true);
+    const memory = ring.memory;
+    const offset = hi * TWO_32 + view.getUint32(first, true) - memory.base;
+    if (hi <= MAX_ADDR_HI && offset >= 0 && len <= memory.size && offset <= memory.size - len) {
+      chain.push(memory.base + offset, offset, len, (firstFlags & VRING_DESC_F_WRITE) !== 0);
+      return;
+    }
+  }
   let i = head;
   for (let ttl = ring.num; ; ttl--) {
     if (ttl === 0) {

@@ -53,6 +53,29 @@ describe('VirtqueueDevice', () => {
       expect(device.popAvail(chain)).toBe(false);
     });
 
+    it('takes a one-descriptor chain (the RPMsg shape) up to the last byte of the region', () => {
+      const { device, puppet, chain, memory } = setup();
+      const end = memory.base + memory.size;
+      puppet.postChain(3, [{ addr: end - 16, len: 16, flags: 0 }]);
+      puppet.postChain(4, [{ addr: end, len: 0, flags: W }]);
+      expect(device.popAvail(chain)).toBe(true);
+      expect([chain.headIndex, chain.length, chain.addr(0), chain.offset(0), chain.len(0)]).toEqual([
+        3,
+        1,
+        end - 16,
+        memory.size - 16,
+        16,
+      ]);
+      expect([chain.isWriteOnly(0), chain.readableLength, chain.writableLength]).toEqual([false, 16, 0]);
+      expect(device.popAvail(chain)).toBe(true);
+      expect([chain.offset(0), chain.isWriteOnly(0), chain.readableCount, chain.writableLength]).toEqual([
+        memory.size,
+        true,
+        0,
+        0,
+      ]);
+    });
+
     it('accepts write-only chains the RPMsg layer reads (peers set WRITE on TX buffers)', () => {
       const { device, puppet, chain, bufAddr } = setup();
       puppet.postChain(0, [{ addr: bufAddr(0), len: 512, flags: W }]);
@@ -114,6 +137,11 @@ describe('VirtqueueDevice', () => {
       [
         'a buffer below the region base',
         (p, r) => p.postChain(0, [{ addr: r.memory.base - 1, len: 1, flags: 0 }]),
+        'ERR_VIRTQ_ADDR',
+      ],
+      [
+        'a length that wraps a 32-bit address',
+        (p, r) => p.postChain(0, [{ addr: r.bufAddr(0), len: 0xffff_ffff, flags: W }]),
         'ERR_VIRTQ_ADDR',
       ],
       [

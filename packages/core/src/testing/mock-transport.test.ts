@@ -9,6 +9,7 @@ function recorder() {
     onMessage: (buf, length) => {
       log.push(`message ${length}`);
       held.push({ buf, length });
+      return false; // kept: the test releases it
     },
     onTxAvailable: () => log.push('tx'),
     onLinkUp: () => log.push('up'),

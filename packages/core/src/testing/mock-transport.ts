@@ -124,7 +124,7 @@ export class MockTransport implements Transport {
       if (!this.#up) break; // the link went down from inside a callback
       slot.state = 'rx';
       this.#counts.rxMessages++;
-      sink.onMessage(slot, length);
+      if (sink.onMessage(slot, length) === true) this.releaseRxBuffer(slot);
     }
     return batch.length;
   }

@@ -208,7 +208,10 @@ export class MasterEngine implements Engine {
         counters.rxHeld++;
         counters.rxMessages++;
         delivered++;
-        sink.onMessage(pool.buffers[k]!, length);
+        if (sink.onMessage(pool.buffers[k]!, length) === true && pool.state[k] === SLOT_LENT_RX) {
+          counters.rxHeld--; // given back on return: as releaseRxBuffer would
+          this.releaseRx(k);
+        }
         if (!this.#host.isUp) break;
       }
       return delivered;

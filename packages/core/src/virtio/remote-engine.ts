@@ -145,7 +145,7 @@ export class RemoteEngine implements Engine {
           delivered++;
           // The length the master lent (desc.len, WRITE flag or not: DESIGN §7) is only an upper bound;
           // the device layer takes the payload length from the header.
-          sink.onMessage(pool.buffers[k]!, chain.len(0));
+          if (sink.onMessage(pool.buffers[k]!, chain.len(0)) === true) this.#reclaim(k);
         }
         // Budget spent: the rest stays on the ring for the next poll, nothing to re-arm for yet.
       } while (this.#host.isUp && this.#armed && delivered < budget && !vq1.enableNotification());
@@ -206,6 +206,13 @@ export class RemoteEngine implements Engine {
   releaseTx(k: number): void {
     this.#host.pool.state[k] = SLOT_FREE;
     this.#stash[this.#stashTop++] = k;
+  }
+
+  /** The sink gave RX slot `k` back on return (unless the link went down meanwhile: then it is dead). */
+  #reclaim(k: number): void {
+    if (this.#host.pool.state[k] !== SLOT_LENT_RX) return;
+    this.#host.counters.rxHeld--;
+    this.releaseRx(k);
   }
 
   releaseRx(k: number): void {

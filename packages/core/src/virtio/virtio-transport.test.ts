@@ -113,6 +113,58 @@ describe.each(PROFILES)('createMemoryPair (%s profile)', (profile) => {
     await pair.close();
   });
 
+  it('takes a buffer back when the sink returns true, and keeps one the sink holds', async () => {
+    const pair = createMemoryPair({ profile, numBuffers: 4 });
+    const { remoteEp, masterEp } = await connected(pair);
+    const held: HeldMessage[] = [];
+    remoteEp.on('message', (payload, _src, msg) => {
+      if (payload[0] === 1) held.push(msg.hold());
+    });
+    // Four laps of the 4-buffer pool: consumed buffers must come back on return, with no release call.
+    for (let i = 0; i < 16; i++) {
+      await masterEp.send(Uint8Array.of(i === 5 ? 1 : 0));
+      await pair.settle();
+    }
+    expect(held).toHaveLength(1);
+    expect(pair.remoteTransport.stats.rxHeld).toBe(1);
+    pair.master.poll(); // takes back the TX buffers the remote returned
+    expect(pair.master.stats.txFree).toBe(3);
+    held[0]!.release();
+    pair.remote.flush();
+    await pair.settle();
+    pair.master.poll();
+    expect(pair.remoteTransport.stats.rxHeld).toBe(0);
+    expect(pair.master.stats.txFree).toBe(4);
+    await pair.close();
+  });
+
+  it('ignores a buffer given back on return after the link went down in the callback', async () => {
+    const pair = createMemoryPair({ profile, numBuffers: 4 });
+    const { remoteEp, masterEp } = await connected(pair);
+    const errors: unknown[] = [];
+    pair.remote.on('protocol-error', (e) => errors.push(e));
+    pair.master.on('protocol-error', (e) => errors.push(e));
+    remoteEp.on('message', () => void pair.remote.close());
+    masterEp.on('message', () => void pair.master.close());
+    const closed = new Promise((resolve) => pair.remote.once('down', resolve));
+    masterEp.trySend(Uint8Array.of(1));
+    await closed;
+    // The slot died with the link: giving it back now must not count it, or touch the ring.
+    expect(pair.remoteTransport.stats.rxHeld).toBe(0);
+    expect(pair.remoteTransport.stats.errors).toBe(0);
+    // The master side: its message callback closes it while a message is lent.
+    const pair2 = createMemoryPair({ profile, numBuffers: 4 });
+    const c2 = await connected(pair2);
+    c2.masterEp.on('message', () => void pair2.master.close());
+    const down = new Promise((resolve) => pair2.master.once('down', resolve));
+    c2.remoteEp.trySend(Uint8Array.of(2));
+    await down;
+    expect(pair2.masterTransport.stats.rxHeld).toBe(0);
+    expect(pair2.masterTransport.stats.errors).toBe(0);
+    expect(errors).toEqual([]);
+    await pair2.close();
+  });
+
   it('times a blocked send out, aborts another, and wakes a third when a buffer returns', async () => {
     const clock = new FakeClock();
     const pair = createMemoryPair({ profile, numBuffers: 2, device: { clock } });
