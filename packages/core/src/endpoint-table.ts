@@ -7,7 +7,7 @@ export class EndpointTable {
   readonly #byAddr = new Map<number, Endpoint>();
   /**
    * The last endpoint `get` found: a stream of messages goes to one endpoint, and a compare is
-   * cheaper than a hash lookup per message. Cleared by every delete.
+   * cheaper than a hash lookup per message. Forgotten when its address is freed or registered again.
    */
   #last: Endpoint | undefined;
 
