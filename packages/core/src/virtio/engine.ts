@@ -21,6 +21,11 @@ export interface EngineHost {
   readonly counters: VirtioStats;
   readonly sink: TransportSink;
   readonly isUp: boolean;
+  /**
+   * Lends RX slot `k` (`length` bytes written, untrusted) to the sink, and takes it back through the
+   * engine's `releaseRx` if the sink returns true (Transport contract: RX ownership).
+   */
+  deliver(k: number, length: number): void;
   /** Rings the peer's doorbell for `vring` and counts it. */
   kick(vring: 0 | 1): void;
   /** The handshake completed. */

@@ -18,7 +18,7 @@ import {
   writeGuestFeatures,
   writeVdevStatus,
 } from '../layout/resource-table.js';
-import { SLOT_FREE, SLOT_LENT_RX, SLOT_LENT_TX, SLOT_PEER } from './buffer-pool.js';
+import { SLOT_FREE, SLOT_LENT_TX, SLOT_PEER } from './buffer-pool.js';
 import type { Engine, EngineHost } from './engine.js';
 import { MasterQueue } from './master-queue.js';
 
@@ -180,7 +180,7 @@ export class MasterEngine implements Engine {
   poll(budget: number): number {
     const rx = this.#rx;
     if (!rx || !this.#host.isUp) return 0;
-    const { pool, sink, counters, layout } = this.#host;
+    const { sink, layout } = this.#host;
     try {
       if (this.#reapTx() > 0) {
         this.#txWanted = false;
@@ -204,14 +204,8 @@ export class MasterEngine implements Engine {
           this.#pendingRx = true;
           continue;
         }
-        pool.state[k] = SLOT_LENT_RX;
-        counters.rxHeld++;
-        counters.rxMessages++;
         delivered++;
-        if (sink.onMessage(pool.buffers[k]!, length) === true && pool.state[k] === SLOT_LENT_RX) {
-          counters.rxHeld--; // given back on return: as releaseRxBuffer would
-          this.releaseRx(k);
-        }
+        this.#host.deliver(k, length);
         if (!this.#host.isUp) break;
       }
       return delivered;

@@ -8,7 +8,7 @@ import {
 } from '@rpmsg/virtio';
 import { RpmsgError } from '../errors.js';
 import { type ResourceTable, readResourceTable, readVdevStatus } from '../layout/resource-table.js';
-import { SLOT_DEAD, SLOT_FREE, SLOT_LENT_RX, SLOT_LENT_TX, SLOT_PEER } from './buffer-pool.js';
+import { SLOT_DEAD, SLOT_FREE, SLOT_LENT_TX, SLOT_PEER } from './buffer-pool.js';
 import type { Engine, EngineHost } from './engine.js';
 import { ringError } from './master-engine.js';
 
@@ -110,7 +110,7 @@ export class RemoteEngine implements Engine {
     this.#checkLink();
     const vq1 = this.#vq1;
     if (!vq1 || !this.#host.isUp) return 0;
-    const { pool, sink, counters } = this.#host;
+    const { pool, sink } = this.#host;
     const chain = this.#chain;
     let delivered = 0;
     try {
@@ -139,13 +139,10 @@ export class RemoteEngine implements Engine {
             continue;
           }
           this.#head[k] = chain.headIndex;
-          pool.state[k] = SLOT_LENT_RX;
-          counters.rxHeld++;
-          counters.rxMessages++;
           delivered++;
           // The length the master lent (desc.len, WRITE flag or not: DESIGN §7) is only an upper bound;
           // the device layer takes the payload length from the header.
-          if (sink.onMessage(pool.buffers[k]!, chain.len(0)) === true) this.#reclaim(k);
+          this.#host.deliver(k, chain.len(0));
         }
         // Budget spent: the rest stays on the ring for the next poll, nothing to re-arm for yet.
       } while (this.#host.isUp && this.#armed && delivered < budget && !vq1.enableNotification());
@@ -206,13 +203,6 @@ export class RemoteEngine implements Engine {
   releaseTx(k: number): void {
     this.#host.pool.state[k] = SLOT_FREE;
     this.#stash[this.#stashTop++] = k;
-  }
-
-  /** The sink gave RX slot `k` back on return (unless the link went down meanwhile: then it is dead). */
-  #reclaim(k: number): void {
-    if (this.#host.pool.state[k] !== SLOT_LENT_RX) return;
-    this.#host.counters.rxHeld--;
-    this.releaseRx(k);
   }
 
   releaseRx(k: number): void {

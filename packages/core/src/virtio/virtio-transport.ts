@@ -129,6 +129,7 @@ export class VirtioTransport implements Transport {
       get isUp() {
         return self.#up;
       },
+      deliver: (k, length) => this.#deliver(k, length),
       kick: (vring) => {
         this.#counters.notifications++;
         this.#notify(vring);
@@ -256,9 +257,23 @@ export class VirtioTransport implements Transport {
   /** @see Transport.releaseRxBuffer */
   releaseRxBuffer(buf: TransportBuffer): void {
     if (this.#closed) return;
-    if (!this.#pool.check(buf, SLOT_LENT_RX, 'releaseRxBuffer')) return;
+    if (this.#pool.check(buf, SLOT_LENT_RX, 'releaseRxBuffer')) this.#giveBack(buf.index);
+  }
+
+  #deliver(k: number, length: number): void {
+    const pool = this.#pool;
+    pool.state[k] = SLOT_LENT_RX;
+    this.#counters.rxHeld++;
+    this.#counters.rxMessages++;
+    // Given back on return — unless the link went down meanwhile and the slot died with it.
+    if (this.#sink!.onMessage(pool.buffers[k]!, length) === true && pool.state[k] === SLOT_LENT_RX) {
+      this.#giveBack(k);
+    }
+  }
+
+  #giveBack(k: number): void {
     this.#counters.rxHeld--;
-    this.#engine.releaseRx(buf.index);
+    this.#engine.releaseRx(k);
   }
 
   /** @see Transport.flush */
