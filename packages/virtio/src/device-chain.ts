@@ -36,10 +36,9 @@ export function walkChain(ring: ChainRing, chain: DescriptorChain, head: number)
     // must lie in the region, as segment() demands. Anything else takes the full walk, which reports it.
     const hi = view.getUint32(first + 4, true);
     const len = view.getUint32(first + 8, true);
-    const memory = ring.memory;
-    const offset = hi * TWO_32 + view.getUint32(first, true) - memory.base;
-    if (hi <= MAX_ADDR_HI && offset >= 0 && len <= memory.size && offset <= memory.size - len) {
-      chain.push(memory.base + offset, offset, len, (firstFlags & VRING_DESC_F_WRITE) !== 0);
+    const addr = hi * TWO_32 + view.getUint32(first, true);
+    if (hi <= MAX_ADDR_HI && ring.memory.contains(addr, len)) {
+      chain.push(addr, addr - ring.memory.base, len, (firstFlags & VRING_DESC_F_WRITE) !== 0);
       return;
     }
   }
