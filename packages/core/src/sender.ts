@@ -7,6 +7,7 @@ import { checkAddress, destroyedError } from './endpoint.js';
 import { AbortError, RpmsgError } from './errors.js';
 import { writeHeaderFields } from './header.js';
 import { writeNsMessage } from './ns-message.js';
+import { writePayload } from './payload-copy.js';
 import type { Transport, TransportBuffer } from './transport.js';
 import { LentTxBuffer, type TxBuffer, type TxBufferHost } from './tx-buffer.js';
 import { TxQueue, type TxWaiter } from './tx-queue.js';
@@ -212,7 +213,7 @@ export class Sender implements TxBufferHost {
 
   #fill(owner: Endpoint | null, src: number, dst: number, buf: TransportBuffer, data: Uint8Array): void {
     writeHeaderFields(buf.view, src, dst, data.length);
-    buf.bytes.set(data, RPMSG_HDR_SIZE);
+    writePayload(buf, data);
     this.#ctx.transport.sendTxBuffer(buf, RPMSG_HDR_SIZE + data.length);
     this.#count(owner, data.length);
   }

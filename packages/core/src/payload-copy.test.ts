@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { RPMSG_HDR_SIZE } from './constants.js';
+import { SMALL_PAYLOAD, writePayload } from './payload-copy.js';
+import type { TransportBuffer } from './transport.js';
+
+const SIZE = 128;
+
+function bufferOver(memory: ArrayBufferLike): TransportBuffer {
+  return { index: 0, bytes: new Uint8Array(memory, 0, SIZE), view: new DataView(memory, 0, SIZE) };
+}
+
+/** `length` distinct non-zero bytes (so a byte written twice, shifted or dropped shows) at `offset` in a larger array. */
+function source(length: number, offset: number): Uint8Array {
+  const backing = new Uint8Array(offset + length + 3);
+  for (let i = 0; i < backing.length; i++) backing[i] = 0x80 + ((i * 37) % 0x7f);
+  return backing.subarray(offset, offset + length);
+}
+
+describe('writePayload', () => {
+  for (const memory of ['ArrayBuffer', 'SharedArrayBuffer'] as const) {
+    it(`writes exactly the payload after the header, every length and source alignment (${memory})`, () => {
+      for (let length = 0; length <= SMALL_PAYLOAD + 8; length++) {
+        for (let offset = 0; offset < 4; offset++) {
+          const buf = bufferOver(
+            memory === 'ArrayBuffer' ? new ArrayBuffer(SIZE) : new SharedArrayBuffer(SIZE),
+          );
+          buf.bytes.fill(0x11);
+          const data = source(length, offset);
+          writePayload(buf, data);
+          const expected = new Uint8Array(SIZE).fill(0x11);
+          expected.set(data, RPMSG_HDR_SIZE);
+          expect([...buf.bytes], `length ${length}, source offset ${offset}`).toEqual([...expected]);
+        }
+      }
+    });
+  }
+
+  it('keeps bytes with the top bit set (the word copy goes through int32)', () => {
+    const buf = bufferOver(new ArrayBuffer(SIZE));
+    writePayload(buf, new Uint8Array([0xff, 0xfe, 0x80, 0x81, 0x7f]));
+    expect([...buf.bytes.subarray(RPMSG_HDR_SIZE, RPMSG_HDR_SIZE + 6)]).toEqual([
+      0xff, 0xfe, 0x80, 0x81, 0x7f, 0,
+    ]);
+  });
+});

@@ -1,0 +1,30 @@
+import { RPMSG_HDR_SIZE } from './constants.js';
+import type { TransportBuffer } from './transport.js';
+
+/**
+ * Payloads up to this many bytes are copied with 32-bit stores instead of `Uint8Array.prototype.set`.
+ * Below it the builtin's fixed cost per call outweighs the copy: on the two-worker 16-byte stream of
+ * `rpmsg bench` the word copy moved 10–20 % more messages per second (11–13 % at 32 bytes); at 64
+ * bytes `set` was 11–15 % faster. One thread cannot tell the two apart.
+ */
+export const SMALL_PAYLOAD = 32;
+
+/**
+ * Copies `data` into `buf` right after the 16-byte header. Writes exactly `data.length` bytes: whole
+ * little-endian words while four bytes remain, then single bytes.
+ */
+export function writePayload(buf: TransportBuffer, data: Uint8Array): void {
+  const n = data.length;
+  if (n > SMALL_PAYLOAD) {
+    buf.bytes.set(data, RPMSG_HDR_SIZE);
+    return;
+  }
+  const view = buf.view;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const word = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
+    view.setUint32(RPMSG_HDR_SIZE + i, word, true); // a negative int32 stores as its uint32 bits
+  }
+  const bytes = buf.bytes;
+  for (; i < n; i++) bytes[RPMSG_HDR_SIZE + i] = data[i]!;
+}
