@@ -59,7 +59,6 @@ export class Sender implements TxBufferHost {
       const buf = this.#take();
       if (buf) {
         this.#fill(ep, ep.addr, dst, buf, data);
-        this.#ctx.queued();
         return SENT;
       }
     }
@@ -82,7 +81,6 @@ export class Sender implements TxBufferHost {
       throw new RpmsgError('ERR_RPMSG_NO_BUFFER', 'no TX buffer free', { addr: dst });
     }
     this.#fill(ep, ep.addr, dst, buf, data);
-    this.#ctx.queued();
   }
 
   /** Zero-copy lend with waiting; see `Endpoint.getTxBuffer`. */
@@ -117,7 +115,6 @@ export class Sender implements TxBufferHost {
     const buf = this.#queue.length === 0 ? this.#take() : null;
     if (buf) {
       this.#fill(null, src, RPMSG_NS_ADDR, buf, message);
-      this.#ctx.queued();
       return;
     }
     // A failed announce (timeout, link down) needs no report: the next link up announces again.
@@ -132,7 +129,6 @@ export class Sender implements TxBufferHost {
       const waiter = this.#queue.shift() as TxWaiter;
       if (waiter.data) {
         this.#fill(waiter.owner, waiter.src, waiter.dst, buf, waiter.data);
-        this.#ctx.queued();
         waiter.resolve(undefined);
       } else {
         waiter.resolve(this.#lend(waiter.owner as Endpoint, buf));
@@ -211,11 +207,13 @@ export class Sender implements TxBufferHost {
     return lent;
   }
 
+  /** Writes header and payload into `buf`, hands it to the transport and queues its publication. */
   #fill(owner: Endpoint | null, src: number, dst: number, buf: TransportBuffer, data: Uint8Array): void {
     writeHeaderFields(buf.view, src, dst, data.length);
     writePayload(buf, data);
     this.#ctx.transport.sendTxBuffer(buf, RPMSG_HDR_SIZE + data.length);
     this.#count(owner, data.length);
+    this.#ctx.queued();
   }
 
   #count(owner: Endpoint | null, length: number): void {
