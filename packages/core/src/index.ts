@@ -34,6 +34,7 @@ export {
   type NsMessageInit,
   writeNsMessage,
 } from './ns-message.js';
+export { writeMessage } from './payload-copy.js';
 export type { HeldMessage, RxMessage } from './rx-message.js';
 export type {
   Transport,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RPMSG_HDR_SIZE } from './constants.js';
-import { SMALL_PAYLOAD, writePayload } from './payload-copy.js';
+import { readHeader } from './header.js';
+import { SMALL_PAYLOAD, writeMessage, writePayload } from './payload-copy.js';
 import type { TransportBuffer } from './transport.js';
 
 const SIZE = 128;
@@ -41,5 +42,15 @@ describe('writePayload', () => {
     expect([...buf.bytes.subarray(RPMSG_HDR_SIZE, RPMSG_HDR_SIZE + 6)]).toEqual([
       0xff, 0xfe, 0x80, 0x81, 0x7f, 0,
     ]);
+  });
+});
+
+describe('writeMessage', () => {
+  it('writes a whole header (reserved and flags cleared) and the payload after it', () => {
+    const buf = bufferOver(new ArrayBuffer(SIZE));
+    buf.bytes.fill(0xee); // a buffer the peer used before: every header byte must be rewritten
+    writeMessage(buf, 1024, 53, Uint8Array.of(9, 8, 7));
+    expect(readHeader(buf.view)).toEqual({ src: 1024, dst: 53, reserved: 0, len: 3, flags: 0 });
+    expect([...buf.bytes.subarray(RPMSG_HDR_SIZE, RPMSG_HDR_SIZE + 4)]).toEqual([9, 8, 7, 0xee]);
   });
 });

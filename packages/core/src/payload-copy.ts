@@ -1,4 +1,5 @@
 import { RPMSG_HDR_SIZE } from './constants.js';
+import { writeHeaderFields } from './header.js';
 import type { TransportBuffer } from './transport.js';
 
 /**
@@ -27,4 +28,14 @@ export function writePayload(buf: TransportBuffer, data: Uint8Array): void {
   }
   const bytes = buf.bytes;
   for (; i < n; i++) bytes[RPMSG_HDR_SIZE + i] = data[i]!;
+}
+
+/**
+ * Writes a whole message into `buf`: the 16-byte header (`src`, `dst`, `len` = `payload.length`,
+ * flags and reserved 0) and a copy of `payload` — what a transport's `sendMessage` puts in the TX
+ * buffer it takes. The caller has checked that `payload` fits the buffer.
+ */
+export function writeMessage(buf: TransportBuffer, src: number, dst: number, payload: Uint8Array): void {
+  writeHeaderFields(buf.view, src, dst, payload.length);
+  writePayload(buf, payload);
 }

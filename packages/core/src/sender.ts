@@ -7,7 +7,7 @@ import { checkAddress, destroyedError } from './endpoint.js';
 import { AbortError, RpmsgError } from './errors.js';
 import { writeHeaderFields } from './header.js';
 import { writeNsMessage } from './ns-message.js';
-import { writePayload } from './payload-copy.js';
+import { writeMessage } from './payload-copy.js';
 import type { Transport, TransportBuffer } from './transport.js';
 import { LentTxBuffer, type TxBuffer, type TxBufferHost } from './tx-buffer.js';
 import { TxQueue, type TxWaiter } from './tx-queue.js';
@@ -55,13 +55,7 @@ export class Sender implements TxBufferHost {
     if (error) return Promise.reject(error);
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
-    if (this.#queue.length === 0) {
-      const buf = this.#take();
-      if (buf) {
-        this.#fill(ep, ep.addr, dst, buf, data);
-        return SENT;
-      }
-    }
+    if (this.#queue.length === 0 && this.#post(ep, ep.addr, dst, data)) return SENT;
     let timeout: number;
     try {
       timeout = checkTimeout(options?.timeout, this.#ctx.sendTimeout);
@@ -76,11 +70,9 @@ export class Sender implements TxBufferHost {
     const error = this.#check(ep, dst, data);
     if (error) throw error;
     // Queued senders own the next free buffers: taking one here would let this message overtake them.
-    const buf = this.#queue.length === 0 ? this.#take() : null;
-    if (!buf) {
+    if (this.#queue.length > 0 || !this.#post(ep, ep.addr, dst, data)) {
       throw new RpmsgError('ERR_RPMSG_NO_BUFFER', 'no TX buffer free', { addr: dst });
     }
-    this.#fill(ep, ep.addr, dst, buf, data);
   }
 
   /** Zero-copy lend with waiting; see `Endpoint.getTxBuffer`. */
@@ -112,25 +104,22 @@ export class Sender implements TxBufferHost {
   sendNs(src: number, nameBytes: Uint8Array, flags: number): void {
     const message = new Uint8Array(RPMSG_NS_SIZE);
     writeNsMessage(message, nameBytes, src, flags);
-    const buf = this.#queue.length === 0 ? this.#take() : null;
-    if (buf) {
-      this.#fill(null, src, RPMSG_NS_ADDR, buf, message);
-      return;
-    }
+    if (this.#queue.length === 0 && this.#post(null, src, RPMSG_NS_ADDR, message)) return;
     // A failed announce (timeout, link down) needs no report: the next link up announces again.
     this.#queue.enqueue(null, src, RPMSG_NS_ADDR, message, this.#ctx.sendTimeout, undefined).catch(() => {});
   }
 
   /** Hands free TX buffers to waiting senders, oldest first. Called on `onTxAvailable`. */
   drain(): void {
-    while (this.#queue.length > 0) {
-      const buf = this.#take();
-      if (!buf) break;
-      const waiter = this.#queue.shift() as TxWaiter;
+    for (let waiter = this.#queue.peek(); waiter; waiter = this.#queue.peek()) {
       if (waiter.data) {
-        this.#fill(waiter.owner, waiter.src, waiter.dst, buf, waiter.data);
+        if (!this.#post(waiter.owner, waiter.src, waiter.dst, waiter.data)) break;
+        this.#queue.shift();
         waiter.resolve(undefined);
       } else {
+        const buf = this.#take();
+        if (!buf) break;
+        this.#queue.shift();
         waiter.resolve(this.#lend(waiter.owner as Endpoint, buf));
       }
     }
@@ -207,13 +196,27 @@ export class Sender implements TxBufferHost {
     return lent;
   }
 
-  /** Writes header and payload into `buf`, hands it to the transport and queues its publication. */
-  #fill(owner: Endpoint | null, src: number, dst: number, buf: TransportBuffer, data: Uint8Array): void {
-    writeHeaderFields(buf.view, src, dst, data.length);
-    writePayload(buf, data);
-    this.#ctx.transport.sendTxBuffer(buf, RPMSG_HDR_SIZE + data.length);
+  /**
+   * Sends a copy of `data` now if a TX buffer is free, and queues its publication: in one call
+   * through the transport's `sendMessage` when it has one, else by lending a buffer and filling it.
+   * False when no buffer is free even after publishing what is pending.
+   */
+  #post(owner: Endpoint | null, src: number, dst: number, data: Uint8Array): boolean {
+    const ctx = this.#ctx;
+    const transport = ctx.transport;
+    if (transport.sendMessage) {
+      if (!transport.sendMessage(src, dst, data)) {
+        if (!ctx.flushPending() || !transport.sendMessage(src, dst, data)) return false;
+      }
+    } else {
+      const buf = this.#take();
+      if (!buf) return false;
+      writeMessage(buf, src, dst, data);
+      transport.sendTxBuffer(buf, RPMSG_HDR_SIZE + data.length);
+    }
     this.#count(owner, data.length);
-    this.#ctx.queued();
+    ctx.queued();
+    return true;
   }
 
   #count(owner: Endpoint | null, length: number): void {

@@ -13,8 +13,13 @@
  *   when none is free (or the link is down). The caller then either `sendTxBuffer(buf, length)` — the
  *   buffer goes to the peer — or `releaseTxBuffer(buf)` — it returns unused. Using a buffer after
  *   either call is a contract breach.
- * - **Ordering.** Messages reach the peer in the order of `sendTxBuffer` calls; the sink sees
- *   received messages in the order the peer sent them.
+ * - **Copying send.** A transport may also offer `sendMessage(src, dst, payload)`: it writes the
+ *   header and a copy of the payload into a free TX buffer and hands it to the peer in one call, as
+ *   `getTxBuffer` + `sendTxBuffer` would, or returns `false` at once when no TX buffer is free or the
+ *   link is down. No buffer is lent, so no layer has to track one: the device's copying sends take
+ *   this way when it exists, zero-copy sends always lend.
+ * - **Ordering.** Messages reach the peer in the order of `sendTxBuffer` / `sendMessage` calls; the
+ *   sink sees received messages in the order the peer sent them.
  * - **RX ownership.** The transport calls `sink.onMessage(buf, length)` and lends `buf` to the sink
  *   until `releaseRxBuffer(buf)`. The sink may keep it past the call (zero-copy hold); while held the
  *   peer cannot reuse that buffer, which is what flow-controls a fast peer. `length` is what the
@@ -68,6 +73,12 @@ export interface Transport {
   getTxBuffer(): TransportBuffer | null;
   /** Hands a filled TX buffer to the peer: `length` bytes from the start of `buf.bytes` (header included). */
   sendTxBuffer(buf: TransportBuffer, length: number): void;
+  /**
+   * Optional: sends a message with a copy of `payload` (see the copying-send rule): true when it went
+   * to the peer, false when no TX buffer is free or the link is down. Callers check `payload.length`
+   * against `bufferSize - 16` first; a transport throws a `RangeError` for a longer one.
+   */
+  sendMessage?(src: number, dst: number, payload: Uint8Array): boolean;
   /** Returns an unsent TX buffer to the free pool. */
   releaseTxBuffer(buf: TransportBuffer): void;
   /** Gives a received buffer back so the peer can fill it again. */

@@ -84,6 +84,11 @@ export class TxQueue {
     });
   }
 
+  /** The oldest waiter, left in the queue. */
+  peek(): TxWaiter | undefined {
+    return this.#waiters[0];
+  }
+
   /** Removes and returns the oldest waiter, its timer and abort listener gone; the caller settles it. */
   shift(): TxWaiter | undefined {
     const waiter = this.#waiters.shift();

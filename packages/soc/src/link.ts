@@ -1,5 +1,5 @@
 import type { Transport, TransportBuffer, TransportRole, TransportSink, TransportStats } from '@rpmsg/core';
-import { RpmsgError } from '@rpmsg/core';
+import { RPMSG_HDR_SIZE, RpmsgError, writeMessage } from '@rpmsg/core';
 
 /** What {@link CoreLink} needs of the transport under it: a core `Transport` plus the virtio extras. */
 export interface LinkTransport extends Transport {
@@ -199,6 +199,29 @@ export class CoreLink implements Transport {
     if (!this.take(buf) || !this.inner) return; // dead buffer of a retired transport: dropped
     this.observer?.onSend(buf, length);
     this.inner.sendTxBuffer(buf, length);
+  }
+
+  /**
+   * @see Transport.sendMessage. Handed straight to the transport under the link when it has one and
+   * nothing observes the link; otherwise the message takes the lending way, so a trace sees it in
+   * its buffer as the peer will.
+   *
+   * @throws {RangeError} when `payload` does not fit a buffer after the header
+   */
+  sendMessage(src: number, dst: number, payload: Uint8Array): boolean {
+    const inner = this.inner;
+    if (!this.up || !inner) return false;
+    if (inner.sendMessage && !this.observer) return inner.sendMessage(src, dst, payload);
+    if (payload.length > this.bufferSize - RPMSG_HDR_SIZE) {
+      throw new RangeError(
+        `sendMessage: payload of ${payload.length} bytes exceeds ${this.bufferSize - RPMSG_HDR_SIZE}`,
+      );
+    }
+    const buf = this.getTxBuffer();
+    if (!buf) return false;
+    writeMessage(buf, src, dst, payload);
+    this.sendTxBuffer(buf, RPMSG_HDR_SIZE + payload.length);
+    return true;
   }
 
   releaseTxBuffer(buf: TransportBuffer): void {

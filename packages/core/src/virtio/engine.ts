@@ -45,7 +45,10 @@ export interface Engine {
   start(): void;
   /** Delivers what the peer published, at most `budget` messages; returns messages delivered. */
   poll(budget: number): number;
-  /** A free TX slot, or -1. */
+  /**
+   * Takes a free TX slot, or returns -1. Its state is left to the caller, which either lends it
+   * (marks it SLOT_LENT_TX) or sends it before returning (`send` marks it SLOT_PEER).
+   */
   getTx(): number;
   /** Queues TX slot `k` with `length` bytes. */
   send(k: number, length: number): void;

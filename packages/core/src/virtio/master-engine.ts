@@ -18,7 +18,7 @@ import {
   writeGuestFeatures,
   writeVdevStatus,
 } from '../layout/resource-table.js';
-import { SLOT_FREE, SLOT_LENT_TX, SLOT_PEER } from './buffer-pool.js';
+import { SLOT_FREE, SLOT_PEER } from './buffer-pool.js';
 import type { Engine, EngineHost } from './engine.js';
 import { MasterQueue } from './master-queue.js';
 
@@ -39,6 +39,8 @@ export class MasterEngine implements Engine {
   readonly #host: EngineHost;
   readonly #options: MasterEngineOptions;
   readonly #n: number;
+  /** The pool's slot states (BufferPool.state), held here: the send path writes one per message. */
+  readonly #state: Uint8Array;
   /**
    * Free TX slots, oldest first (a FIFO, not a stack): the remote returns buffers in order, so taking
    * them in order makes every lap post the same descriptor in the same avail slot with the same
@@ -64,6 +66,7 @@ export class MasterEngine implements Engine {
     this.#host = host;
     this.#options = options;
     this.#n = host.layout.numBuffers;
+    this.#state = host.pool.state;
     this.#txFree = new Int32Array(this.#n);
   }
 
@@ -227,7 +230,7 @@ export class MasterEngine implements Engine {
   }
 
   #pushFree(slot: number): void {
-    this.#host.pool.state[slot] = SLOT_FREE;
+    this.#state[slot] = SLOT_FREE;
     let tail = this.#txHead + this.#txCount++;
     if (tail >= this.#n) tail -= this.#n;
     this.#txFree[tail] = slot;
@@ -261,14 +264,13 @@ export class MasterEngine implements Engine {
     const slot = this.#txFree[this.#txHead]!;
     if (++this.#txHead === this.#n) this.#txHead = 0;
     this.#txCount--;
-    this.#host.pool.state[slot] = SLOT_LENT_TX;
     return slot;
   }
 
   send(k: number, length: number): void {
     // Linux virtio_rpmsg_bus: a device-readable descriptor whose len is the message length.
     this.#tx!.add(k - this.#n, length, 0);
-    this.#host.pool.state[k] = SLOT_PEER;
+    this.#state[k] = SLOT_PEER;
     this.#pendingTx = true;
   }
 
@@ -278,7 +280,7 @@ export class MasterEngine implements Engine {
 
   releaseRx(k: number): void {
     this.#rx!.add(k, this.#host.layout.bufferSize, VRING_DESC_F_WRITE);
-    this.#host.pool.state[k] = SLOT_PEER;
+    this.#state[k] = SLOT_PEER;
     this.#pendingRx = true;
   }
 

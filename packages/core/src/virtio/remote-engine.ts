@@ -8,7 +8,7 @@ import {
 } from '@rpmsg/virtio';
 import { RpmsgError } from '../errors.js';
 import { type ResourceTable, readResourceTable, readVdevStatus } from '../layout/resource-table.js';
-import { SLOT_DEAD, SLOT_FREE, SLOT_LENT_TX, SLOT_PEER } from './buffer-pool.js';
+import { SLOT_DEAD, SLOT_FREE, SLOT_PEER } from './buffer-pool.js';
 import type { Engine, EngineHost } from './engine.js';
 import { ringError } from './master-engine.js';
 
@@ -29,6 +29,8 @@ export interface RemoteEngineOptions {
  */
 export class RemoteEngine implements Engine {
   readonly #host: EngineHost;
+  /** The pool's slot states (BufferPool.state), held here: the send path writes one per message. */
+  readonly #state: Uint8Array;
   readonly #options: RemoteEngineOptions;
   readonly #n: number;
   readonly #stash: Int32Array;
@@ -48,6 +50,7 @@ export class RemoteEngine implements Engine {
     this.#host = host;
     this.#options = options;
     this.#n = host.layout.numBuffers;
+    this.#state = host.pool.state;
     this.#stash = new Int32Array(this.#n);
     this.#head = new Uint16Array(2 * this.#n);
     this.#chain = new DescriptorChain(this.#n);
@@ -101,7 +104,7 @@ export class RemoteEngine implements Engine {
     this.#vq1.resync({ availBehindUsed: layout.profile === 'rpmsg-lite' });
     this.#stashTop = 0;
     this.#txWaiting = this.#pendingRx = this.#pendingTx = false;
-    const state = this.#host.pool.state;
+    const state = this.#state;
     for (let k = 0; k < state.length; k++) if (state[k] !== SLOT_DEAD) state[k] = SLOT_PEER;
     this.#host.setUp(nameService);
   }
@@ -153,12 +156,8 @@ export class RemoteEngine implements Engine {
   }
 
   getTx(): number {
+    if (this.#stashTop > 0) return this.#stash[--this.#stashTop]!;
     const { pool, layout } = this.#host;
-    if (this.#stashTop > 0) {
-      const k = this.#stash[--this.#stashTop]!;
-      pool.state[k] = SLOT_LENT_TX;
-      return k;
-    }
     const vq0 = this.#vq0;
     if (!vq0) return -1;
     const chain = this.#chain;
@@ -190,25 +189,24 @@ export class RemoteEngine implements Engine {
       return -1;
     }
     this.#head[k] = chain.headIndex;
-    pool.state[k] = SLOT_LENT_TX;
     return k;
   }
 
   send(k: number, length: number): void {
     this.#vq0!.pushUsed(this.#head[k]!, length);
-    this.#host.pool.state[k] = SLOT_PEER;
+    this.#state[k] = SLOT_PEER;
     this.#pendingTx = true;
   }
 
   releaseTx(k: number): void {
-    this.#host.pool.state[k] = SLOT_FREE;
+    this.#state[k] = SLOT_FREE;
     this.#stash[this.#stashTop++] = k;
   }
 
   releaseRx(k: number): void {
     // Nothing written into a buffer we only read: used.len 0 (virtio 1.2 §2.7.8.2).
     this.#vq1!.pushUsed(this.#head[k]!, 0);
-    this.#host.pool.state[k] = SLOT_PEER;
+    this.#state[k] = SLOT_PEER;
     this.#pendingRx = true;
   }
 

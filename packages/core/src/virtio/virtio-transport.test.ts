@@ -231,6 +231,45 @@ describe('VirtioTransport', () => {
     await pair.close();
   });
 
+  it.each(PROFILES)(
+    'sends a copy in one call from either role, or says false at once (%s)',
+    async (profile) => {
+      const pair = createMemoryPair({ profile, numBuffers: 4, align: 16 });
+      const { remoteEp, masterEp } = await connected(pair);
+      const atRemote = collect(remoteEp);
+      const atMaster = collect(masterEp);
+      const ends = [
+        { t: pair.masterTransport, src: masterEp.addr, dst: 30 },
+        { t: pair.remoteTransport, src: 30, dst: masterEp.addr },
+      ];
+      for (const { t, src, dst } of ends) {
+        const { txFree, txMessages } = t.stats;
+        expect(t.sendMessage(src, dst, pattern(496))).toBe(true);
+        expect(t.sendMessage(src, dst, new Uint8Array(0))).toBe(true);
+        expect(() => t.sendMessage(src, dst, new Uint8Array(497))).toThrow(RangeError);
+        expect(t.stats.txMessages).toBe(txMessages + 2);
+        expect(t.stats.txFree).toBe(txFree - 2); // the refused one took no buffer
+        t.flush();
+      }
+      await pair.settle();
+      const expected = (src: number) => [
+        { payload: [...pattern(496)], src },
+        { payload: [], src },
+      ];
+      expect(atRemote).toEqual(expected(masterEp.addr));
+      expect(atMaster).toEqual(expected(30));
+      // Every TX buffer with the remote, none returned yet: false, and nothing is sent.
+      const t = pair.masterTransport;
+      for (let i = 0; i < 4; i++) expect(t.sendMessage(masterEp.addr, 30, Uint8Array.of(i))).toBe(true);
+      expect(t.sendMessage(masterEp.addr, 30, Uint8Array.of(4))).toBe(false);
+      t.flush();
+      await pair.settle();
+      expect(atRemote.slice(2).map((m) => m.payload[0])).toEqual([0, 1, 2, 3]);
+      await pair.close();
+      expect(t.sendMessage(masterEp.addr, 30, Uint8Array.of(5))).toBe(false);
+    },
+  );
+
   it('refuses a used.len above the buffer size and gives the buffer back', async () => {
     const pair = createMemoryPair({ profile: 'rpmsg-lite', numBuffers: 4, align: 16 });
     await pair.start();

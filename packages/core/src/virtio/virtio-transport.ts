@@ -1,7 +1,9 @@
 import type { MemoryRegion } from '@rpmsg/virtio';
 import { featureBit, VIRTIO_RING_F_EVENT_IDX, VIRTIO_RPMSG_F_NS } from '@rpmsg/virtio';
+import { RPMSG_HDR_SIZE } from '../constants.js';
 import { AbortError, RpmsgError } from '../errors.js';
 import type { RpmsgLayout } from '../layout/types.js';
+import { writeMessage } from '../payload-copy.js';
 import type {
   Transport,
   TransportBuffer,
@@ -231,7 +233,9 @@ export class VirtioTransport implements Transport {
   getTxBuffer(): TransportBuffer | null {
     if (!this.#up) return null;
     const k = this.#engine.getTx();
-    return k < 0 ? null : this.#pool.buffers[k]!;
+    if (k < 0) return null;
+    this.#pool.state[k] = SLOT_LENT_TX;
+    return this.#pool.buffers[k]!;
   }
 
   /**
@@ -246,6 +250,27 @@ export class VirtioTransport implements Transport {
     }
     this.#engine.send(buf.index, length);
     this.#counters.txMessages++;
+  }
+
+  /**
+   * @see Transport.sendMessage
+   * @throws {RangeError} when `payload` does not fit a buffer after the header
+   */
+  sendMessage(src: number, dst: number, payload: Uint8Array): boolean {
+    if (payload.length > this.bufferSize - RPMSG_HDR_SIZE) {
+      throw new RangeError(
+        `sendMessage: payload of ${payload.length} bytes exceeds ${this.bufferSize - RPMSG_HDR_SIZE}`,
+      );
+    }
+    if (!this.#up) return false;
+    const k = this.#engine.getTx();
+    if (k < 0) return false;
+    // The buffer goes from free to the ring inside this call: nobody else ever holds it, so the
+    // lend-and-return bookkeeping of getTxBuffer / sendTxBuffer has nothing to check.
+    writeMessage(this.#pool.buffers[k]!, src, dst, payload);
+    this.#engine.send(k, RPMSG_HDR_SIZE + payload.length);
+    this.#counters.txMessages++;
+    return true;
   }
 
   /** @see Transport.releaseTxBuffer */
