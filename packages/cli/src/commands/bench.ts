@@ -1,7 +1,7 @@
 import { runBaseline } from '../bench/baselines.js';
 import type { BenchResult } from '../bench/result.js';
 import { type RingBenchResult, ringOpsSingleThread, ringTwoThreads } from '../bench/ring.js';
-import { runRpmsg } from '../bench/rpmsg.js';
+import { type RpmsgCase, runRpmsg } from '../bench/rpmsg.js';
 import { runTtyBench } from '../bench/tty.js';
 import type { CommandIo } from './io.js';
 
@@ -24,7 +24,8 @@ interface BenchCase<R> {
 /**
  * `rpmsg bench`: ring-level figures and the same-run baselines they are compared with. Every case
  * runs once per round, rounds interleave the cases, and each reported figure is the median round —
- * these machines drift by ±30 % between runs, so only same-run ratios mean anything.
+ * these machines drift by ±30 % between runs, so only same-run ratios mean anything. A ratio is
+ * paired: per round, an rpmsg run over the baseline run right after it; the median of those.
  */
 export async function bench(options: BenchOptions, io: CommandIo): Promise<number> {
   const rounds = options.quick ? 1 : 3;
@@ -45,65 +46,34 @@ export async function bench(options: BenchOptions, io: CommandIo): Promise<numbe
       score: (r: RingBenchResult) => r.buffersPerSec,
     })),
   ];
-  const rowCases: BenchCase<BenchResult>[] = [];
-  // RPMsg between the simulated A-core and M-core (two workers, the whole stack).
-  for (const payload of [16, 256, 496]) {
-    rowCases.push(
-      row(`rpmsg one-way ${payload} B`, () =>
-        runRpmsg({ mode: 'one-way', wait: 'spin', payload, total: oneWay, warmup: oneWayWarmup }),
-      ),
+  // Each rpmsg case is followed at once by the baselines it is compared with, so a ratio's two
+  // figures come from neighbouring runs: the drift of these machines (phases of seconds in which
+  // everything runs at half speed) hits both or neither more often than with the baselines later.
+  const oneWayCase =
+    (payload: number, extra: Partial<RpmsgCase> = {}) =>
+    () =>
+      runRpmsg({ mode: 'one-way', wait: 'spin', payload, total: oneWay, warmup: oneWayWarmup, ...extra });
+  const baseline = (transport: 'postMessage' | 'sab-raw', payload: number) =>
+    row(`${transport} one-way ${payload} B`, () =>
+      runBaseline({ transport, mode: 'one-way', wait: 'spin', payload, total: oneWay, warmup: oneWayWarmup }),
     );
-  }
-  rowCases.push(
-    row('rpmsg one-way 16 B queue', () =>
-      runRpmsg({
-        mode: 'one-way',
-        wait: 'spin',
-        payload: 16,
-        total: oneWay,
-        warmup: oneWayWarmup,
-        receiver: 'queue',
-      }),
-    ),
-  );
-  rowCases.push(
-    row('rpmsg one-way 496 B zero-copy', () =>
-      runRpmsg({
-        mode: 'one-way',
-        wait: 'spin',
-        payload: 496,
-        total: oneWay,
-        warmup: oneWayWarmup,
-        zeroCopy: true,
-      }),
-    ),
-  );
+  const rowCases: BenchCase<BenchResult>[] = [
+    // RPMsg between the simulated A-core and M-core (two workers, the whole stack).
+    row('rpmsg one-way 16 B', oneWayCase(16)),
+    baseline('postMessage', 16),
+    baseline('sab-raw', 16),
+    row('rpmsg one-way 256 B', oneWayCase(256)),
+    row('rpmsg one-way 496 B', oneWayCase(496)),
+    baseline('postMessage', 496),
+    baseline('sab-raw', 496),
+    row('rpmsg one-way 16 B queue', oneWayCase(16, { receiver: 'queue' })),
+    row('rpmsg one-way 496 B zero-copy', oneWayCase(496, { zeroCopy: true })),
+  ];
   for (const wait of ['spin', 'sleep'] as const) {
     rowCases.push(
       row(`rpmsg ping-pong ${wait}`, () =>
         runRpmsg({ mode: 'ping-pong', wait, payload: 16, total: roundTrips, warmup: roundTripWarmup }),
       ),
-    );
-  }
-  rowCases.push(row('rpmsg tty stream', () => runTtyBench(options.quick ? 1 << 20 : 8 << 20)));
-  for (const payload of [16, 496]) {
-    for (const transport of ['postMessage', 'sab-raw'] as const) {
-      rowCases.push(
-        row(`${transport} one-way ${payload} B`, () =>
-          runBaseline({
-            transport,
-            mode: 'one-way',
-            wait: 'spin',
-            payload,
-            total: oneWay,
-            warmup: oneWayWarmup,
-          }),
-        ),
-      );
-    }
-  }
-  for (const wait of ['spin', 'sleep'] as const) {
-    rowCases.push(
       row(`sab-raw ping-pong ${wait}`, () =>
         runBaseline({
           transport: 'sab-raw',
@@ -127,6 +97,7 @@ export async function bench(options: BenchOptions, io: CommandIo): Promise<numbe
         warmup: roundTripWarmup,
       }),
     ),
+    row('rpmsg tty stream', () => runTtyBench(options.quick ? 1 << 20 : 8 << 20)),
   );
 
   const progress = io.progress;
@@ -147,11 +118,33 @@ export async function bench(options: BenchOptions, io: CommandIo): Promise<numbe
   progress('');
   const ring = ringSamples.map((s, i) => median(s, ringCases[i]!.score));
   const results = rowSamples.map((s, i) => median(s, rowCases[i]!.score));
-  const ratios = ringRatios(ring, results);
+  // Paired: each round's ratio from that round's two runs, then the median round's ratio.
+  const perRound = Array.from({ length: rounds }, (_, r) =>
+    roundRatios(
+      ringSamples.map((s) => s[r]!),
+      rowSamples.map((s) => s[r]!),
+    ),
+  );
+  const ratios = medianRatios(perRound);
+  for (const key of Object.keys(ratios)) ratios[key] = round2(ratios[key]!);
 
   io.out(formatTable(ring, results, ratios));
   if (options.json) io.out(JSON.stringify({ results, ring, ratios }));
   return 0;
+}
+
+/**
+ * Paired ratios: for each key, the median of the rounds' ratios (a key missing from some round is
+ * taken over the rounds that have it).
+ */
+export function medianRatios(perRound: readonly Record<string, number>[]): Record<string, number> {
+  const keys = new Set(perRound.flatMap((p) => Object.keys(p)));
+  const ratios: Record<string, number> = {};
+  for (const key of keys) {
+    const values = perRound.map((p) => p[key]).filter((v): v is number => v !== undefined);
+    ratios[key] = median(values, (x) => x);
+  }
+  return ratios;
 }
 
 function row(label: string, run: () => Promise<BenchResult>): BenchCase<BenchResult> {
@@ -168,17 +161,15 @@ function median<R>(samples: R[], score: (r: R) => number): R {
   return sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 
-/** Same-run ratios: the two-thread ring against postMessage at the same payload. */
-function ringRatios(ring: RingBenchResult[], results: BenchResult[]): Record<string, number> {
+/** The same-run ratios of one round's runs, unrounded: rpmsg against its baselines, the ring against postMessage. */
+function roundRatios(ring: RingBenchResult[], results: BenchResult[]): Record<string, number> {
   const ratios: Record<string, number> = {};
   for (const r of ring) {
     if (r.kind !== 'two-thread') continue;
     const pm = results.find(
       (b) => b.transport === 'postMessage' && b.mode === 'one-way' && b.payload === r.payload,
     );
-    if (pm)
-      ratios[`virtioOneWay${r.payload}VsPostMessage`] =
-        Math.round((r.buffersPerSec / pm.msgsPerSec) * 10) / 10;
+    if (pm) ratios[`virtioOneWay${r.payload}VsPostMessage`] = r.buffersPerSec / pm.msgsPerSec;
   }
   const find = (t: string, mode: string, wait: string, payload: number, variant?: string) =>
     results.find(
@@ -192,27 +183,26 @@ function ringRatios(ring: RingBenchResult[], results: BenchResult[]): Record<str
   for (const payload of [16, 496]) {
     const rp = find('rpmsg', 'one-way', 'spin', payload);
     const pm = find('postMessage', 'one-way', 'spin', payload);
-    if (rp && pm) ratios[`rpmsgOneWay${payload}VsPostMessage`] = round1(rp.msgsPerSec / pm.msgsPerSec);
+    if (rp && pm) ratios[`rpmsgOneWay${payload}VsPostMessage`] = rp.msgsPerSec / pm.msgsPerSec;
   }
   for (const wait of ['spin', 'sleep'] as const) {
     const rp = find('rpmsg', 'ping-pong', wait, 16);
     const raw = find('sab-raw', 'ping-pong', wait, 16);
     if (rp?.rttMedianUs && raw?.rttMedianUs)
-      ratios[`rpmsgRtt${wait === 'spin' ? 'Spin' : 'Sleep'}VsSabRaw`] = round1(
-        rp.rttMedianUs / raw.rttMedianUs,
-      );
+      ratios[`rpmsgRtt${wait === 'spin' ? 'Spin' : 'Sleep'}VsSabRaw`] = rp.rttMedianUs / raw.rttMedianUs;
   }
   const zc = find('rpmsg', 'one-way', 'spin', 496, 'zero-copy');
   const copy = find('rpmsg', 'one-way', 'spin', 496);
-  if (zc && copy) ratios.rpmsgZeroCopyVsCopy496 = round1(zc.msgsPerSec / copy.msgsPerSec);
+  if (zc && copy) ratios.rpmsgZeroCopyVsCopy496 = zc.msgsPerSec / copy.msgsPerSec;
   const queue = find('rpmsg', 'one-way', 'spin', 16, 'queue');
   const callback = find('rpmsg', 'one-way', 'spin', 16);
-  if (queue && callback) ratios.rpmsgQueueVsCallback16 = round1(queue.msgsPerSec / callback.msgsPerSec);
+  if (queue && callback) ratios.rpmsgQueueVsCallback16 = queue.msgsPerSec / callback.msgsPerSec;
   return ratios;
 }
 
-function round1(x: number): number {
-  return Math.round(x * 10) / 10;
+/** Two decimals: enough to tell a 1.18× round trip from a 1.23× one against a 1.2× target. */
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
 }
 
 function formatTable(
