@@ -28,7 +28,7 @@ interface BenchCase<R> {
  * paired: per round, an rpmsg run over the baseline run right after it; the median of those.
  */
 export async function bench(options: BenchOptions, io: CommandIo): Promise<number> {
-  const rounds = options.quick ? 1 : 3;
+  const rounds = options.quick ? 1 : 5;
   const oneWay = options.quick ? 20_000 : 1_000_000;
   const roundTrips = options.quick ? 1_000 : 10_000;
   // Moved untimed before every channel case (baselines alike): steady state, not JIT tier-up.
