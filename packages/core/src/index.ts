@@ -34,7 +34,7 @@ export {
   type NsMessageInit,
   writeNsMessage,
 } from './ns-message.js';
-export { writeMessage } from './payload-copy.js';
+export { checkMessageFits, writeMessage } from './payload-copy.js';
 export type { HeldMessage, RxMessage } from './rx-message.js';
 export type {
   Transport,

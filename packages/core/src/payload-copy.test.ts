@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RPMSG_HDR_SIZE } from './constants.js';
 import { readHeader } from './header.js';
-import { SMALL_PAYLOAD, writeMessage, writePayload } from './payload-copy.js';
+import { checkMessageFits, SMALL_PAYLOAD, writeMessage, writePayload } from './payload-copy.js';
 import type { TransportBuffer } from './transport.js';
 
 const SIZE = 128;
@@ -52,5 +52,12 @@ describe('writeMessage', () => {
     writeMessage(buf, 1024, 53, Uint8Array.of(9, 8, 7));
     expect(readHeader(buf.view)).toEqual({ src: 1024, dst: 53, reserved: 0, len: 3, flags: 0 });
     expect([...buf.bytes.subarray(RPMSG_HDR_SIZE, RPMSG_HDR_SIZE + 4)]).toEqual([9, 8, 7, 0xee]);
+  });
+});
+
+describe('checkMessageFits', () => {
+  it('takes a payload that fills the buffer after the header and refuses one byte more', () => {
+    expect(() => checkMessageFits(new Uint8Array(512 - RPMSG_HDR_SIZE), 512)).not.toThrow();
+    expect(() => checkMessageFits(new Uint8Array(512 - RPMSG_HDR_SIZE + 1), 512)).toThrow(RangeError);
   });
 });

@@ -31,6 +31,20 @@ export function writePayload(buf: TransportBuffer, data: Uint8Array): void {
 }
 
 /**
+ * The check every `Transport.sendMessage` makes before it takes a buffer: `payload` must fit one of
+ * `bufferSize` bytes after the header.
+ *
+ * @throws {RangeError} when it does not
+ */
+export function checkMessageFits(payload: Uint8Array, bufferSize: number): void {
+  if (payload.length > bufferSize - RPMSG_HDR_SIZE) {
+    throw new RangeError(
+      `sendMessage: payload of ${payload.length} bytes exceeds ${bufferSize - RPMSG_HDR_SIZE}`,
+    );
+  }
+}
+
+/**
  * Writes a whole message into `buf`: the 16-byte header (`src`, `dst`, `len` = `payload.length`,
  * flags and reserved 0) and a copy of `payload` — what a transport's `sendMessage` puts in the TX
  * buffer it takes. The caller has checked that `payload` fits the buffer.

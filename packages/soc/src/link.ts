@@ -1,5 +1,5 @@
 import type { Transport, TransportBuffer, TransportRole, TransportSink, TransportStats } from '@rpmsg/core';
-import { RPMSG_HDR_SIZE, RpmsgError, writeMessage } from '@rpmsg/core';
+import { checkMessageFits, RPMSG_HDR_SIZE, RpmsgError, writeMessage } from '@rpmsg/core';
 
 /** What {@link CoreLink} needs of the transport under it: a core `Transport` plus the virtio extras. */
 export interface LinkTransport extends Transport {
@@ -212,11 +212,7 @@ export class CoreLink implements Transport {
     const inner = this.inner;
     if (!this.up || !inner) return false;
     if (inner.sendMessage && !this.observer) return inner.sendMessage(src, dst, payload);
-    if (payload.length > this.bufferSize - RPMSG_HDR_SIZE) {
-      throw new RangeError(
-        `sendMessage: payload of ${payload.length} bytes exceeds ${this.bufferSize - RPMSG_HDR_SIZE}`,
-      );
-    }
+    checkMessageFits(payload, this.bufferSize);
     const buf = this.getTxBuffer();
     if (!buf) return false;
     writeMessage(buf, src, dst, payload);

@@ -3,7 +3,7 @@ import { featureBit, VIRTIO_RING_F_EVENT_IDX, VIRTIO_RPMSG_F_NS } from '@rpmsg/v
 import { RPMSG_HDR_SIZE } from '../constants.js';
 import { AbortError, RpmsgError } from '../errors.js';
 import type { RpmsgLayout } from '../layout/types.js';
-import { writeMessage } from '../payload-copy.js';
+import { checkMessageFits, writeMessage } from '../payload-copy.js';
 import type {
   Transport,
   TransportBuffer,
@@ -72,12 +72,11 @@ export class VirtioTransport implements Transport {
   readonly #notify: (vring: 0 | 1) => void;
   readonly #pool: BufferPool;
   readonly #engine: Engine;
-  /** What the engine sees of this transport (its `isUp` follows `#up`). */
-  readonly #engineHost: { isUp: boolean };
+  /** What the engine sees of this transport; its `isUp` is the transport's link state, kept nowhere else. */
+  readonly #engineHost: EngineHost & { isUp: boolean };
   readonly #counters: VirtioStats = { txMessages: 0, rxMessages: 0, notifications: 0, rxHeld: 0, errors: 0 };
   readonly #stats: TransportStats;
   #sink: TransportSink | undefined;
-  #up = false;
   #closed = false;
   #started = false;
   #earlyKick = false;
@@ -121,7 +120,7 @@ export class VirtioTransport implements Transport {
     this.#stats = liveStats(this.#counters, this.#engine, this.#pool.numBuffers);
   }
 
-  #host(): EngineHost {
+  #host(): EngineHost & { isUp: boolean } {
     const self = this;
     return {
       memory: this.#memory,
@@ -131,8 +130,8 @@ export class VirtioTransport implements Transport {
       get sink() {
         return self.#sink!;
       },
-      // A plain property kept equal to #up (see #setUp / #setDown), not a getter: the remote's receive
-      // loop reads it once per message, and the getter call cost ~10 % of a 16-byte stream.
+      // A plain property set by #setUp / #setDown, not a getter: the remote's receive loop reads it
+      // once per message, and a getter call cost ~10 % of a 16-byte stream.
       isUp: false,
       deliver: (k, length) => this.#deliver(k, length),
       kick: (vring) => {
@@ -150,7 +149,7 @@ export class VirtioTransport implements Transport {
 
   /** True once the handshake is done and until the link goes down. */
   get isUp(): boolean {
-    return this.#up;
+    return this.#engineHost.isUp;
   }
 
   /** True when VIRTIO_RPMSG_F_NS is in use on this link. */
@@ -199,7 +198,7 @@ export class VirtioTransport implements Transport {
       };
       this.#waiters.push(waiter);
       signal?.addEventListener('abort', onAbort, { once: true });
-      if (this.#started && this.#up) {
+      if (this.#started && this.#engineHost.isUp) {
         waiter.resolve();
         return;
       }
@@ -234,7 +233,7 @@ export class VirtioTransport implements Transport {
 
   /** @see Transport.getTxBuffer */
   getTxBuffer(): TransportBuffer | null {
-    if (!this.#up) return null;
+    if (!this.#engineHost.isUp) return null;
     const k = this.#engine.getTx();
     if (k < 0) return null;
     this.#pool.state[k] = SLOT_LENT_TX;
@@ -260,12 +259,8 @@ export class VirtioTransport implements Transport {
    * @throws {RangeError} when `payload` does not fit a buffer after the header
    */
   sendMessage(src: number, dst: number, payload: Uint8Array): boolean {
-    if (payload.length > this.bufferSize - RPMSG_HDR_SIZE) {
-      throw new RangeError(
-        `sendMessage: payload of ${payload.length} bytes exceeds ${this.bufferSize - RPMSG_HDR_SIZE}`,
-      );
-    }
-    if (!this.#up) return false;
+    checkMessageFits(payload, this.bufferSize);
+    if (!this.#engineHost.isUp) return false;
     const k = this.#engine.getTx();
     if (k < 0) return false;
     // The buffer goes from free to the ring inside this call: nobody else ever holds it, so the
@@ -306,7 +301,7 @@ export class VirtioTransport implements Transport {
 
   /** @see Transport.flush */
   flush(): void {
-    if (this.#up) this.#engine.flush();
+    if (this.#engineHost.isUp) this.#engine.flush();
   }
 
   /**
@@ -315,7 +310,7 @@ export class VirtioTransport implements Transport {
    * `Atomics.wait(doorbell, valueSeenBeforeThisCall)`), false when work arrived (poll again).
    */
   prepareToSleep(): boolean {
-    if (this.#closed || !this.#up) return true;
+    if (this.#closed || !this.#engineHost.isUp) return true;
     return this.#engine.prepareToSleep();
   }
 
@@ -324,7 +319,7 @@ export class VirtioTransport implements Transport {
    * asks again before sleeping.
    */
   disableNotifications(): void {
-    if (this.#up) this.#engine.disableNotifications();
+    if (this.#engineHost.isUp) this.#engine.disableNotifications();
   }
 
   /** @see Transport.close */
@@ -336,8 +331,7 @@ export class VirtioTransport implements Transport {
   }
 
   #setUp(nameService: boolean): void {
-    if (this.#up) return;
-    this.#up = true;
+    if (this.#engineHost.isUp) return;
     this.#engineHost.isUp = true;
     this.#nameService = nameService;
     this.#sink?.onLinkUp();
@@ -350,8 +344,7 @@ export class VirtioTransport implements Transport {
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const w of waiters) w.reject(reason);
-    if (!this.#up) return;
-    this.#up = false;
+    if (!this.#engineHost.isUp) return;
     this.#engineHost.isUp = false;
     this.#pool.killLent();
     this.#counters.rxHeld = 0;
