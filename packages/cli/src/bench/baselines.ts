@@ -3,6 +3,7 @@ import { workerUrl } from '../worker-url.js';
 import {
   type BaselineWorkerData,
   type BaselineWorkerResult,
+  type SabRawShape,
   sabRawBytes,
 } from '../workers/baseline-protocol.js';
 import type { BenchResult, Mode, Wait } from './result.js';
@@ -14,6 +15,8 @@ export interface BaselineCase {
   readonly mode: Mode;
   readonly wait: Wait;
   readonly payload: number;
+  /** sab-raw only: the ring's layout (default `packed`); `rpmsg` rows get the variant `rpmsg-layout`. */
+  readonly shape?: SabRawShape;
   readonly total: number;
   /** Messages or round trips moved untimed first (default 0). */
   readonly warmup?: number;
@@ -23,8 +26,8 @@ export interface BaselineCase {
 export async function runBaseline(c: BaselineCase, timeoutMs = 60_000): Promise<BenchResult> {
   const control = new Int32Array(new SharedArrayBuffer(4));
   const rings = [
-    new SharedArrayBuffer(sabRawBytes(c.payload)),
-    new SharedArrayBuffer(sabRawBytes(c.payload)),
+    new SharedArrayBuffer(sabRawBytes(c.payload, c.shape)),
+    new SharedArrayBuffer(sabRawBytes(c.payload, c.shape)),
   ];
   const roles = c.mode === 'one-way' ? (['send', 'receive'] as const) : (['ping', 'pong'] as const);
   const channel = c.transport === 'postMessage' ? new MessageChannel() : undefined;
@@ -61,7 +64,8 @@ export async function runBaseline(c: BaselineCase, timeoutMs = 60_000): Promise<
     if (failed) throw new Error(`${c.transport} ${failed.role}: ${failed.failed}`);
     const elapsedNs = Math.max(...results.map((r) => r.elapsedNs));
     const rtt = results.find((r) => r.rttNs)?.rttNs;
-    return summarize({ ...c, elapsedNs, rttNs: rtt });
+    const variant = c.shape === 'rpmsg' ? { variant: 'rpmsg-layout' } : {};
+    return summarize({ ...c, elapsedNs, rttNs: rtt, ...variant });
   } finally {
     clearTimeout(timer);
     await Promise.all(workers.map((w) => w.terminate()));

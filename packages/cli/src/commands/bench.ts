@@ -3,6 +3,7 @@ import type { BenchResult } from '../bench/result.js';
 import { type RingBenchResult, ringOpsSingleThread, ringTwoThreads } from '../bench/ring.js';
 import { type RpmsgCase, runRpmsg } from '../bench/rpmsg.js';
 import { runTtyBench } from '../bench/tty.js';
+import type { SabRawShape } from '../workers/baseline-protocol.js';
 import type { CommandIo } from './io.js';
 
 /** Options of `rpmsg bench`. */
@@ -53,15 +54,25 @@ export async function bench(options: BenchOptions, io: CommandIo): Promise<numbe
     (payload: number, extra: Partial<RpmsgCase> = {}) =>
     () =>
       runRpmsg({ mode: 'one-way', wait: 'spin', payload, total: oneWay, warmup: oneWayWarmup, ...extra });
-  const baseline = (transport: 'postMessage' | 'sab-raw', payload: number) =>
-    row(`${transport} one-way ${payload} B`, () =>
-      runBaseline({ transport, mode: 'one-way', wait: 'spin', payload, total: oneWay, warmup: oneWayWarmup }),
+  const baseline = (transport: 'postMessage' | 'sab-raw', payload: number, shape?: SabRawShape) =>
+    row(`${transport}${shape === 'rpmsg' ? '/rpmsg-layout' : ''} one-way ${payload} B`, () =>
+      runBaseline({
+        transport,
+        mode: 'one-way',
+        wait: 'spin',
+        payload,
+        total: oneWay,
+        warmup: oneWayWarmup,
+        ...(shape ? { shape } : {}),
+      }),
     );
   const rowCases: BenchCase<BenchResult>[] = [
     // RPMsg between the simulated A-core and M-core (two workers, the whole stack).
     row('rpmsg one-way 16 B', oneWayCase(16)),
     baseline('postMessage', 16),
     baseline('sab-raw', 16),
+    // The same bare ring with RPMsg's layout: what the machine allows one 512-byte buffer per message.
+    baseline('sab-raw', 16, 'rpmsg'),
     row('rpmsg one-way 256 B', oneWayCase(256)),
     row('rpmsg one-way 496 B', oneWayCase(496)),
     baseline('postMessage', 496),
@@ -185,6 +196,10 @@ function roundRatios(ring: RingBenchResult[], results: BenchResult[]): Record<st
     const pm = find('postMessage', 'one-way', 'spin', payload);
     if (rp && pm) ratios[`rpmsgOneWay${payload}VsPostMessage`] = rp.msgsPerSec / pm.msgsPerSec;
   }
+  // How close the whole stack comes to a bare ring with the same memory layout.
+  const rp16 = find('rpmsg', 'one-way', 'spin', 16);
+  const shaped = find('sab-raw', 'one-way', 'spin', 16, 'rpmsg-layout');
+  if (rp16 && shaped) ratios.rpmsgOneWay16VsRpmsgLayout = rp16.msgsPerSec / shaped.msgsPerSec;
   for (const wait of ['spin', 'sleep'] as const) {
     const rp = find('rpmsg', 'ping-pong', wait, 16);
     const raw = find('sab-raw', 'ping-pong', wait, 16);
@@ -218,11 +233,11 @@ function formatTable(
   }
   lines.push('', 'channels:');
   lines.push(
-    `  ${'transport'.padEnd(16)} ${'mode'.padEnd(10)} ${'wait'.padEnd(6)} ${'bytes'.padStart(5)} ${'msgs/s'.padStart(12)} ${'MB/s'.padStart(8)} ${'rtt p50 µs'.padStart(11)} ${'rtt p99 µs'.padStart(11)}`,
+    `  ${'transport'.padEnd(20)} ${'mode'.padEnd(10)} ${'wait'.padEnd(6)} ${'bytes'.padStart(5)} ${'msgs/s'.padStart(12)} ${'MB/s'.padStart(8)} ${'rtt p50 µs'.padStart(11)} ${'rtt p99 µs'.padStart(11)}`,
   );
   for (const r of results) {
     lines.push(
-      `  ${(r.transport + (r.variant ? `/${r.variant}` : '')).padEnd(16)} ${r.mode.padEnd(10)} ${r.wait.padEnd(6)} ${String(r.payload).padStart(5)} ${fmt(r.msgsPerSec).padStart(12)} ${r.mbPerSec.toFixed(1).padStart(8)} ${(r.rttMedianUs?.toFixed(2) ?? '-').padStart(11)} ${(r.rttP99Us?.toFixed(2) ?? '-').padStart(11)}`,
+      `  ${(r.transport + (r.variant ? `/${r.variant}` : '')).padEnd(20)} ${r.mode.padEnd(10)} ${r.wait.padEnd(6)} ${String(r.payload).padStart(5)} ${fmt(r.msgsPerSec).padStart(12)} ${r.mbPerSec.toFixed(1).padStart(8)} ${(r.rttMedianUs?.toFixed(2) ?? '-').padStart(11)} ${(r.rttP99Us?.toFixed(2) ?? '-').padStart(11)}`,
     );
   }
   lines.push('', 'same-run ratios:');
