@@ -9,8 +9,8 @@ export const SAB_RAW_SLOTS = 256;
  *   channel there is;
  * - `rpmsg`: RPMsg's memory shape with none of its code — one 512-byte slot per message (a 16-byte
  *   message still costs a cache line of its own), the producer's index published every
- *   {@link RPMSG_SHAPE_BATCH} messages and the consumer's once per batch it drains. What any
- *   implementation of the RPMsg layout can reach between these two threads.
+ *   {@link RPMSG_SHAPE_BATCH} messages and the consumer's once per batch it drains. A reference for
+ *   what the layout itself costs between these two threads, apart from any RPMsg code.
  */
 export type SabRawShape = 'packed' | 'rpmsg';
 
