@@ -135,7 +135,7 @@ function sabRaw(): BaselineWorkerResult {
           out.flushHead(); // a round trip cannot wait for a batch to fill
           while (!back.tryPop(sink)) back.waitFor(CONSUMER_WAKE, () => back.hasData());
           // Warm-up round trips are stored too (in slot 0, overwritten later): the same code path.
-          rtts![i < 0 ? 0 : i] = Number(process.hrtime.bigint() - t);
+          rtts![Math.max(i, 0)] = Number(process.hrtime.bigint() - t);
           break;
         }
         case 'pong':

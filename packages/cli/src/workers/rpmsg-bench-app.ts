@@ -69,7 +69,7 @@ async function pingPong(ept: Endpoint, data: RpmsgBenchData): Promise<RpmsgBench
       const t0 = process.hrtime.bigint();
       await ept.send(payload, { timeout: data.timeout });
       await echoed;
-      rttNs[i < 0 ? 0 : i] = Number(process.hrtime.bigint() - t0);
+      rttNs[Math.max(i, 0)] = Number(process.hrtime.bigint() - t0);
     }
   };
   await roundTrips(-data.warmup, 0);
