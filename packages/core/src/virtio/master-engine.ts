@@ -71,7 +71,8 @@ export class MasterEngine implements Engine {
   }
 
   start(): void {
-    const { layout, memory, pool } = this.#host;
+    const { layout, memory } = this.#host;
+    const state = this.#state;
     let features = 0n;
     let eventIdx = layout.eventIdx;
     if (layout.profile === 'linux') {
@@ -130,8 +131,8 @@ export class MasterEngine implements Engine {
         throw ringError(error, 'attach');
       }
       for (let k = 0; k < n; k++) {
-        pool.state[k] = SLOT_PEER;
-        if (tx.isOutstanding(k)) pool.state[n + k] = SLOT_PEER;
+        state[k] = SLOT_PEER;
+        if (tx.isOutstanding(k)) state[n + k] = SLOT_PEER;
         else this.#pushFree(n + k);
       }
     } else {
@@ -139,11 +140,11 @@ export class MasterEngine implements Engine {
       tx.reset();
       for (let k = 0; k < n; k++) {
         rx.add(k, layout.bufferSize, VRING_DESC_F_WRITE);
-        pool.state[k] = SLOT_PEER;
+        state[k] = SLOT_PEER;
       }
       // Published before DRIVER_OK (linux) / before the first kick (rpmsg-lite), DESIGN §7.
       rx.publish();
-      for (let k = 0; k < n; k++) pool.state[n + k] = SLOT_PEER;
+      for (let k = 0; k < n; k++) state[n + k] = SLOT_PEER;
       if (prefilled) tx.prefillUsed();
       else for (let k = 0; k < n; k++) this.#pushFree(n + k);
       this.#reapTx();
