@@ -146,7 +146,7 @@ static void go_up(struct rpmsg_serial *rs) {
   struct rpmsg_serial_ept *e;
   rs->state = RPMSG_SERIAL_UP;
   rs->reliable = (uint8_t)(RPMSG_SERIAL_RELIABLE || rs->reliable);
-  rs->last_rx_at = rs->last_tx_at = now_ms(rs);
+  rs->last_rx_at = rs->last_tx_at = rs->last_poll_at = now_ms(rs);
   rs->stats.link_ups++;
   for (e = rs->epts; e != NULL; e = e->next) e->announce_pending = (uint8_t)(e->name[0] != 0);
 }
@@ -412,6 +412,12 @@ static void run_timers(struct rpmsg_serial *rs) {
   } else if (rs->probe_armed && due(now, rs->probe_at)) {
     send_control(rs, T_ACK | F_POLL);
     rs->probe_at = now + RPMSG_SERIAL_RTO_MS;
+  } else if (now - rs->last_rx_at >= (uint32_t)rs->peer_keepalive + RPMSG_SERIAL_RTO_MS &&
+             now - rs->last_poll_at >= RPMSG_SERIAL_RTO_MS) {
+    /* The host's keep-alive is overdue: poll it every RTO until it answers or times out (§6). */
+    send_control(rs, T_ACK | F_POLL);
+    rs->last_poll_at = now;
+    rs->stats.silence_polls++;
   } else if (now - rs->last_tx_at >= RPMSG_SERIAL_KEEPALIVE_MS) {
     send_control(rs, T_ACK);
   }

@@ -118,7 +118,7 @@ struct rpmsg_serial_stats {
   uint32_t rx_bytes, tx_bytes, rx_frames, tx_frames;
   uint32_t crc_errors, cobs_errors, short_frames, long_frames, bad_version, bad_hello, bad_type;
   uint32_t ring_overruns, duplicates, out_of_order, bad_acks, bad_messages, dropped, refused, retransmits;
-  uint32_t link_ups, link_downs;
+  uint32_t link_ups, link_downs, silence_polls;
 };
 
 enum rpmsg_serial_state { RPMSG_SERIAL_HANDSHAKE = 0, RPMSG_SERIAL_UP = 1 };
@@ -138,7 +138,7 @@ struct rpmsg_serial {
   uint8_t state, reliable, peer_ns, acked_peer;
   uint32_t nonce, peer_nonce, seed;
   uint16_t peer_mtu, peer_keepalive;
-  uint32_t next_hello_at, last_rx_at, last_tx_at, rto_at, probe_at;
+  uint32_t next_hello_at, last_rx_at, last_tx_at, last_poll_at, rto_at, probe_at;
   uint8_t rto_armed, probe_armed, retries, ack_pending, in_poll;
   /* TX window: ring of queued messages, the first `q_sent` in flight */
   uint8_t tx_buf[RPMSG_SERIAL_TX_BUFFERS][RPMSG_SERIAL_BUFFER_SIZE];

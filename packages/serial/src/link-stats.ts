@@ -16,6 +16,8 @@ export interface SerialLinkStats {
   retransmits: number;
   /** ACK probes sent (window closed, or unreliable frames unacked). */
   probes: number;
+  /** ACK|POLL frames sent because the peer was silent past its keep-alive (§6). */
+  silencePolls: number;
   /** DATA frames received twice (dropped). */
   duplicates: number;
   /** DATA frames received ahead of a gap in reliable mode (dropped; the sender goes back). */
@@ -45,6 +47,7 @@ export function createLinkStats(): SerialLinkStats {
     rxMessages: 0,
     retransmits: 0,
     probes: 0,
+    silencePolls: 0,
     duplicates: 0,
     outOfOrder: 0,
     lost: 0,

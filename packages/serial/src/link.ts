@@ -54,6 +54,8 @@ export class SerialLink implements FrameSink {
   // Liveness (§6)
   private lastRxAt = 0;
   private lastTxAt = 0;
+  /** When we last polled a silent peer (§6). */
+  private lastSilencePollAt = 0;
   private readonly timer: DeadlineTimer;
 
   /**
@@ -277,7 +279,7 @@ export class SerialLink implements FrameSink {
     this.hs.nextHelloAt = NEVER;
     this.tx.peerLimit = Math.min(peer.credits, SEQ_WINDOW_MAX);
     this.rx.open();
-    this.lastRxAt = this.lastTxAt = this.clock.now();
+    this.lastRxAt = this.lastTxAt = this.lastSilencePollAt = this.clock.now();
     this.stats.linkUps++;
     this.handler.up(peer);
   }
@@ -355,6 +357,12 @@ export class SerialLink implements FrameSink {
         this.stats.probes++;
         this.sendControl(FrameType.ACK, true);
         tx.probeAt = now + this.o.retransmitMs;
+      } else if (t >= this.silencePollAt(peer.keepAliveMs)) {
+        // A keep-alive is overdue: ask rather than wait, so a few lost frames on a noisy line do
+        // not take the link down; only a peer that answers none of these polls times out (§6).
+        this.stats.silencePolls++;
+        this.sendControl(FrameType.ACK, true);
+        this.lastSilencePollAt = now;
       } else if (t - this.lastTxAt >= this.o.keepAliveMs) {
         this.sendControl(FrameType.ACK, false);
       }
@@ -371,7 +379,16 @@ export class SerialLink implements FrameSink {
       this.lastTxAt + this.o.keepAliveMs,
     );
     if (this._reliable && this.tx.sent > 0) t = Math.min(t, this.tx.rtoAt);
-    return Math.min(t, this.tx.probeAt);
+    return Math.min(t, this.tx.probeAt, this.silencePollAt(peer.keepAliveMs));
+  }
+
+  /**
+   * When to poll the peer for being silent: once its keep-alive is `retransmitMs` overdue, then
+   * every `retransmitMs` until it is heard again or the link times out.
+   */
+  private silencePollAt(peerKeepAliveMs: number): number {
+    const overdue = this.lastRxAt + peerKeepAliveMs + this.o.retransmitMs;
+    return Math.max(overdue, this.lastSilencePollAt + this.o.retransmitMs);
   }
 
   /** Arms the timer for the nearest deadline. */

@@ -142,10 +142,11 @@ static int32_t on_stats(void *payload, uint32_t len, uint32_t src, void *priv) {
   if (rpmsg_serial_tx_free(&rs) == 0) return RPMSG_SERIAL_BUSY;
   n = snprintf(msg, sizeof msg,
                "crc_errors=%u cobs_errors=%u long_frames=%u short_frames=%u duplicates=%u retransmits=%u "
-               "link_ups=%u link_downs=%u dropped=%u refused=%u bad_version=%u ring_overruns=%u",
+               "link_ups=%u link_downs=%u dropped=%u refused=%u bad_version=%u ring_overruns=%u silence_polls=%u",
                (unsigned)s->crc_errors, (unsigned)s->cobs_errors, (unsigned)s->long_frames, (unsigned)s->short_frames,
                (unsigned)s->duplicates, (unsigned)s->retransmits, (unsigned)s->link_ups, (unsigned)s->link_downs,
-               (unsigned)s->dropped, (unsigned)s->refused, (unsigned)s->bad_version, (unsigned)s->ring_overruns);
+               (unsigned)s->dropped, (unsigned)s->refused, (unsigned)s->bad_version, (unsigned)s->ring_overruns,
+               (unsigned)s->silence_polls);
   (void)rpmsg_serial_send(&rs, stats_ept, src, msg, (uint32_t)n, 0);
   return 0;
 }
