@@ -234,6 +234,44 @@ describe.skipIf(!hasCompiler())('firmware (C99) against the TypeScript host over
     }
   });
 
+  it('polls a host whose keep-alives are lost instead of taking the link down', async () => {
+    const fw = await startFirmwareHost(reliableBin);
+    let lose = 0; // host writes to lose on the way to the MCU
+    const transport = new SerialTransport({
+      keepAliveMs: 200,
+      port: async () => {
+        const port = await openPort({ path: fw.path });
+        return {
+          setHandler: (h) => port.setHandler(h),
+          write: (chunk) => {
+            if (lose > 0) lose--;
+            else port.write(chunk);
+          },
+          close: () => port.close(),
+        };
+      },
+    });
+    const device = new RpmsgDevice(transport);
+    running.push({ fw, device });
+    await device.start(AbortSignal.timeout(5000));
+    await settleChannels(device, { quietMs: 100 });
+    const downs: string[] = [];
+    device.on('down', (e: { code: string }) => downs.push(e.code));
+    // The MCU times out after 3 × 200 + 30 + 50 ms of silence. Lost: the host's next keep-alive and
+    // its answers to the MCU's first two polls; without polls, three keep-alives would be.
+    lose = 3;
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(lose).toBe(0);
+    expect(downs).toEqual([]);
+    const statsEp = await device.openChannel('rpmsg-stats', { timeout: 5000 });
+    const stats = inbox(statsEp);
+    await statsEp.send(enc.encode('?'));
+    const [line] = await stats.until(1);
+    const mcu = (key: string) => Number(new RegExp(`${key}=(\\d+)`).exec(line!)![1]);
+    expect(mcu('silence_polls')).toBeGreaterThanOrEqual(3);
+    expect(mcu('link_downs')).toBe(0);
+  });
+
   it('goes down on unplug and comes back up on replug with the channels re-announced', async () => {
     const link = join(dir, 'ttyMCU');
     const fw = await startFirmwareHost(reliableBin, { link });
