@@ -8,6 +8,13 @@ import type { Doorbell } from './mailbox.js';
  */
 export const POLL_BUDGET = 64;
 
+/**
+ * Passes an event-loop core makes at most without letting the event loop run: work that keeps
+ * trickling in below the budget (each pass delivers a little, the re-check before sleeping finds
+ * more) must not starve the program's timers and I/O.
+ */
+const MAX_PASSES = 64;
+
 /** How a core waits for its doorbell. */
 export interface PumpOptions {
   /** Microseconds to spin on the doorbell before sleeping (default 0: sleep at once). */
@@ -126,16 +133,31 @@ export class CorePump {
     try {
       let spinUntil = performance.now() + this.spin / 1000;
       let lastActivity = this.activity();
+      let repolled = false;
+      let passes = 0; // since the event loop last ran
       while (this.running) {
         const seen = this.doorbell.irq();
         this.link.disableNotifications(); // awake: no doorbells until prepareToSleep() (DESIGN §5)
         const delivered = this.step();
         if (!this.running) break;
-        if (delivered >= POLL_BUDGET) {
-          // More is waiting on the ring: let the program's continuations run, then poll again.
+        if (delivered >= POLL_BUDGET || ++passes >= MAX_PASSES) {
+          // More is waiting on the ring, or work keeps trickling in: let the program's
+          // continuations and the event loop (timers, I/O) run, then poll again.
+          repolled = false;
+          passes = 0;
           await yieldToLoop();
           continue;
         }
+        if (delivered > 0 && !repolled) {
+          // What was just delivered usually gets an answer from the program's promise reactions:
+          // let them run (a microtask, not an event-loop turn), then poll once more before spinning
+          // or sleeping. That poll publishes the answer, and a reply the peer sends at once is then
+          // found by prepareToSleep() instead of costing a sleep and a wake-up.
+          repolled = true;
+          await null;
+          continue;
+        }
+        repolled = false;
         if (this.spin > 0) {
           // Spinning on an event loop must not block it: the program's continuations (woken by what
           // was just delivered) have to run. So poll the rings between setImmediate yields until
@@ -145,11 +167,13 @@ export class CorePump {
           if (delivered > 0 || activity !== lastActivity) spinUntil = now + this.spin / 1000;
           lastActivity = activity;
           if (now < spinUntil) {
+            passes = 0;
             await yieldToLoop();
             continue;
           }
         }
         if (!this.link.prepareToSleep()) continue;
+        passes = 0;
         const r = this.doorbell.waitAsync(seen, this.slice, 0);
         if (typeof r !== 'string') await r;
         else if (r === 'timed-out') await yieldToLoop();

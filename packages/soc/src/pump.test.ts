@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import type { CoreLink } from './link.js';
+import { Mailbox } from './mailbox.js';
+import { CorePump } from './pump.js';
+
+/** The part of a CoreLink a pump drives; `prepareToSleep` is logged and answers `idle()`. */
+function fakeLink(log: string[], idle: () => boolean = () => true): CoreLink {
+  const link: Pick<CoreLink, 'onKick' | 'disableNotifications' | 'prepareToSleep'> = {
+    onKick: () => {},
+    disableNotifications: () => {},
+    prepareToSleep: () => {
+      log.push('prepare');
+      return idle();
+    },
+  };
+  return link as CoreLink;
+}
+
+const nextLoopTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('CorePump#run (event-loop core)', () => {
+  it('lets the program answer what it was handed, then polls again before it sleeps', async () => {
+    const log: string[] = [];
+    const mb = Mailbox.create();
+    let waiting = 1;
+    let handOver!: () => void;
+    // The program: a promise reaction answers the delivered message (as `await ep.send()` would).
+    void new Promise<void>((resolve) => {
+      handOver = resolve;
+    }).then(() => log.push('answer'));
+    const pump = new CorePump(fakeLink(log), mb.inbox('master'), () => {
+      const delivered = waiting;
+      waiting = 0;
+      log.push(`poll ${delivered}`);
+      if (delivered > 0) handOver();
+      return delivered;
+    });
+    const running = pump.run();
+    await nextLoopTurn(); // the pump is asleep on its doorbell by now
+    pump.stop(() => mb.interrupt('master'));
+    await running;
+    // The answer's poll comes before the re-check and the sleep: it is published (and a reply sent
+    // straight back is found) without waiting for a wake-up.
+    expect(log.slice(0, 4)).toEqual(['poll 1', 'answer', 'poll 0', 'prepare']);
+  });
+
+  it('lets the event loop run while messages keep trickling in', async () => {
+    const mb = Mailbox.create();
+    let polls = 0;
+    let pollsWhenLoopRan = -1;
+    setImmediate(() => {
+      pollsWhenLoopRan = polls;
+    });
+    // Every pass delivers one message and the re-check before sleeping always finds another — for
+    // 10,000 passes, so a pump that never yields still ends (and fails the check below).
+    const pump = new CorePump(
+      fakeLink([], () => polls >= 10_000),
+      mb.inbox('master'),
+      () => (++polls < 10_000 ? 1 : 0),
+    );
+    const running = pump.run();
+    while (pollsWhenLoopRan < 0) await nextLoopTurn();
+    pump.stop(() => mb.interrupt('master'));
+    await running;
+    expect(pollsWhenLoopRan).toBeGreaterThan(0);
+    expect(pollsWhenLoopRan).toBeLessThanOrEqual(64);
+  });
+});
