@@ -65,4 +65,63 @@ describe('CorePump#run (event-loop core)', () => {
     expect(pollsWhenLoopRan).toBeGreaterThan(0);
     expect(pollsWhenLoopRan).toBeLessThanOrEqual(64);
   });
+
+  it('spinning while it receives, sees a reply before the event loop turns', async () => {
+    const log: string[] = [];
+    const mb = Mailbox.create();
+    let replyReady = false;
+    let deliveredSoFar = 0;
+    const pump = new CorePump(
+      fakeLink([]),
+      mb.inbox('master'),
+      () => {
+        if (deliveredSoFar === 0) {
+          deliveredSoFar = 1;
+          log.push('request');
+          // The program answers after a few promise hops; the peer's reply lands right after.
+          void (async () => {
+            for (let i = 0; i < 5; i++) await null;
+            replyReady = true;
+          })();
+          return 1;
+        }
+        if (replyReady && deliveredSoFar === 1) {
+          deliveredSoFar = 2;
+          log.push('reply');
+          return 1;
+        }
+        return 0;
+      },
+      { spin: 1_000_000 },
+    );
+    setImmediate(() => log.push('event loop'));
+    const running = pump.run();
+    while (!log.includes('event loop')) await nextLoopTurn();
+    pump.stop(() => mb.interrupt('master'));
+    await running;
+    expect(log.slice(0, 3)).toEqual(['request', 'reply', 'event loop']);
+  });
+
+  it('spinning while it only sends, lets the event loop run every pass', async () => {
+    const mb = Mailbox.create();
+    let polls = 0;
+    let pollsWhenLoopRan = -1;
+    setImmediate(() => {
+      pollsWhenLoopRan = polls;
+    });
+    const pump = new CorePump(
+      fakeLink([]),
+      mb.inbox('master'),
+      () => {
+        polls++;
+        return 0; // nothing received: a core that only sends
+      },
+      { spin: 1_000_000 },
+    );
+    const running = pump.run();
+    while (pollsWhenLoopRan < 0) await nextLoopTurn();
+    pump.stop(() => mb.interrupt('master'));
+    await running;
+    expect(pollsWhenLoopRan).toBe(1);
+  });
 });

@@ -15,6 +15,15 @@ export const POLL_BUDGET = 64;
  */
 const MAX_PASSES = 64;
 
+/**
+ * A spinning event-loop core that delivered messages this recently (µs) polls between microtasks —
+ * its program's promise reactions still run, and the event loop every {@link MAX_PASSES} passes —
+ * instead of between event-loop turns, which cost microseconds each: a reply is seen within a pass
+ * of its arrival. A core that only sends keeps yielding to the event loop every pass, so its program
+ * sends the buffers that came back meanwhile in one batch.
+ */
+const BUSY_POLL_US = 50;
+
 /** How a core waits for its doorbell. */
 export interface PumpOptions {
   /** Microseconds to spin on the doorbell before sleeping (default 0: sleep at once). */
@@ -135,11 +144,13 @@ export class CorePump {
       let lastActivity = this.activity();
       let repolled = false;
       let passes = 0; // since the event loop last ran
+      let lastDeliveryAt = Number.NEGATIVE_INFINITY;
       while (this.running) {
         const seen = this.doorbell.irq();
         this.link.disableNotifications(); // awake: no doorbells until prepareToSleep() (DESIGN §5)
         const delivered = this.step();
         if (!this.running) break;
+        if (delivered > 0) lastDeliveryAt = performance.now();
         if (delivered >= POLL_BUDGET || ++passes >= MAX_PASSES) {
           // More is waiting on the ring, or work keeps trickling in: let the program's
           // continuations and the event loop (timers, I/O) run, then poll again.
@@ -160,13 +171,17 @@ export class CorePump {
         repolled = false;
         if (this.spin > 0) {
           // Spinning on an event loop must not block it: the program's continuations (woken by what
-          // was just delivered) have to run. So poll the rings between setImmediate yields until
-          // `spin` µs pass without work, and only then sleep.
+          // was just delivered) have to run. So poll the rings between yields until `spin` µs pass
+          // without work, and only then sleep.
           const now = performance.now();
           const activity = this.activity();
           if (delivered > 0 || activity !== lastActivity) spinUntil = now + this.spin / 1000;
           lastActivity = activity;
           if (now < spinUntil) {
+            if (now - lastDeliveryAt < BUSY_POLL_US / 1000) {
+              await null; // receiving: poll again after the program's reactions (BUSY_POLL_US)
+              continue;
+            }
             passes = 0;
             await yieldToLoop();
             continue;
