@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CoreLink } from './link.js';
 import { Mailbox } from './mailbox.js';
-import { CorePump } from './pump.js';
+import { CorePump, type PumpOptions } from './pump.js';
 
 /** The part of a CoreLink a pump drives; `prepareToSleep` is logged and answers `idle()`. */
 function fakeLink(log: string[], idle: () => boolean = () => true): CoreLink {
@@ -17,6 +17,34 @@ function fakeLink(log: string[], idle: () => boolean = () => true): CoreLink {
 }
 
 const nextLoopTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Runs a pump whose n-th pass delivers `deliver(n)` messages and whose re-check before sleeping
+ * says `idle(passes so far)`; returns how many passes it made before the event loop's first turn.
+ */
+async function passesBeforeLoopTurn(
+  deliver: (pass: number) => number,
+  idle: (passes: number) => boolean,
+  options: PumpOptions = {},
+): Promise<number> {
+  const mb = Mailbox.create();
+  let polls = 0;
+  let pollsWhenLoopRan = -1;
+  setImmediate(() => {
+    pollsWhenLoopRan = polls;
+  });
+  const pump = new CorePump(
+    fakeLink([], () => idle(polls)),
+    mb.inbox('master'),
+    () => deliver(++polls),
+    options,
+  );
+  const running = pump.run();
+  while (pollsWhenLoopRan < 0) await nextLoopTurn();
+  pump.stop(() => mb.interrupt('master'));
+  await running;
+  return pollsWhenLoopRan;
+}
 
 describe('CorePump#run (event-loop core)', () => {
   it('lets the program answer what it was handed, then polls again before it sleeps', async () => {
@@ -45,25 +73,14 @@ describe('CorePump#run (event-loop core)', () => {
   });
 
   it('lets the event loop run while messages keep trickling in', async () => {
-    const mb = Mailbox.create();
-    let polls = 0;
-    let pollsWhenLoopRan = -1;
-    setImmediate(() => {
-      pollsWhenLoopRan = polls;
-    });
     // Every pass delivers one message and the re-check before sleeping always finds another — for
     // 10,000 passes, so a pump that never yields still ends (and fails the check below).
-    const pump = new CorePump(
-      fakeLink([], () => polls >= 10_000),
-      mb.inbox('master'),
-      () => (++polls < 10_000 ? 1 : 0),
+    const passes = await passesBeforeLoopTurn(
+      (pass) => (pass < 10_000 ? 1 : 0),
+      (polls) => polls >= 10_000,
     );
-    const running = pump.run();
-    while (pollsWhenLoopRan < 0) await nextLoopTurn();
-    pump.stop(() => mb.interrupt('master'));
-    await running;
-    expect(pollsWhenLoopRan).toBeGreaterThan(0);
-    expect(pollsWhenLoopRan).toBeLessThanOrEqual(64);
+    expect(passes).toBeGreaterThan(0);
+    expect(passes).toBeLessThanOrEqual(64);
   });
 
   it('spinning while it receives, sees a reply before the event loop turns', async () => {
@@ -103,25 +120,12 @@ describe('CorePump#run (event-loop core)', () => {
   });
 
   it('spinning while it only sends, lets the event loop run every pass', async () => {
-    const mb = Mailbox.create();
-    let polls = 0;
-    let pollsWhenLoopRan = -1;
-    setImmediate(() => {
-      pollsWhenLoopRan = polls;
-    });
-    const pump = new CorePump(
-      fakeLink([]),
-      mb.inbox('master'),
-      () => {
-        polls++;
-        return 0; // nothing received: a core that only sends
-      },
+    // Nothing is ever received: a core that only sends.
+    const passes = await passesBeforeLoopTurn(
+      () => 0,
+      () => true,
       { spin: 1_000_000 },
     );
-    const running = pump.run();
-    while (pollsWhenLoopRan < 0) await nextLoopTurn();
-    pump.stop(() => mb.interrupt('master'));
-    await running;
-    expect(pollsWhenLoopRan).toBe(1);
+    expect(passes).toBe(1);
   });
 });
