@@ -43,6 +43,15 @@ function inbox(ep: Endpoint) {
   return { got, until };
 }
 
+/** Asks the firmware's `rpmsg-stats` service for its counters; returns a reader by counter name. */
+async function mcuStats(device: RpmsgDevice): Promise<(key: string) => number> {
+  const statsEp = await device.openChannel('rpmsg-stats', { timeout: 5000 });
+  const stats = inbox(statsEp);
+  await statsEp.send(enc.encode('?'));
+  const [line] = await stats.until(1);
+  return (key) => Number(new RegExp(`${key}=(\\d+)`).exec(line!)![1]);
+}
+
 function waitFor(emitter: RpmsgDevice, event: string, ms = 10_000): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`no '${event}' within ${ms} ms`)), ms);
@@ -209,11 +218,7 @@ describe.skipIf(!hasCompiler())('firmware (C99) against the TypeScript host over
   it('reliable mode delivers every message once, in order and intact through a noisy line', async () => {
     const { transport, device, echoes, sent, noisy } = await noisyRun(reliableBin, true);
     expect(await echoes.until(sent.length, 30_000)).toEqual(sent);
-    const statsEp = await device.openChannel('rpmsg-stats', { timeout: 5000 });
-    const stats = inbox(statsEp);
-    await statsEp.send(enc.encode('?'));
-    const [line] = await stats.until(1);
-    const mcu = (key: string) => Number(new RegExp(`${key}=(\\d+)`).exec(line!)![1]);
+    const mcu = await mcuStats(device);
     expect(noisy.toPort.stats.corrupted + noisy.fromPort.stats.corrupted).toBeGreaterThan(0);
     expect(transport.stats.link.retransmits + mcu('retransmits')).toBeGreaterThan(0);
     expect(mcu('crc_errors') + mcu('cobs_errors')).toBeGreaterThan(0); // the MCU saw damage and dropped it
@@ -263,11 +268,7 @@ describe.skipIf(!hasCompiler())('firmware (C99) against the TypeScript host over
     await new Promise((r) => setTimeout(r, 1200));
     expect(lose).toBe(0);
     expect(downs).toEqual([]);
-    const statsEp = await device.openChannel('rpmsg-stats', { timeout: 5000 });
-    const stats = inbox(statsEp);
-    await statsEp.send(enc.encode('?'));
-    const [line] = await stats.until(1);
-    const mcu = (key: string) => Number(new RegExp(`${key}=(\\d+)`).exec(line!)![1]);
+    const mcu = await mcuStats(device);
     expect(mcu('silence_polls')).toBeGreaterThanOrEqual(3);
     expect(mcu('link_downs')).toBe(0);
   });
