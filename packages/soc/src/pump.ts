@@ -15,15 +15,6 @@ export const POLL_BUDGET = 64;
  */
 const MAX_PASSES = 64;
 
-/**
- * A spinning event-loop core that delivered messages this recently (µs) polls between microtasks —
- * its program's promise reactions still run, and the event loop every {@link MAX_PASSES} passes —
- * instead of between event-loop turns, which cost microseconds each: a reply is seen within a pass
- * of its arrival. A core that only sends keeps yielding to the event loop every pass, so its program
- * sends the buffers that came back meanwhile in one batch.
- */
-const BUSY_POLL_US = 50;
-
 /** How a core waits for its doorbell. */
 export interface PumpOptions {
   /** Microseconds to spin on the doorbell before sleeping (default 0: sleep at once). */
@@ -39,6 +30,14 @@ export interface PumpOptions {
    * and a sleeping sender pays a wake-up for every batch of buffers the peer returns.
    */
   activity?: () => number;
+  /**
+   * Microseconds after its last delivery that a spinning event-loop core polls between microtasks
+   * (default 50) — its program's promise reactions still run, and the event loop every 64 passes —
+   * instead of between event-loop turns, which cost microseconds each: a reply is seen within a pass
+   * of its arrival. A core that only sends keeps yielding to the event loop every pass, so its
+   * program sends the buffers that came back meanwhile in one batch.
+   */
+  busyPoll?: number;
 }
 
 /**
@@ -68,6 +67,7 @@ export class CorePump {
   private readonly vringOf: Int8Array;
   private readonly spin: number;
   private readonly slice: number;
+  private readonly busyPoll: number;
   private readonly activity: () => number;
   private running = false;
   private readonly onKick = (notifyId: number) => {
@@ -84,6 +84,7 @@ export class CorePump {
     this.poll = poll;
     this.spin = options.spin ?? 0;
     this.slice = options.slice ?? 50;
+    this.busyPoll = options.busyPoll ?? 50;
     this.activity = options.activity ?? (() => 0);
     this.vringOf = new Int8Array(256).fill(-1);
   }
@@ -150,7 +151,8 @@ export class CorePump {
         this.link.disableNotifications(); // awake: no doorbells until prepareToSleep() (DESIGN §5)
         const delivered = this.step();
         if (!this.running) break;
-        if (delivered > 0) lastDeliveryAt = performance.now();
+        // Read only by the spin branch below; a core that sleeps at once need not read the clock.
+        if (delivered > 0 && this.spin > 0) lastDeliveryAt = performance.now();
         if (delivered >= POLL_BUDGET || ++passes >= MAX_PASSES) {
           // More is waiting on the ring, or work keeps trickling in: let the program's
           // continuations and the event loop (timers, I/O) run, then poll again.
@@ -178,8 +180,8 @@ export class CorePump {
           if (delivered > 0 || activity !== lastActivity) spinUntil = now + this.spin / 1000;
           lastActivity = activity;
           if (now < spinUntil) {
-            if (now - lastDeliveryAt < BUSY_POLL_US / 1000) {
-              await null; // receiving: poll again after the program's reactions (BUSY_POLL_US)
+            if (now - lastDeliveryAt < this.busyPoll / 1000) {
+              await null; // receiving: poll again after the program's reactions (busyPoll)
               continue;
             }
             passes = 0;
