@@ -9,6 +9,7 @@ export type RpmsgErrorCode =
   | 'ERR_RPMSG_MSG_TOO_BIG' // payload longer than the MTU (buffer size − 16)
   | 'ERR_RPMSG_NO_DST' // send on an endpoint with no destination yet (not bound)
   | 'ERR_RPMSG_BUFFER_STATE' // a zero-copy buffer used after send/release, or released twice
+  | 'ERR_RPMSG_QUEUE_FULL' // send: more sends already waiting for TX buffers than `maxQueuedSends` allows
   // Endpoints, channels, name service
   | 'ERR_RPMSG_ADDR_IN_USE' // createEndpoint at an address already taken
   | 'ERR_RPMSG_ADDR_RESERVED' // a fixed address below 1024 that is not free for users
@@ -24,6 +25,8 @@ export type RpmsgErrorCode =
   | 'ERR_RPMSG_LINK_DOWN' // the transport is not up
   | 'ERR_RPMSG_CLOSED' // the device or transport was closed locally
   | 'ERR_RPMSG_PEER_GONE' // the peer crashed, reset or disappeared
+  | 'ERR_RPMSG_LOAD' // a core's program could not be loaded (missing file, syntax error, bad module): not a crash
+  | 'ERR_RPMSG_TRACE' // the trace file could not be opened or written (the fs error is the `cause`)
   // Layouts, resource tables, images
   | 'ERR_RPMSG_LAYOUT' // a layout (JSON or built) that is missing a key or contradicts itself
   | 'ERR_RPMSG_RSC_TABLE' // a remoteproc resource table that fails validation

@@ -1,3 +1,17 @@
+export {
+  type ArgError,
+  type ArgErrorCode,
+  checkBoolean,
+  checkFunction,
+  checkInteger,
+  checkMilliseconds,
+  checkOneOf,
+  checkOptions,
+  InvalidArgTypeError,
+  InvalidArgValueError,
+  isArgError,
+  OutOfRangeError,
+} from '@rpmsg/virtio';
 export { Channel } from './channel.js';
 export { type Clock, checkTimeout, MAX_TIMER_MS, systemClock } from './clock.js';
 export * from './constants.js';

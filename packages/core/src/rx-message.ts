@@ -1,4 +1,5 @@
 import { RPMSG_HDR_SIZE } from './constants.js';
+import { RPMSG_HDR_FLAGS } from './header.js';
 import { RpmsgError } from './errors.js';
 import type { TransportBuffer } from './transport.js';
 
@@ -16,6 +17,8 @@ export interface RxMessage {
   readonly src: number;
   /** Destination address from the header (the local endpoint's address). */
   readonly dst: number;
+  /** The header's 16-bit flags word: 0 from Linux, OpenAMP and RPMsg-Lite; see docs/wire-format.md. */
+  readonly flags: number;
   /**
    * Keeps the RX buffer past the listener: the peer cannot reuse it until `release()`, which is what
    * flow-controls a fast peer. Call it during the listener only; calling it twice returns the same hold.
@@ -33,6 +36,8 @@ export interface HeldMessage {
   readonly src: number;
   /** Destination address from the header. */
   readonly dst: number;
+  /** The header's flags word. */
+  readonly flags: number;
   /** True after `release()`. */
   readonly released: boolean;
   /**
@@ -63,6 +68,7 @@ export class RxSlot implements RxMessage {
   payload: Uint8Array = new Uint8Array(0);
   src = 0;
   dst = 0;
+  flags = 0;
   #armed = false;
   #held: Held | null = null;
   readonly #host: RxHost;
@@ -79,6 +85,7 @@ export class RxSlot implements RxMessage {
 
   /** Makes this the message being delivered in `buf` (`len` payload bytes); returns the payload view. */
   arm(buf: TransportBuffer, len: number, src: number, dst: number): Uint8Array {
+    this.flags = buf.view.getUint16(RPMSG_HDR_FLAGS, true);
     let payload = this.#view;
     if (payload.length !== len || this.#viewOf !== buf.bytes) {
       // A new view only when the length changes: a stream of equal-sized messages allocates nothing.
@@ -110,7 +117,7 @@ export class RxSlot implements RxMessage {
     if (!this.#armed || !this.#buf) {
       throw new RpmsgError('ERR_RPMSG_BUFFER_STATE', 'hold() must be called while the message listener runs');
     }
-    this.#held = new Held(this.#host, this.#buf, this.payload, this.src, this.dst);
+    this.#held = new Held(this.#host, this.#buf, this.payload, this.src, this.dst, this.flags);
     return this.#held;
   }
 }
@@ -119,18 +126,20 @@ class Held implements HeldMessage {
   readonly payload: Uint8Array;
   readonly src: number;
   readonly dst: number;
+  readonly flags: number;
   #released = false;
   readonly #host: RxHost;
   readonly #buf: TransportBuffer;
   readonly #epoch: number;
 
-  constructor(host: RxHost, buf: TransportBuffer, payload: Uint8Array, src: number, dst: number) {
+  constructor(host: RxHost, buf: TransportBuffer, payload: Uint8Array, src: number, dst: number, flags: number) {
     this.#host = host;
     this.#buf = buf;
     this.#epoch = host.epoch;
     this.payload = payload;
     this.src = src;
     this.dst = dst;
+    this.flags = flags;
   }
 
   get released(): boolean {

@@ -150,15 +150,18 @@ export class Sender implements TxBufferHost {
     this.drain();
   }
 
-  sendLent(lent: LentTxBuffer, length: number, dst: number): void {
+  sendLent(lent: LentTxBuffer, length: number, dst: number, flags: number): void {
     if (!lent.live) throw lent.deadError();
     if (!Number.isInteger(length) || length < 0 || length > this.#ctx.mtu) {
       throw new RangeError(`length must be an integer in [0, ${this.#ctx.mtu}], got ${String(length)}`);
     }
     checkAddress('dst', dst);
+    if (flags !== 0 && !(Number.isInteger(flags) && flags > 0 && flags <= 0xffff)) {
+      throw new RangeError(`flags must be an integer in [0, 0xFFFF], got ${String(flags)}`);
+    }
     if (dst === RPMSG_ADDR_ANY) throw noDst(lent.endpoint);
     const ctx = this.#ctx;
-    writeHeaderFields(lent.buf.view, lent.endpoint.addr, dst, length);
+    writeHeaderFields(lent.buf.view, lent.endpoint.addr, dst, length, flags);
     lent.finish();
     this.#lent[lent.buf.index] = undefined;
     ctx.transport.sendTxBuffer(lent.buf, RPMSG_HDR_SIZE + length);

@@ -11,13 +11,15 @@ export interface TxBuffer {
   /** `mtu` bytes of payload space after the 16-byte header; writes go to shared memory directly. */
   readonly payload: Uint8Array;
   /**
-   * Sends the first `length` bytes of `payload` to `dst` (default: the endpoint's `dst`).
+   * Sends the first `length` bytes of `payload` to `dst` (default: the endpoint's `dst`), with
+   * `flags` in the header's 16-bit flags word (default 0, as Linux and RPMsg-Lite always send; the
+   * tty's end-of-stream marker is the one use of it in this project, see docs/wire-format.md).
    *
    * @throws {RangeError} `length` not an integer in [0, mtu]
    * @throws {RpmsgError} `ERR_RPMSG_NO_DST`, `ERR_RPMSG_BUFFER_STATE`, `ERR_RPMSG_ENDPOINT_DESTROYED`,
    *   `ERR_RPMSG_LINK_DOWN` (the link went down since the buffer was lent; it is released)
    */
-  send(length: number, dst?: number): void;
+  send(length: number, dst?: number, flags?: number): void;
   /**
    * Returns the buffer unsent.
    *
@@ -28,7 +30,7 @@ export interface TxBuffer {
 
 /** @internal What a lent buffer needs from the device. */
 export interface TxBufferHost {
-  sendLent(lent: LentTxBuffer, length: number, dst: number): void;
+  sendLent(lent: LentTxBuffer, length: number, dst: number, flags: number): void;
   releaseLent(lent: LentTxBuffer): void;
 }
 
@@ -74,8 +76,8 @@ export class LentTxBuffer implements TxBuffer {
     return this.#killedBy ?? new RpmsgError('ERR_RPMSG_BUFFER_STATE', 'TX buffer used after send or release');
   }
 
-  send(length: number, dst: number = this.endpoint.dst): void {
-    this.host.sendLent(this, length, dst);
+  send(length: number, dst: number = this.endpoint.dst, flags = 0): void {
+    this.host.sendLent(this, length, dst, flags);
   }
 
   release(): void {

@@ -1,3 +1,17 @@
+export {
+  type ArgError,
+  type ArgErrorCode,
+  checkBoolean,
+  checkFunction,
+  checkInteger,
+  checkMilliseconds,
+  checkOneOf,
+  checkOptions,
+  InvalidArgTypeError,
+  InvalidArgValueError,
+  isArgError,
+  OutOfRangeError,
+} from './arg-errors.js';
 export { DescriptorChain } from './descriptor.js';
 export { type ResyncOptions, VirtqueueDevice } from './device.js';
 export {
