@@ -1,6 +1,6 @@
 import { RPMSG_HDR_SIZE } from './constants.js';
-import { RPMSG_HDR_FLAGS } from './header.js';
 import { RpmsgError } from './errors.js';
+import { RPMSG_HDR_FLAGS } from './header.js';
 import type { TransportBuffer } from './transport.js';
 
 const EMPTY = new Uint8Array(0);
@@ -132,7 +132,14 @@ class Held implements HeldMessage {
   readonly #buf: TransportBuffer;
   readonly #epoch: number;
 
-  constructor(host: RxHost, buf: TransportBuffer, payload: Uint8Array, src: number, dst: number, flags: number) {
+  constructor(
+    host: RxHost,
+    buf: TransportBuffer,
+    payload: Uint8Array,
+    src: number,
+    dst: number,
+    flags: number,
+  ) {
     this.#host = host;
     this.#buf = buf;
     this.#epoch = host.epoch;

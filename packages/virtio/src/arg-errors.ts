@@ -128,7 +128,11 @@ export function checkOneOf<T extends string | number | boolean>(
   allowed: readonly T[],
 ): T {
   if (!allowed.includes(value as T)) {
-    throw new InvalidArgValueError(argument, `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`, value);
+    throw new InvalidArgValueError(
+      argument,
+      `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`,
+      value,
+    );
   }
   return value as T;
 }
