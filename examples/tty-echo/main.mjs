@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // The A-core program: boots the simulated SoC (this thread is the Linux side, the firmware runs in a
 // worker), opens the tty the firmware announces — like `open("/dev/ttyRPMSG0")` — and pipes
-// stdin → remote → stdout with backpressure all the way. When stdin ends and every byte has come
-// back, it closes the tty and stops the SoC.
+// stdin → remote → stdout with backpressure all the way. When stdin ends, the tty sends its end marker
+// and keeps reading; the firmware answers with its own after the last echo, and the pipeline resolves.
 //
 //   echo hello | node main.mjs
 //   TTY_UPPER=1 node main.mjs < README.md
 import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createSoc } from '@rpmsg/soc';
 import { openTty } from '@rpmsg/tty';
 
@@ -19,39 +20,28 @@ tty.once('ready', () =>
   process.stderr.write(`opened ${tty.ttyName} (local ${tty.endpoint.addr} → remote ${tty.endpoint.dst})\n`),
 );
 
-let sent = 0;
-let echoed = 0;
-let inputDone = false;
+/** Counts the bytes passing through. */
+function counter() {
+  const stage = new Transform({
+    transform(chunk, _encoding, callback) {
+      stage.bytes += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  stage.bytes = 0;
+  return stage;
+}
+
+const sent = counter();
+const echoed = counter();
 const started = process.hrtime.bigint();
-const finishIfDone = () => {
-  if (inputDone && echoed >= sent && tty.writable) tty.end(); // close(): endpoint released, NS DESTROY
-};
-
-// Count what goes out so we know when everything has come back (a tty has no end-of-file).
-const counter = new Transform({
-  transform(chunk, _encoding, callback) {
-    sent += chunk.length;
-    callback(null, chunk);
-  },
-});
-counter.on('end', () => {
-  inputDone = true;
-  finishIfDone();
-});
-process.stdin.pipe(counter).pipe(tty, { end: false });
-tty.pipe(process.stdout, { end: false });
-tty.on('data', (chunk) => {
-  echoed += chunk.length;
-  finishIfDone();
-});
-
-tty.on('error', async (error) => {
+try {
+  await pipeline(process.stdin, sent, tty, echoed, process.stdout);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  process.stderr.write(`${sent.bytes} bytes sent, ${echoed.bytes} echoed in ${seconds.toFixed(3)} s\n`);
+} catch (error) {
   process.stderr.write(`${tty.ttyName}: ${error.code ?? error.name}: ${error.message}\n`);
   process.exitCode = 1;
+} finally {
   await soc.stop();
-});
-tty.on('close', async () => {
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  process.stderr.write(`${sent} bytes sent, ${echoed} echoed in ${seconds.toFixed(3)} s\n`);
-  await soc.stop();
-});
+}

@@ -280,7 +280,7 @@ describe('RpmsgTty', () => {
       again.destroy();
     });
 
-    it('pipes through pipeline from a source to a sink when the tty closes on end', async () => {
+    it('pipes through pipeline from the tty to a sink, which ends when end() is answered', async () => {
       const tty = openTty(pair.master);
       const collected: Buffer[] = [];
       const sink = new PassThrough();
@@ -296,27 +296,22 @@ describe('RpmsgTty', () => {
   });
 
   describe('lifecycle', () => {
-    it('end() sends what was written, then releases the endpoint and ends the readable side', async () => {
+    it('end() sends what was written, keeps reading the echoes, and closes after the peer ends', async () => {
       const tty = openTty(pair.master);
       await once(tty, 'ready');
       const endpoint = tty.endpoint!;
-      tty.resume();
+      const chunks: Buffer[] = [];
+      tty.on('data', (c: Buffer) => chunks.push(c));
       tty.end('bye');
       await once(tty, 'close');
+      expect(Buffer.concat(chunks).toString()).toBe('bye');
       expect(endpoint.destroyed).toBe(true);
       expect(tty.readableEnded).toBe(true);
       expect(tty.endpoint).toBeNull();
-    });
-
-    it('keeps reading after end() with allowHalfOpen', async () => {
-      const tty = openTty(pair.master, 'rpmsg-tty', { allowHalfOpen: true });
-      const received = readExactly(tty, 5);
-      tty.end('hello');
-      await once(tty, 'finish');
-      expect((await received).toString()).toBe('hello');
-      expect(tty.endpoint?.destroyed).toBe(false);
-      tty.destroy();
-      expect(pair.master.endpoints()).toHaveLength(0);
+      // Its ttyRPMSG number is free again (the lowest free number is taken).
+      const next = openTty(pair.master);
+      expect(next.ttyName).toBe(tty.ttyName);
+      next.destroy();
     });
 
     it('destroy() releases held RX buffers and the endpoint', async () => {
@@ -374,11 +369,36 @@ describe('RpmsgTty', () => {
       for (const msg of held) msg.release();
     });
 
-    it('errors with ERR_RPMSG_ENDPOINT_DESTROYED when the device closes under an open tty', async () => {
+    it('errors with ERR_RPMSG_CLOSED when the device closes under an open tty', async () => {
       const tty = openTty(pair.master);
       await once(tty, 'ready');
       const error = once(tty, 'error');
       await pair.master.close();
+      const [err] = (await error) as [Error & { code: string }];
+      expect(err.code).toBe('ERR_RPMSG_CLOSED');
+      expect(tty.destroyed).toBe(true);
+    });
+
+    it('errors with ERR_RPMSG_CLOSED when the device closes while a write waits for a TX buffer', async () => {
+      service.close();
+      pair.remote.createEndpoint({ name: 'stall', onMessage: (_p, _s, msg) => void msg.hold() });
+      const tty = openTty(pair.master, 'stall');
+      await once(tty, 'ready');
+      const errors: Error[] = [];
+      tty.on('error', (e) => errors.push(e));
+      tty.write(Buffer.alloc(pair.master.stats.txTotal * pair.master.mtu * 2));
+      await settle();
+      expect(pair.master.stats.txFree).toBe(0);
+      await pair.master.close();
+      await settle();
+      expect(errors.map((e) => (e as Error & { code: string }).code)).toEqual(['ERR_RPMSG_CLOSED']);
+    });
+
+    it('errors with ERR_RPMSG_ENDPOINT_DESTROYED when someone else destroys its endpoint', async () => {
+      const tty = openTty(pair.master);
+      await once(tty, 'ready');
+      const error = once(tty, 'error');
+      tty.endpoint!.destroy();
       const [err] = (await error) as [Error & { code: string }];
       expect(err.code).toBe('ERR_RPMSG_ENDPOINT_DESTROYED');
       expect(tty.destroyed).toBe(true);

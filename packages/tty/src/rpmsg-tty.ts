@@ -1,6 +1,8 @@
 import { Duplex } from 'node:stream';
 import type { Channel, Endpoint, HeldMessage, RpmsgDevice, RxMessage } from '@rpmsg/core';
 import { RpmsgError } from '@rpmsg/core';
+import { isEndMarker, sendEndMarker } from './end-marker.js';
+import { TtyError } from './errors.js';
 import { allocateTtyIndex, freeTtyIndex, TTY_NAME_PREFIX } from './tty-names.js';
 import { sendChunks } from './tx-writer.js';
 
@@ -28,10 +30,10 @@ export interface TtyOptions {
   /** Aborting it destroys the stream (opening, waiting writes) with an `AbortError`. */
   signal?: AbortSignal;
   /**
-   * Node's `allowHalfOpen`. Default `false`: `end()` closes the tty (as `close()` on `/dev/ttyRPMSG`
-   * does) once written data is sent — the endpoint is destroyed and the readable side ends after
-   * what was already received. With `true`, `end()` only ends the writing side and reads go on
-   * until `destroy()` or the peer goes away.
+   * What the tty does when the PEER ends first (its end marker arrives), as `net.Socket`'s option.
+   * Default `false`: once the readable side has ended (`'end'`), the tty ends its writable side too
+   * — after what was written is sent — and closes. With `true` it stays writable until `end()`.
+   * Either way, `end()` only ends the writable side: reads go on until the peer's end marker.
    */
   allowHalfOpen?: boolean;
   /** Local address for the endpoint. Default: the lowest free dynamic address. */
@@ -48,9 +50,16 @@ export interface TtyOptions {
  *   readable buffer is full, further messages stay in their RX buffers (`msg.hold()`), so the peer
  *   runs out of buffers and is flow-controlled through the ring; they are copied out and released as
  *   the consumer reads.
- * - **Lifecycle**: emits `'ready'` once the endpoint is open. The peer destroying the channel errors
- *   the stream with `ERR_RPMSG_CHANNEL_GONE`, a crashed or reset peer with `ERR_RPMSG_PEER_GONE` (or
- *   whatever `code` the link reports). `end()` and `destroy()` release the endpoint and the name.
+ * - **Half-close**, as a TCP socket: `end()` sends what was written, then the end marker
+ *   (`RPMSG_TTY_F_EOF`), and keeps reading. The readable side ends when the peer's end marker
+ *   arrives (after everything received before it), or when the peer destroys the channel after our
+ *   end went out. Once both sides have ended the endpoint and the `ttyRPMSG<n>` number are freed.
+ *   `allowHalfOpen` says what happens when the peer ends first. A peer without end markers (Linux
+ *   `rpmsg_tty`, RPMsg-Lite demos) never ends the readable side: `destroy()` closes at once.
+ * - **Errors**: emits `'ready'` once the endpoint is open. The peer destroying the channel while our
+ *   side is still open errors the stream with `ERR_RPMSG_CHANNEL_GONE`, a crashed or reset peer with
+ *   `ERR_RPMSG_PEER_GONE` (or whatever `code` the link reports), `device.close()` with
+ *   `ERR_RPMSG_CLOSED`; data after the peer's end marker with `ERR_TTY_DATA_AFTER_EOF`.
  *
  * Created by {@link openTty}.
  *
@@ -67,27 +76,58 @@ export class RpmsgTty extends Duplex {
   readonly #writeTimeout: number;
   readonly #openTimeout: number | undefined;
   readonly #addr: number | undefined;
-  readonly #closeOnEnd: boolean;
   #endpoint: Endpoint | null = null;
   /** RX messages kept in their buffers while the consumer is not reading. */
   readonly #held: HeldMessage[] = [];
   #wantsData = false;
-  #ended = false;
+  /** No more input will come (the peer's end, or the channel gone after ours): end after `#held`. */
+  #inputEnded = false;
+  /** Our end marker went out: nothing written is still on its way. */
+  #endSent = false;
   #indexFreed = false;
   readonly #onDown = (reason: Error): void => {
     this.destroy(reason);
   };
   /** The channel's peer went away: NS DESTROY (`ERR_RPMSG_CHANNEL_GONE`) or link down (`ERR_RPMSG_PEER_GONE`…). */
-  readonly #onUnbound = (reason?: Error): void => {
+  readonly #onUnbound = (reason?: RpmsgError): void => {
+    // After our end went out nothing of ours is lost, and a peer without end markers may answer ours
+    // by destroying the channel: that ends the input like its end marker would. A link down is never
+    // a clean end — what the peer still had to send is lost.
+    if (this.#endSent && reason?.code === 'ERR_RPMSG_CHANNEL_GONE') {
+      this.#endOfInput();
+      return;
+    }
     this.destroy(reason ?? new RpmsgError('ERR_RPMSG_CHANNEL_GONE', `${this.ttyName}: endpoint unbound`));
   };
   readonly #onEndpointClose = (): void => {
-    if (this.#ended || this.destroyed) return;
-    this.destroy(new RpmsgError('ERR_RPMSG_ENDPOINT_DESTROYED', `${this.ttyName}: endpoint destroyed`));
+    // Not our own release (that detaches first): device.close() or someone's destroy(). The device
+    // destroys its endpoints before it marks itself closed, so look once this job is done.
+    queueMicrotask(() => {
+      if (!this.destroyed) this.destroy(this.#goneError());
+    });
   };
-  readonly #onMessage = (payload: Uint8Array, _src: number, msg: RxMessage): void => {
-    // A 0-byte message is a hello (address binding), not data: a tty has nothing to deliver.
-    if (payload.length === 0) return;
+  readonly #onMessage = (payload: Uint8Array, src: number, msg: RxMessage): void => {
+    if (payload.length === 0) {
+      // No data either way: the peer's end marker, or a hello (flags 0: address binding) to skip.
+      // An end marker counts from our peer only — anyone may send to our address.
+      if (isEndMarker(payload.length, msg.flags) && src === this.#endpoint?.dst) this.#endOfInput();
+      return;
+    }
+    if (this.#inputEnded) {
+      // The readable side has ended: these bytes cannot be delivered, and dropping them would hide a
+      // peer that breaks its own end.
+      this.destroy(
+        new TtyError(
+          'ERR_TTY_DATA_AFTER_EOF',
+          `${this.ttyName}: ${payload.length} bytes from ${src} after the end of input`,
+          {
+            src,
+            length: payload.length,
+          },
+        ),
+      );
+      return;
+    }
     if (!this.#wantsData || this.#held.length > 0) {
       // Keep order: once anything is held, everything after it is held too.
       this.#held.push(msg.hold());
@@ -99,6 +139,7 @@ export class RpmsgTty extends Duplex {
   /** @internal use {@link openTty} */
   constructor(device: RpmsgDevice, target: string | Channel, options: TtyOptions = {}) {
     super({
+      // Node's own rule: when the readable side has ended ('end') and this is false, end() follows.
       allowHalfOpen: options.allowHalfOpen ?? false,
       ...(options.highWaterMark === undefined ? {} : { highWaterMark: options.highWaterMark }),
       ...(options.readableHighWaterMark === undefined
@@ -114,12 +155,11 @@ export class RpmsgTty extends Duplex {
     this.#writeTimeout = options.writeTimeout ?? Number.POSITIVE_INFINITY;
     this.#openTimeout = options.openTimeout;
     this.#addr = options.addr;
-    this.#closeOnEnd = !(options.allowHalfOpen ?? false);
     this.#index = allocateTtyIndex();
     this.ttyName = `${TTY_NAME_PREFIX}${this.#index}`;
   }
 
-  /** The endpoint carrying the tty, once open (`'ready'`); `null` before and after. */
+  /** The endpoint carrying the tty, once open (`'ready'`); `null` before, and after both sides ended. */
   get endpoint(): Endpoint | null {
     return this.#endpoint;
   }
@@ -171,7 +211,7 @@ export class RpmsgTty extends Duplex {
       msg.release();
       this.#wantsData = ok;
     }
-    if (held.length === 0 && this.#ended) this.push(null);
+    if (held.length === 0 && this.#inputEnded) this.push(null);
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -188,14 +228,21 @@ export class RpmsgTty extends Duplex {
     );
   }
 
+  /** `end()`: Node calls it once every write is sent; the end marker follows them, reads go on. */
   override _final(callback: (error?: Error | null) => void): void {
-    if (this.#closeOnEnd) {
-      // close(): no more input from the peer; what is held or buffered is still delivered.
-      this.#ended = true;
-      this.#release();
-      if (this.#held.length === 0) this.push(null);
+    const endpoint = this.#endpoint;
+    if (endpoint === null) {
+      callback(new RpmsgError('ERR_RPMSG_ENDPOINT_DESTROYED', `${this.ttyName}: not open`));
+      return;
     }
-    callback();
+    sendEndMarker(endpoint, { timeout: this.#writeTimeout, signal: this.#abort.signal }).then(
+      () => {
+        this.#endSent = true;
+        if (this.#inputEnded) this.#release();
+        callback();
+      },
+      (error: Error) => callback(error),
+    );
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -220,6 +267,21 @@ export class RpmsgTty extends Duplex {
       () => callback(),
       (error: Error) => callback(error),
     );
+  }
+
+  /** The input is over: the readable side ends after what is held; with our end out too, release. */
+  #endOfInput(): void {
+    if (this.#inputEnded) return;
+    this.#inputEnded = true;
+    if (this.#held.length === 0) this.push(null);
+    if (this.#endSent) this.#release();
+  }
+
+  /** Why the endpoint went away under us: a local `device.close()`, or someone's `destroy()`. */
+  #goneError(): RpmsgError {
+    return this.device.isUp
+      ? new RpmsgError('ERR_RPMSG_ENDPOINT_DESTROYED', `${this.ttyName}: endpoint destroyed`)
+      : new RpmsgError('ERR_RPMSG_CLOSED', `${this.ttyName}: the device was closed`);
   }
 
   /** Detaches from the device and destroys the endpoint (NS DESTROY if it was announced). */

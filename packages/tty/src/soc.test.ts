@@ -3,7 +3,10 @@
 import { execSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, statSync } from 'node:fs';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import type { RxMessage } from '@rpmsg/core';
 import { createSoc, demoFirmwareUrl, type Soc } from '@rpmsg/soc';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openTty } from './open-tty.js';
@@ -75,6 +78,48 @@ describe('RpmsgTty on the simulated SoC', () => {
     const data = randomBytes(1024 * 1024, 23);
     expect((await roundTrip(tty, data, 24)).equals(data)).toBe(true);
     tty.destroy();
+  });
+
+  it('pipeline(lines, tty, sink) resolves with every echo from firmware built on serveTty', async () => {
+    soc = await createSoc({ remote: ttyFirmware });
+    const lines = Array.from({ length: 20_000 }, (_, i) => `line ${i} ${'.'.repeat(i % 40)}\n`);
+    const tty = openTty(soc.master);
+    const out: Buffer[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        out.push(chunk);
+        callback();
+      },
+    });
+    await pipeline(Readable.from(lines), tty, sink);
+    expect(Buffer.concat(out).toString()).toBe(lines.join(''));
+    expect(soc.master.endpoints()).toHaveLength(0);
+  });
+
+  it('against the demo firmware (no end marker), end() finishes but the readable side stays open until destroy()', async () => {
+    soc = await createSoc({ remote: demoFirmwareUrl() });
+    const tty = openTty(soc.master);
+    await once(tty, 'ready');
+    const chunks: Buffer[] = [];
+    tty.on('data', (c: Buffer) => chunks.push(c));
+    // RPMsg-Lite style, it echoes every message: our end marker comes back as 0 bytes with flags 0.
+    const markerEcho = new Promise<number>((resolve) => {
+      let sawData = false;
+      tty.endpoint!.on('message', (payload: Uint8Array, _src: number, msg: RxMessage) => {
+        if (payload.length > 0) sawData = true;
+        else if (sawData) resolve(msg.flags);
+      });
+    });
+    const finished = once(tty, 'finish');
+    tty.end('ping');
+    await finished;
+    expect(await markerEcho).toBe(0);
+    for (let i = 0; i < 20; i += 1) await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(Buffer.concat(chunks).toString()).toBe('ping');
+    expect(tty.readableEnded).toBe(false); // a hello, not an end: the tty waits, as on Linux
+    tty.destroy();
+    await once(tty, 'close');
+    expect(soc.master.endpoints()).toHaveLength(0);
   });
 
   it('errors with ERR_RPMSG_PEER_GONE when the firmware crashes mid-stream, then reopens after restart', async () => {

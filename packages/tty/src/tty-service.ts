@@ -1,4 +1,5 @@
-import type { Endpoint, HeldMessage, RpmsgDevice, RxMessage } from '@rpmsg/core';
+import type { Endpoint, HeldMessage, RpmsgDevice, RxMessage, TxBuffer } from '@rpmsg/core';
+import { isEndMarker, RPMSG_TTY_F_EOF } from './end-marker.js';
 import { RPMSG_TTY_NAME } from './rpmsg-tty.js';
 
 /**
@@ -22,27 +23,36 @@ export interface TtyServiceOptions {
 export interface TtyService {
   /** The announced endpoint. */
   readonly endpoint: Endpoint;
-  /** Messages whose reply is waiting for TX buffers (each keeps its RX buffer when echoing). */
+  /** Messages whose answer is waiting for TX buffers (each keeps its RX buffer meanwhile). */
   readonly pending: number;
   /** Stops the service and drops pending replies. */
   close(): void;
 }
 
+/** An answer waiting for TX buffers; it keeps the message it answers in its RX buffer. */
 interface PendingReply {
-  readonly data: Uint8Array;
-  readonly held: HeldMessage | null;
-  readonly dst: number;
+  data: Uint8Array;
+  dst: number;
+  /** `RPMSG_TTY_F_EOF` for the end marker (0 bytes), else 0. */
+  flags: number;
   offset: number;
+  held: HeldMessage | null;
 }
+
+const NO_DATA = new Uint8Array(0);
 
 /**
  * The firmware side of a tty: announces `name` on `device` (normally the remote role, as an
  * RPMsg-Lite `rpmsg-virtual-tty` demo does) and answers each message through `handler` — an echo by
  * default. Replies go back to the sender's address, split at the MTU.
  *
- * Flow control passes through it: when no TX buffer is free the message being answered stays in its RX
- * buffer (held), so a fast writer on the other side runs out of buffers instead of the service
- * queuing without bound.
+ * A sender's end marker (a 0-byte message with `RPMSG_TTY_F_EOF`, what `tty.end()` sends) is
+ * answered with the service's own, after every reply queued before it: the tty's readable side then
+ * ends right after the last answer. A 0-byte message without the flag is a hello and gets no answer.
+ *
+ * Flow control passes through it: while no TX buffer is free, the message being answered stays in
+ * its RX buffer (held) — whatever the handler returned — so a fast writer on the other side runs out
+ * of buffers instead of the service queuing without bound.
  *
  * @example
  * ```ts
@@ -54,32 +64,43 @@ export function serveTty(device: RpmsgDevice, options: TtyServiceOptions = {}): 
   const queue: PendingReply[] = [];
   const abort = new AbortController();
   let pumping = false;
+  /** The answer being tried at once (reused: an answer that goes out at once allocates nothing). */
+  const now: PendingReply = { data: NO_DATA, dst: 0, flags: 0, offset: 0, held: null };
 
   const drop = () => {
     for (const item of queue) item.held?.release();
     queue.length = 0;
   };
 
-  /** Sends what fits now; returns true when the queue is empty. */
-  const sendQueued = (): boolean => {
-    while (queue.length > 0) {
-      const item = queue[0]!;
+  /** Sends the next MTU's worth of `item` (the whole of an end marker) in `buf`. */
+  const sendPart = (item: PendingReply, buf: TxBuffer) => {
+    const n = Math.min(buf.payload.length, item.data.length - item.offset);
+    buf.payload.set(item.data.subarray(item.offset, item.offset + n));
+    item.offset += n;
+    buf.send(n, item.dst, item.flags);
+  };
+
+  /** Sends what fits of `item` now (at least one message); true when all of it is out. */
+  const sendSome = (item: PendingReply): boolean => {
+    do {
       const buf = endpoint.tryGetTxBuffer();
       if (buf === null) return false;
-      fill(item, buf.payload, (n) => buf.send(n, item.dst));
-      if (item.offset === item.data.length) {
-        item.held?.release();
-        queue.shift();
-      }
-    }
+      sendPart(item, buf);
+    } while (item.offset < item.data.length);
     return true;
   };
 
-  const fill = (item: PendingReply, payload: Uint8Array, send: (n: number) => void) => {
-    const n = Math.min(payload.length, item.data.length - item.offset);
-    payload.set(item.data.subarray(item.offset, item.offset + n));
-    item.offset += n;
-    send(n);
+  const done = () => {
+    queue.shift()?.held?.release();
+  };
+
+  /** Sends what fits now, oldest first; true when the queue is empty. */
+  const sendQueued = (): boolean => {
+    while (queue.length > 0) {
+      if (!sendSome(queue[0]!)) return false;
+      done();
+    }
+    return true;
   };
 
   const pump = async () => {
@@ -88,11 +109,8 @@ export function serveTty(device: RpmsgDevice, options: TtyServiceOptions = {}): 
       while (!sendQueued()) {
         const item = queue[0]!;
         const buf = await endpoint.getTxBuffer({ timeout: Number.POSITIVE_INFINITY, signal: abort.signal });
-        fill(item, buf.payload, (n) => buf.send(n, item.dst));
-        if (item.offset === item.data.length) {
-          item.held?.release();
-          queue.shift();
-        }
+        sendPart(item, buf);
+        if (item.offset === item.data.length) done();
       }
     } catch {
       // Link down, endpoint destroyed or closed: the peer will not see these replies.
@@ -102,20 +120,35 @@ export function serveTty(device: RpmsgDevice, options: TtyServiceOptions = {}): 
     }
   };
 
+  /** Answers `msg` with `data` (and `flags`) to `dst`: at once if nothing waits, else queued. */
+  const answer = (data: Uint8Array, dst: number, flags: number, msg: RxMessage) => {
+    let offset = 0;
+    if (queue.length === 0) {
+      now.data = data;
+      now.dst = dst;
+      now.flags = flags;
+      now.offset = 0;
+      const sent = sendSome(now);
+      now.data = NO_DATA;
+      if (sent) return;
+      offset = now.offset;
+    }
+    // Keep the message in its RX buffer until its answer is out: the sender runs short of buffers
+    // and slows down, and a reply that is a view of the received bytes stays valid.
+    queue.push({ data, dst, flags, offset, held: msg.hold() });
+    if (!pumping) void pump();
+  };
+
   const onMessage = (payload: Uint8Array, src: number, msg: RxMessage) => {
-    if (payload.length === 0) return; // hello: binds the sender's address, nothing to answer
+    if (payload.length === 0) {
+      // The sender's end: answer with ours, after its pending replies. Otherwise a hello (it binds
+      // the sender's address): nothing to answer.
+      if (isEndMarker(payload.length, msg.flags)) answer(NO_DATA, src, RPMSG_TTY_F_EOF, msg);
+      return;
+    }
     const reply = handler === undefined ? payload : handler(payload, src);
     if (reply === null || reply === undefined || reply.length === 0) return;
-    const item: PendingReply = { data: reply, held: null, dst: src, offset: 0 };
-    queue.push(item);
-    if (queue.length === 1 && sendQueued()) return;
-    if (reply.buffer === payload.buffer) {
-      // The reply lives in the RX buffer: keep that buffer from the peer until the reply is out.
-      const held = msg.hold();
-      const start = reply.byteOffset - payload.byteOffset;
-      queue[queue.length - 1] = { ...item, data: held.payload.subarray(start, start + reply.length), held };
-    }
-    if (!pumping) void pump();
+    answer(reply, src, 0, msg);
   };
 
   const endpoint = device.createEndpoint({
