@@ -1,109 +1,118 @@
 import { parseArgs } from 'node:util';
-import { bench } from './commands/bench.js';
-import { bridge } from './commands/bridge.js';
-import { demo } from './commands/demo.js';
-import { inspect } from './commands/inspect.js';
+import { InvalidArgTypeError } from '@rpmsg/virtio';
+import { type Command, commandHelp, UsageError } from './commands/command.js';
 import { type CommandIo, processIo } from './commands/io.js';
+import { COMMANDS } from './commands/registry.js';
+import { cliVersion } from './version.js';
 
-const USAGE = `usage: rpmsg <command> [options]
+const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
+
+function usage(): string {
+  const rows: [string, string][] = COMMANDS.map((c) => [c.synopsis, c.summary]);
+  rows.push(['help [<command>]', "this text, or a command's options"]);
+  const lines = rows.map(([synopsis, summary]) =>
+    synopsis.length <= 28
+      ? `  ${synopsis.padEnd(30)}${summary}`
+      : `  ${synopsis}\n  ${''.padEnd(30)}${summary}`,
+  );
+  return `usage: rpmsg <command> [options]
 
 commands:
-  demo [--profile linux|rpmsg-lite] [--rounds N]
-                                boot the simulated SoC, verify echoes, print a summary
-  bench [--json] [--quick]      benchmarks with same-run baselines
-  inspect <image.bin> --layout <layout.json> [--json]
-                                decode a shared-memory image
-  bridge --port <path|tcp://host:port> [--baud N] [--channel NAME] [--list]
-                                a real MCU over a serial line: list its channels, or
-                                join stdin/stdout to one
-  help                          this text`;
+${lines.join('\n')}
+
+options:
+  -h, --help                    this text; rpmsg <command> --help: the command's options
+  -v, --version                 the version of @rpmsg/cli
+
+exit status: 0 success, 1 failure (the error's code on stderr), 2 usage error`;
+}
 
 /**
  * Runs the `rpmsg` command with `argv` (without node and script). Resolves to the exit code; never
- * throws for a user mistake — it prints usage and returns 2.
+ * throws for a mistake on the command line — it prints the problem and the usage on stderr and
+ * resolves to 2. Help goes to stdout (exit 0); a bare `rpmsg` prints the usage on stderr (exit 2).
+ *
+ * @throws {InvalidArgTypeError} `ERR_INVALID_ARG_TYPE` (as a rejection) when `argv` is not an array
+ *   of strings or `io` lacks `out`, `err` or `progress`
  */
 export async function main(argv: readonly string[], io: CommandIo = processIo()): Promise<number> {
-  const [command, ...rest] = argv;
+  checkArgv(argv);
+  checkIo(io);
+  const [first, ...rest] = argv;
+  if (first === undefined) {
+    io.err(usage());
+    return 2;
+  }
+  if (first === '--help' || first === '-h') return help(io);
+  if (first === '--version' || first === '-v') {
+    io.out(cliVersion());
+    return 0;
+  }
+  if (first === 'help') {
+    if (rest.length === 0) return help(io);
+    const command = COMMANDS.find((c) => c.name === rest[0]);
+    if (command === undefined || rest.length > 1)
+      return usageError(io, `unknown command '${rest.join(' ')}'`);
+    io.out(commandHelp(command));
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === first);
+  if (command === undefined) {
+    return usageError(io, first.startsWith('-') ? `unknown option '${first}'` : `unknown command '${first}'`);
+  }
+  return run(command, rest, io);
+}
+
+async function run(command: Command, args: string[], io: CommandIo): Promise<number> {
+  const options = { ...command.options, ...HELP_OPTION };
+  // --help wins over every other mistake on the line, as in git or npm: look for it first.
+  const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
+  if (tokens.some((t) => t.kind === 'option' && t.name === 'help')) {
+    io.out(commandHelp(command));
+    return 0;
+  }
   try {
-    switch (command) {
-      case 'demo': {
-        const { values } = parseArgs({
-          args: rest,
-          options: { profile: { type: 'string' }, rounds: { type: 'string' } },
-        });
-        const profile = values.profile ?? 'linux';
-        if (profile !== 'linux' && profile !== 'rpmsg-lite')
-          return usage(io, '--profile must be linux or rpmsg-lite');
-        const rounds = values.rounds === undefined ? undefined : Number(values.rounds);
-        if (rounds !== undefined && !(Number.isInteger(rounds) && rounds > 0))
-          return usage(io, '--rounds must be a positive integer');
-        return await demo(rounds === undefined ? { profile } : { profile, rounds }, io);
-      }
-      case 'bench': {
-        const { values } = parseArgs({
-          args: rest,
-          options: { json: { type: 'boolean', default: false }, quick: { type: 'boolean', default: false } },
-        });
-        return await bench({ json: values.json === true, quick: values.quick === true }, io);
-      }
-      case 'inspect': {
-        const { values, positionals } = parseArgs({
-          args: rest,
-          allowPositionals: true,
-          options: { layout: { type: 'string' }, json: { type: 'boolean', default: false } },
-        });
-        if (positionals.length !== 1) return usage(io, 'inspect takes exactly one image file');
-        if (values.layout === undefined) return usage(io, 'inspect needs --layout <layout.json>');
-        return await inspect(
-          { image: positionals[0]!, layout: values.layout, json: values.json === true },
-          io,
-        );
-      }
-      case 'bridge': {
-        const { values } = parseArgs({
-          args: rest,
-          options: {
-            port: { type: 'string' },
-            baud: { type: 'string' },
-            channel: { type: 'string' },
-            list: { type: 'boolean', default: false },
-          },
-        });
-        if (values.port === undefined) return usage(io, 'bridge needs --port <path|tcp://host:port>');
-        const baudRate = values.baud === undefined ? undefined : Number(values.baud);
-        if (baudRate !== undefined && !(Number.isInteger(baudRate) && baudRate > 0))
-          return usage(io, '--baud must be a positive integer');
-        return await bridge(
-          {
-            port: values.port,
-            list: values.list === true,
-            ...(baudRate === undefined ? {} : { baudRate }),
-            ...(values.channel === undefined ? {} : { channel: values.channel }),
-          },
-          io,
-        );
-      }
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        io.out(USAGE);
-        return command === undefined ? 2 : 0;
-      default:
-        return usage(io, `unknown command '${command}'`);
-    }
+    const parsed = parseArgs({ args, options, allowPositionals: command.allowPositionals === true });
+    return await command.run(parsed, io);
   } catch (error) {
     const e = error as { code?: unknown; message?: unknown };
-    if (typeof e.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS'))
-      return usage(io, String(e.message));
-    io.err(
-      `rpmsg ${command}: ${typeof e.code === 'string' ? `${e.code}: ` : ''}${String(e.message ?? error)}`,
-    );
+    if (error instanceof UsageError || (typeof e.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS')))
+      return usageError(io, String(e.message), command);
+    const code = typeof e.code === 'string' ? e.code : undefined;
+    const message = String(e.message ?? error);
+    // fs errors already start with their code ("ENOENT: no such file…").
+    io.err(`rpmsg ${command.name}: ${code && !message.startsWith(code) ? `${code}: ` : ''}${message}`);
     return 1;
   }
 }
 
-function usage(io: CommandIo, problem: string): number {
-  io.err(`rpmsg: ${problem}\n\n${USAGE}`);
+function help(io: CommandIo): number {
+  io.out(usage());
+  return 0;
+}
+
+/** A mistake on the command line: the problem, then the usage (the command's when known), exit 2. */
+function usageError(io: CommandIo, problem: string, command?: Command): number {
+  const text = command ? commandHelp(command) : usage();
+  io.err(`rpmsg${command ? ` ${command.name}` : ''}: ${problem}\n\n${text}`);
   return 2;
+}
+
+function checkArgv(argv: unknown): void {
+  if (!Array.isArray(argv) || !argv.every((a) => typeof a === 'string')) {
+    throw new InvalidArgTypeError('argv', 'an array of strings', argv);
+  }
+}
+
+function checkIo(io: unknown): void {
+  const i = io as Partial<Record<keyof CommandIo, unknown>> | null;
+  if (
+    i === null ||
+    typeof i !== 'object' ||
+    typeof i.out !== 'function' ||
+    typeof i.err !== 'function' ||
+    typeof i.progress !== 'function'
+  ) {
+    throw new InvalidArgTypeError('io', 'an object with out, err and progress functions', io);
+  }
 }

@@ -8,7 +8,7 @@ import type { CommandIo } from './io.js';
 
 /** Options of `rpmsg bench`. */
 export interface BenchOptions {
-  /** Print one JSON object as the last stdout line (DESIGN §6). */
+  /** Print one JSON object as the last stdout line (the output contract in the README). */
   readonly json: boolean;
   /** Fewer messages and one round: a smoke run that finishes in seconds. */
   readonly quick: boolean;

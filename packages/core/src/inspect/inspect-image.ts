@@ -1,44 +1,86 @@
-import { vringLayout } from '@rpmsg/virtio';
+import { InvalidArgTypeError, vringLayout } from '@rpmsg/virtio';
 import { RPMSG_HDR_SIZE, RPMSG_NS_ADDR, RPMSG_NS_SIZE } from '../constants.js';
 import { RpmsgError } from '../errors.js';
+import { parseLayoutJson } from '../layout/layout-json.js';
 import type { RpmsgLayout, VringInfo } from '../layout/types.js';
 import { decodeNsMessage } from '../ns-message.js';
 import type { InspectMessage, InspectProblem, InspectResult } from './types.js';
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-/** Lower-case hex of `bytes`. */
+/** What {@link inspectImage} takes as an image: bytes in any of the shapes Node's `fs` returns or takes. */
+export type InspectImageInput = ArrayBufferView | ArrayBuffer | SharedArrayBuffer;
+
+const IMAGE_TYPES = 'an instance of ArrayBuffer, SharedArrayBuffer, Buffer, TypedArray, or DataView';
+
+/**
+ * Lower-case hex of `bytes`.
+ *
+ * @throws {InvalidArgTypeError} `ERR_INVALID_ARG_TYPE` when `bytes` is not a Uint8Array
+ */
 export function toHex(bytes: Uint8Array): string {
+  if (!(bytes instanceof Uint8Array))
+    throw new InvalidArgTypeError('bytes', 'an instance of Uint8Array', bytes);
   let out = '';
   for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]!];
   return out;
 }
 
 /**
- * Decodes a shared-memory image with `layout` into the DESIGN §6 report: each vring's indices and
- * flags, and per vring the last min(num, idx) buffers its producer published — vq0's used ring (the
- * remote sends there), vq1's avail ring (the master sends there) — oldest first, name-service
- * messages also decoded. The image is untrusted: every index, descriptor and length is checked
- * before it is followed, and whatever does not check out becomes a `problem`. It never throws for
- * a bad image and never reads outside it.
+ * Decodes a shared-memory image with `layout` into the report `rpmsg inspect --json` prints (the
+ * output contract in the @rpmsg/cli README): each vring's indices and flags, and per vring the last
+ * min(num, idx) buffers its producer published — vq0's used ring (the remote sends there), vq1's
+ * avail ring (the master sends there) — oldest first, name-service messages also decoded. The
+ * image is untrusted: every index, descriptor and length is checked before it is followed, and
+ * whatever does not check out becomes a `problem`. It never throws for a bad image and never reads
+ * outside it.
+ *
+ * `image` may be a Buffer, any typed array or DataView (its bytes, not its whole buffer), an
+ * ArrayBuffer or a SharedArrayBuffer; it is read in place, not copied. `layout` is checked as
+ * {@link parseLayoutJson} checks a layout JSON — a layout from `createLayout` or `parseLayoutJson`
+ * passes unchanged, and a hand-made object gets the same named errors a file would.
  *
  * ```ts
  * const result = inspectImage(readFileSync('02-hello-pattern.bin'), parseLayoutJson(layoutJson));
  * result.messages[1].payload; // '68656c6c6f' ("hello")
  * ```
+ *
+ * @throws {InvalidArgTypeError} `ERR_INVALID_ARG_TYPE` when `image` is not bytes or `layout` is not
+ *   an object
+ * @throws {RpmsgError} `ERR_RPMSG_LAYOUT` with `field` naming the key when `layout` is not a valid
+ *   layout (docs/layouts.md, "The layout JSON")
  */
-export function inspectImage(image: Uint8Array, layout: RpmsgLayout): InspectResult {
+export function inspectImage(image: InspectImageInput, layout: RpmsgLayout): InspectResult {
+  const bytes = imageBytes(image);
+  if (layout === null || typeof layout !== 'object' || Array.isArray(layout)) {
+    throw new InvalidArgTypeError('layout', 'of type object', layout);
+  }
+  // The one validating parser, run on objects too: a layout mutated or built by hand is as
+  // untrusted as a file ("layout.vrings is not iterable" was what a wrong field gave before).
+  const checked = parseLayoutJson(layout);
   const result: InspectResult = { vrings: [], messages: [], problems: [] };
-  const view = new DataView(image.buffer, image.byteOffset, image.byteLength);
-  if (image.byteLength < layout.size) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.byteLength < checked.size) {
     problem(
       result,
       'ERR_RPMSG_LAYOUT',
-      `image is ${image.byteLength} bytes, the layout's region is ${layout.size}`,
+      `image is ${bytes.byteLength} bytes, the layout's region is ${checked.size}`,
     );
   }
-  for (const vring of layout.vrings) inspectVring(result, view, layout, vring);
+  for (const vring of checked.vrings) inspectVring(result, view, checked, vring);
   return result;
+}
+
+/** The bytes of an image argument, as a view on the caller's memory. */
+function imageBytes(image: unknown): Uint8Array {
+  if (image instanceof Uint8Array) return image;
+  if (ArrayBuffer.isView(image)) return new Uint8Array(image.buffer, image.byteOffset, image.byteLength);
+  // By tag rather than instanceof, so a buffer from another realm (vm context) counts too.
+  const tag = Object.prototype.toString.call(image);
+  if (tag === '[object ArrayBuffer]' || tag === '[object SharedArrayBuffer]') {
+    return new Uint8Array(image as ArrayBufferLike);
+  }
+  throw new InvalidArgTypeError('image', IMAGE_TYPES, image);
 }
 
 function problem(result: InspectResult, code: string, message: string): void {
@@ -128,7 +170,8 @@ function readMessage(
   length: number,
   where: string,
 ): InspectMessage | undefined {
-  // DESIGN §7: used.len above the buffer size is refused; the payload length comes from the header.
+  // docs/interop.md, "Receiving": used.len above the buffer size is refused; the payload length
+  // comes from the header.
   if (length > layout.bufferSize || length < RPMSG_HDR_SIZE) {
     problem(
       result,

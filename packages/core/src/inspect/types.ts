@@ -1,4 +1,4 @@
-/** Ring indices and flags of one vring, as `rpmsg inspect --json` prints them (DESIGN §6). */
+/** Ring indices and flags of one vring, as `rpmsg inspect --json` prints them. */
 export interface InspectVring {
   /** `vq0` or `vq1`. */
   name: string;
@@ -20,7 +20,7 @@ export interface InspectNs {
   flags: number;
 }
 
-/** One message found in a buffer the producer of a vring published (DESIGN §6). */
+/** One message found in a buffer the producer of a vring published. */
 export interface InspectMessage {
   /** The vring it was published on. */
   vring: string;
@@ -48,7 +48,10 @@ export interface InspectProblem {
   message: string;
 }
 
-/** What `inspectImage` found: exactly the JSON `rpmsg inspect --json` prints (DESIGN §6). */
+/**
+ * What `inspectImage` found: exactly the JSON `rpmsg inspect --json` prints (the output contract in
+ * the @rpmsg/cli README, "rpmsg inspect").
+ */
 export interface InspectResult {
   /** Both vrings' indices and flags (a ring that lies outside the image is left out, with a problem). */
   vrings: InspectVring[];

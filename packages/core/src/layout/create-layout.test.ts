@@ -1,8 +1,9 @@
 import { vringSize } from '@rpmsg/virtio';
 import { describe, expect, it } from 'vitest';
-import { createLayout, defaultStride } from './create-layout.js';
+import { type CreateLayoutOptions, createLayout, defaultStride } from './create-layout.js';
 import { parseLayoutJson } from './layout-json.js';
 import { RESOURCE_TABLE_SIZE } from './resource-table.js';
+import type { LayoutProfile } from './types.js';
 
 describe('createLayout', () => {
   describe('rpmsg-lite', () => {
@@ -78,5 +79,58 @@ describe('createLayout', () => {
     expect(() => createLayout('linux', { numBuffers: 3 })).toThrow(/numBuffers/);
     expect(() => createLayout('linux', { align: 24 })).toThrow(/align/);
     expect(() => createLayout('linux', { bufferSize: 40 })).toThrow(/bufferSize/);
+  });
+
+  // What createSoc users hit through it: `base: 3` booted a remote that died on its first ring
+  // access (reported as a crash), `eventIdx: 'yes'` was taken as on.
+  it.each<[string, unknown, Record<string, unknown>, string, string]>([
+    ['a profile that is not one of the two', 'vxworks', {}, 'ERR_INVALID_ARG_VALUE', 'profile'],
+    ['options that are not an object', 'linux', null as never, 'ERR_INVALID_ARG_TYPE', 'options'],
+    ['numBuffers as a string', 'linux', { numBuffers: '8' }, 'ERR_INVALID_ARG_TYPE', 'options.numBuffers'],
+    ['numBuffers not a power of two', 'linux', { numBuffers: 3 }, 'ERR_OUT_OF_RANGE', 'options.numBuffers'],
+    ['numBuffers NaN', 'linux', { numBuffers: Number.NaN }, 'ERR_OUT_OF_RANGE', 'options.numBuffers'],
+    [
+      'bufferSize below a header and an NS message',
+      'linux',
+      { bufferSize: 40 },
+      'ERR_OUT_OF_RANGE',
+      'options.bufferSize',
+    ],
+    ['align not a power of two', 'linux', { align: 24 }, 'ERR_OUT_OF_RANGE', 'options.align'],
+    ['base off the ring alignment (linux)', 'linux', { base: 3 }, 'ERR_OUT_OF_RANGE', 'options.base'],
+    [
+      'base off the ring alignment (rpmsg-lite)',
+      'rpmsg-lite',
+      { base: 0x1000_0008, align: 16 },
+      'ERR_OUT_OF_RANGE',
+      'options.base',
+    ],
+    ['a negative base', 'linux', { base: -4096 }, 'ERR_OUT_OF_RANGE', 'options.base'],
+    ['eventIdx as a string', 'linux', { eventIdx: 'yes' }, 'ERR_INVALID_ARG_TYPE', 'options.eventIdx'],
+    [
+      'a stride off the ring alignment',
+      'rpmsg-lite',
+      { numBuffers: 4, align: 16, stride: 0x88 },
+      'ERR_OUT_OF_RANGE',
+      'options.stride',
+    ],
+    ['a negative linkId', 'rpmsg-lite', { linkId: -1 }, 'ERR_OUT_OF_RANGE', 'options.linkId'],
+  ])('refuses %s with a Node-style argument error', (_what, profile, options, code, argument) => {
+    let error: unknown;
+    try {
+      createLayout(profile as LayoutProfile, options as CreateLayoutOptions);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code, argument });
+    // Still the TypeError / RangeError callers tested for before the codes.
+    expect(error).toBeInstanceOf(code === 'ERR_OUT_OF_RANGE' ? RangeError : TypeError);
+  });
+
+  it('accepts a base on the ring alignment that is not the default', () => {
+    expect(createLayout('linux', { base: 0x2000_1000 }).resourceTable).toBe(0x2000_1000);
+    expect(createLayout('rpmsg-lite', { base: 0x1000_0010, numBuffers: 4, align: 16 }).vrings[1].da).toBe(
+      0x1000_0090,
+    );
   });
 });

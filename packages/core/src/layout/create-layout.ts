@@ -1,4 +1,14 @@
-import { alignUp, isPowerOfTwo, MAX_QUEUE_SIZE, vringSize } from '@rpmsg/virtio';
+import {
+  alignUp,
+  checkBoolean,
+  checkInteger,
+  checkOneOf,
+  checkOptions,
+  isPowerOfTwo,
+  MAX_QUEUE_SIZE,
+  OutOfRangeError,
+  vringSize,
+} from '@rpmsg/virtio';
 import { RPMSG_HDR_SIZE, RPMSG_NS_SIZE } from '../constants.js';
 import { RpmsgError } from '../errors.js';
 import { RESOURCE_TABLE_SIZE } from './resource-table.js';
@@ -30,15 +40,29 @@ export const DEFAULT_REGION_BASE = 0x1000_0000;
 /** RPMsg-Lite's vring stride on parts that talk to Linux (`VRING_SIZE` in its platform headers). */
 export const RPMSG_LITE_LINUX_STRIDE = 0x8000;
 
-function checkInt(name: string, value: number, min: number, max: number): number {
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${String(value)}`);
+const PROFILES: readonly LayoutProfile[] = ['linux', 'rpmsg-lite'];
+
+/** An integer option in `[min, max]` that is a power of two. */
+function checkPowerOfTwo(argument: string, value: unknown, min: number, max: number): number {
+  checkInteger(argument, value, min, max);
+  if (!isPowerOfTwo(value as number)) {
+    throw new OutOfRangeError(argument, `a power of two >= ${min} and <= ${max}`, value);
   }
-  return value;
+  return value as number;
+}
+
+/** An integer option in `[min, max]` that is a multiple of `align` (a power of two). */
+function checkAligned(argument: string, value: unknown, min: number, max: number, align: number): number {
+  checkInteger(argument, value, min, max);
+  if ((value as number) % align !== 0) {
+    throw new OutOfRangeError(argument, `a multiple of options.align (0x${align.toString(16)})`, value);
+  }
+  return value as number;
 }
 
 /**
- * Builds the layout of a fresh region for `profile`, computing every address (DESIGN §3, §7):
+ * Builds the layout of a fresh region for `profile`, computing every address (docs/layouts.md,
+ * "Profiles"):
  *
  * - `linux`: remoteproc resource table at `base`, vq0 and vq1 each at the next `align` boundary,
  *   then the pool (RX half, then TX half) as Linux virtio_rpmsg_bus allocates it;
@@ -49,25 +73,31 @@ function checkInt(name: string, value: number, min: number, max: number): number
  * layout.vrings[1].da; // 0x10000080
  * ```
  *
- * @throws {RangeError} naming the option when a value is out of range or a power of two is not
- * @throws {RpmsgError} `ERR_RPMSG_LAYOUT` when a given `stride` is too small for the vring
+ * @throws {InvalidArgValueError} `ERR_INVALID_ARG_VALUE` for a `profile` other than the two
+ * @throws {InvalidArgTypeError} `ERR_INVALID_ARG_TYPE` when `options` or one of its values has the
+ *   wrong type (`options.eventIdx: 'yes'`)
+ * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE` naming the option (`options.numBuffers`) when a value
+ *   is out of range, not a power of two, or (`base`, `stride`) not a multiple of `align`
+ * @throws {RpmsgError} `ERR_RPMSG_LAYOUT` when a given `stride` is too small for the vring, or the
+ *   region does not fit below 4 GiB
  */
-export function createLayout(profile: LayoutProfile, options: CreateLayoutOptions = {}): RpmsgLayout {
-  if (profile !== 'linux' && profile !== 'rpmsg-lite') {
-    throw new TypeError(`profile must be 'linux' or 'rpmsg-lite', got ${String(profile)}`);
-  }
-  const base = checkInt('base', options.base ?? DEFAULT_REGION_BASE, 0, 0xffff_ffff);
-  const num = checkInt('numBuffers', options.numBuffers ?? 256, 1, MAX_QUEUE_SIZE);
-  if (!isPowerOfTwo(num)) throw new RangeError(`numBuffers must be a power of two, got ${num}`);
-  const bufferSize = checkInt(
-    'bufferSize',
-    options.bufferSize ?? 512,
+export function createLayout(profile: LayoutProfile, options?: CreateLayoutOptions): RpmsgLayout {
+  checkOneOf('profile', profile, PROFILES);
+  const opts = checkOptions('options', options);
+  const num = checkPowerOfTwo('options.numBuffers', opts.numBuffers ?? 256, 1, MAX_QUEUE_SIZE);
+  const bufferSize = checkInteger(
+    'options.bufferSize',
+    opts.bufferSize ?? 512,
     RPMSG_HDR_SIZE + RPMSG_NS_SIZE,
     0x10000,
   );
-  const align = checkInt('align', options.align ?? 0x1000, 4, 0x10000);
-  if (!isPowerOfTwo(align)) throw new RangeError(`align must be a power of two, got ${align}`);
-  const eventIdx = options.eventIdx ?? false;
+  const align = checkPowerOfTwo('options.align', opts.align ?? 0x1000, 4, 0x10000);
+  // The region starts on an `align` boundary, so a ring's offset in the region is aligned as its
+  // device address is: the ring index words are accessed with Atomics, which refuse unaligned
+  // offsets (base 3 used to boot a remote that died on its first ring access), and RPMsg-Lite
+  // aligns the used ring by absolute address (vring_init), not from the ring's start.
+  const base = checkAligned('options.base', opts.base ?? DEFAULT_REGION_BASE, 0, 0xffff_ffff, align);
+  const eventIdx = checkBoolean('options.eventIdx', opts.eventIdx ?? false);
   const ringBytes = vringSize(num, align);
   let layout: RpmsgLayout;
   if (profile === 'linux') {
@@ -88,9 +118,8 @@ export function createLayout(profile: LayoutProfile, options: CreateLayoutOption
       numBuffers: num,
     };
   } else {
-    const linkId = checkInt('linkId', options.linkId ?? 0, 0, 0x7fff_ffff);
-    const stride = options.stride ?? defaultStride(num, align);
-    checkInt('stride', stride, 1, 0x7fff_ffff);
+    const linkId = checkInteger('options.linkId', opts.linkId ?? 0, 0, 0x7fff_ffff);
+    const stride = checkInteger('options.stride', opts.stride ?? defaultStride(num, align), 1, 0x7fff_ffff);
     if (stride < ringBytes) {
       throw new RpmsgError(
         'ERR_RPMSG_LAYOUT',
@@ -102,6 +131,8 @@ export function createLayout(profile: LayoutProfile, options: CreateLayoutOption
         },
       );
     }
+    // vq1 sits at base + stride: a multiple of align, for the same reason as base.
+    checkAligned('options.stride', stride, 1, 0x7fff_ffff, align);
     layout = {
       profile,
       base,

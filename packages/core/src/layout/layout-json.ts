@@ -36,10 +36,11 @@ function optionalNumber(obj: Record<string, unknown>, key: string, max = U32_MAX
 }
 
 /**
- * Turns a layout JSON (DESIGN §3) into a checked {@link RpmsgLayout}. This is the one place a
- * layout from outside (a file, a worker message) becomes trusted: numbers may be "0x…" strings,
- * unknown keys are ignored, and every range — rings, pool, resource table — must lie inside the
- * region `[base, base + size)` without overlapping another.
+ * Turns a layout JSON (docs/layouts.md, "The layout JSON") into a checked {@link RpmsgLayout}.
+ * This is the one place a layout from outside (a file, a worker message, an object handed to
+ * `inspectImage`) becomes trusted: numbers may be "0x…" strings, unknown keys are ignored, and
+ * every range — rings, pool, resource table — must lie inside the region `[base, base + size)`
+ * without overlapping another.
  *
  * @throws {RpmsgError} `ERR_RPMSG_LAYOUT` with `field` naming the missing or contradictory key
  */
@@ -130,7 +131,7 @@ function readVring(raw: unknown, i: number, profile: LayoutProfile, linkId: numb
 }
 
 /**
- * The layout as DESIGN §3 JSON, addresses as "0x…" strings (what `rpmsg inspect --layout` reads
+ * The layout as its JSON (docs/layouts.md), addresses as "0x…" strings (what `rpmsg inspect --layout` reads
  * and {@link parseLayoutJson} takes back unchanged).
  */
 export function layoutToJson(layout: RpmsgLayout): Record<string, unknown> {

@@ -1,0 +1,125 @@
+import { type Command, positiveInteger, seconds, UsageError } from './command.js';
+
+// The command line of every command. Each command's code is imported only when it runs, so
+// `rpmsg --help`, `--version` and usage errors load neither the simulated SoC nor the serialport
+// native binding, and a machine without that binding can still run `rpmsg demo`.
+
+const demoCommand: Command = {
+  name: 'demo',
+  synopsis: 'demo [--profile linux|rpmsg-lite] [--rounds N]',
+  summary: 'boot the simulated SoC, verify echoes, print a summary',
+  help: `Boots the simulated SoC (an A-core program and an M-core firmware in two worker threads over
+one shared region), finds the firmware's rpmsg-echo and rpmsg-tty services by name, exchanges
+messages of 0-496 bytes, verifies every echo and prints channels, messages, throughput and round
+trips.
+
+options:
+  --profile P    layout profile: linux (default) or rpmsg-lite
+  --rounds N     round trips per payload size and channel (default 100)
+  -h, --help     this text
+
+exit status: 0 when every echo matched, 1 otherwise, 2 for a usage error`,
+  options: { profile: { type: 'string' }, rounds: { type: 'string' } },
+  async run({ values }, io) {
+    const profile = values.profile ?? 'linux';
+    if (profile !== 'linux' && profile !== 'rpmsg-lite')
+      throw new UsageError(`--profile must be linux or rpmsg-lite, got '${String(profile)}'`);
+    const rounds = positiveInteger('rounds', values.rounds);
+    const { demo } = await import('./demo.js');
+    return demo(rounds === undefined ? { profile } : { profile, rounds }, io);
+  },
+};
+
+const benchCommand: Command = {
+  name: 'bench',
+  synopsis: 'bench [--json] [--quick]',
+  summary: 'benchmarks with same-run baselines',
+  help: `Benchmarks the stack against same-run baselines (a worker postMessage channel, a bare
+SharedArrayBuffer ring): 5 interleaved rounds, the median round reported, about 75 s on two cores.
+A progress line on stderr when it is a terminal.
+
+options:
+  --json         print one JSON object as the last stdout line (its keys: the @rpmsg/cli README)
+  --quick        one short round: a smoke run that finishes in seconds
+  -h, --help     this text
+
+exit status: 0, 1 when a measurement failed, 2 for a usage error`,
+  options: { json: { type: 'boolean', default: false }, quick: { type: 'boolean', default: false } },
+  async run({ values }, io) {
+    const { bench } = await import('./bench.js');
+    return bench({ json: values.json === true, quick: values.quick === true }, io);
+  },
+};
+
+const inspectCommand: Command = {
+  name: 'inspect',
+  synopsis: 'inspect <image.bin> --layout <layout.json> [--json]',
+  summary: 'decode a shared-memory image',
+  help: `Decodes a shared-memory image (a Soc.snapshot(), a dump from a board): ring indices and flags,
+the messages each producer published, name-service announcements, and the problems of a corrupt
+image. The first 20 problems are listed and the rest counted; --json lists them all.
+
+options:
+  --layout FILE  the region's layout JSON (docs/layouts.md in the rpmsg-js repository)
+  --json         print one JSON object instead: { vrings, messages, problems }
+  -h, --help     this text
+
+exit status: 0 when decoded (problems included), 1 for an unreadable file or an invalid layout,
+2 for a usage error`,
+  options: { layout: { type: 'string' }, json: { type: 'boolean', default: false } },
+  allowPositionals: true,
+  async run({ values, positionals }, io) {
+    if (positionals.length !== 1) throw new UsageError('inspect takes exactly one image file');
+    if (typeof values.layout !== 'string') throw new UsageError('inspect needs --layout <layout.json>');
+    const { inspect } = await import('./inspect.js');
+    return inspect({ image: positionals[0]!, layout: values.layout, json: values.json === true }, io);
+  },
+};
+
+const bridgeCommand: Command = {
+  name: 'bridge',
+  synopsis: 'bridge --port <path|tcp://host:port> [--baud N] [--channel NAME] [--list] [--timeout S]',
+  summary: 'a real MCU over a serial line: list its channels, or join one',
+  help: `Connects to an MCU running packages/serial/firmware over a serial port, a pty or ser2net
+(tcp://host:port), lists the channels it announced on stderr, then joins stdin and stdout to one
+channel until stdin ends. Says on stderr what it is waiting for.
+
+options:
+  --port P        serial device (/dev/ttyACM0, COM3, a pty) or tcp://host:port
+  --baud N        line speed (default 115200)
+  --channel NAME  channel to join (default rpmsg-tty, else the only one announced)
+  --list          print the announced channels on stdout (name, tab, address) and exit
+  --timeout S     seconds to wait for the MCU's HELLO, and then for the channel (default 10)
+  -h, --help      this text
+
+exit status: 0 when stdin ended (or after --list); 1 when the port cannot be opened, no HELLO
+came or the channel was not announced in time (the error's code and the MCU's channels on
+stderr); 2 for a usage error, or several channels and no --channel`,
+  options: {
+    port: { type: 'string' },
+    baud: { type: 'string' },
+    channel: { type: 'string' },
+    list: { type: 'boolean', default: false },
+    timeout: { type: 'string' },
+  },
+  async run({ values }, io) {
+    if (typeof values.port !== 'string') throw new UsageError('bridge needs --port <path|tcp://host:port>');
+    const baudRate = positiveInteger('baud', values.baud);
+    const timeout = seconds('timeout', values.timeout);
+    if (values.channel === '') throw new UsageError('--channel must not be empty');
+    const { bridge, checkPort } = await import('./bridge.js');
+    return bridge(
+      {
+        port: checkPort(values.port),
+        list: values.list === true,
+        ...(baudRate === undefined ? {} : { baudRate }),
+        ...(timeout === undefined ? {} : { timeout }),
+        ...(typeof values.channel === 'string' ? { channel: values.channel } : {}),
+      },
+      io,
+    );
+  },
+};
+
+/** Every command, in the order `rpmsg --help` lists them. */
+export const COMMANDS: readonly Command[] = [demoCommand, benchCommand, inspectCommand, bridgeCommand];
