@@ -75,14 +75,16 @@ export async function bridge(options: BridgeOptions, io: CommandIo): Promise<num
     io.err(`rpmsg bridge: ${tty.ttyName} connected to '${name}'`);
     const stdin = options.stdin ?? process.stdin;
     const stdout = options.stdout ?? process.stdout;
-    // stdin → channel, channel → stdout. When stdin ends, answers still in flight are let through
-    // until the channel has been quiet for QUIET_MS, then the tty is closed.
+    // stdin → channel, channel → stdout. When stdin ends the tty half-closes (its end-of-stream
+    // marker follows the last byte); answers still in flight are let through until the peer ends
+    // its side too or — a firmware that cannot say so — the channel has been quiet for QUIET_MS.
     tty.pipe(stdout, { end: false });
     stdin.pipe(tty, { end: false });
     const failed = once(tty, 'error').then(([error]) => Promise.reject(error as Error));
     await Promise.race([once(stdin, 'end'), failed]);
-    await Promise.race([quiet(tty, QUIET_MS), failed]);
     tty.end();
+    await Promise.race([quiet(tty, QUIET_MS), failed]);
+    tty.destroy();
     return 0;
   } finally {
     await device.close();
@@ -131,10 +133,14 @@ function quiet(stream: Readable, ms: number): Promise<void> {
       timer = setTimeout(done, ms);
     }
     function done(): void {
+      clearTimeout(timer);
       stream.off('data', onData);
+      stream.off('close', done);
       resolve();
     }
     stream.on('data', onData);
+    // The peer ended its side (or the tty went): nothing more can come, stop waiting.
+    stream.once('close', done);
   });
 }
 
