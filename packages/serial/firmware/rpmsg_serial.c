@@ -13,9 +13,14 @@ typedef char rs_ring_fits_credits[RPMSG_SERIAL_RX_CREDITS * (RPMSG_SERIAL_BUFFER
 typedef char rs_credits_range[RPMSG_SERIAL_RX_CREDITS >= 1 && RPMSG_SERIAL_RX_CREDITS <= 127 ? 1 : -1];
 typedef char rs_tx_range[RPMSG_SERIAL_TX_BUFFERS >= 1 && RPMSG_SERIAL_TX_BUFFERS <= 127 ? 1 : -1];
 typedef char rs_mtu_range[RPMSG_SERIAL_BUFFER_SIZE >= 56 && RPMSG_SERIAL_BUFFER_SIZE <= 65535 ? 1 : -1];
+/* Both are u16 fields of HELLO, and 0 means "none". */
+typedef char rs_rto_range[RPMSG_SERIAL_RTO_MS >= 1 && RPMSG_SERIAL_RTO_MS <= 65535 ? 1 : -1];
+typedef char rs_keepalive_range[RPMSG_SERIAL_KEEPALIVE_MS >= 1 && RPMSG_SERIAL_KEEPALIVE_MS <= 65535 ? 1 : -1];
 
 enum { T_HELLO = 1, T_HELLO_ACK = 2, T_DATA = 3, T_ACK = 4, T_RESET = 5, F_POLL = 0x80 };
-#define HELLO_SIZE 16u
+#define HELLO_SIZE 24u     /* what we send: the 16 bytes of every v1 peer + retransmitMs, baud (§4) */
+#define HELLO_MIN_SIZE 16u /* an earlier v1 peer: no retransmitMs / baud */
+#define LINK_TIMEOUT_MARGIN_MS 50u
 #define HELLO_F_RELIABLE 0x01u
 #define HELLO_F_NS 0x02u
 #define WINDOW_MAX 127u
@@ -99,7 +104,10 @@ static void send_frame(struct rpmsg_serial *rs, uint8_t type, uint8_t seq, const
   out_flush(rs);
   rs->stats.tx_frames++;
   rs->last_tx_at = now_ms(rs);
-  if ((type & 0x7Fu) != T_HELLO && (type & 0x7Fu) != T_HELLO_ACK) rs->ack_pending = 0;
+  if ((type & 0x7Fu) != T_HELLO && (type & 0x7Fu) != T_HELLO_ACK) {
+    rs->ack_pending = 0;
+    rs->adv_limit = (uint8_t)(hdr[2] + hdr[3]); /* never moves back: expected + credit only grows */
+  }
 }
 
 static void send_control(struct rpmsg_serial *rs, uint8_t type) { send_frame(rs, type, rs->next_seq, NULL, 0); }
@@ -116,7 +124,27 @@ static void send_hello(struct rpmsg_serial *rs, uint8_t type) {
   h[7] = (uint8_t)(RPMSG_SERIAL_KEEPALIVE_MS >> 8);
   wr32(h + 8, rs->nonce);
   wr32(h + 12, type == T_HELLO_ACK ? rs->peer_nonce : 0u);
+  h[16] = (uint8_t)(RPMSG_SERIAL_RTO_MS & 0xFF);
+  h[17] = (uint8_t)(RPMSG_SERIAL_RTO_MS >> 8);
+  h[18] = h[19] = 0;
+  wr32(h + 20, (uint32_t)RPMSG_SERIAL_BAUD);
   send_frame(rs, type, 0, h, HELLO_SIZE);
+}
+
+/*
+ * The link timeout of §6, from both HELLOs (the host computes ours the same way):
+ *   3 × peer keep-alive + our RTO + 50 + wire time of (our credits + its credits) largest frames
+ * at the slower declared baud rate (the one declared if only one side declares; none: no wire time).
+ */
+static uint32_t link_timeout_ms(const struct rpmsg_serial *rs) {
+  uint32_t baud = (uint32_t)RPMSG_SERIAL_BAUD, wire = 0, mtu, frame;
+  if (baud == 0 || (rs->peer_baud != 0 && rs->peer_baud < baud)) baud = rs->peer_baud;
+  if (baud != 0) {
+    mtu = rs->peer_mtu < RPMSG_SERIAL_BUFFER_SIZE ? rs->peer_mtu : RPMSG_SERIAL_BUFFER_SIZE;
+    frame = mtu + 10u + (mtu + 8u) / 254u; /* header + CRC 8, COBS, delimiter */
+    wire = (uint32_t)((((uint64_t)RPMSG_SERIAL_RX_CREDITS + rs->peer_credits) * frame * 10000u + baud - 1u) / baud);
+  }
+  return 3u * rs->peer_keepalive + RPMSG_SERIAL_RTO_MS + LINK_TIMEOUT_MARGIN_MS + wire;
 }
 
 /* ---- Session (§4) ------------------------------------------------------------------------ */
@@ -131,7 +159,7 @@ static void start_handshake(struct rpmsg_serial *rs) {
   rs->have_peer = rs->acked_peer = 0;
   rs->reliable = 0;
   rs->q_head = rs->q_count = rs->q_sent = 0; /* queued messages die with the session, as on the host */
-  rs->next_seq = rs->send_base = rs->peer_limit = rs->expected = 0;
+  rs->next_seq = rs->send_base = rs->peer_limit = rs->expected = rs->adv_limit = 0;
   rs->rto_armed = rs->probe_armed = rs->retries = rs->ack_pending = 0;
   send_hello(rs, T_HELLO);
   rs->next_hello_at = now_ms(rs) + RPMSG_SERIAL_HELLO_MS;
@@ -146,31 +174,43 @@ static void go_up(struct rpmsg_serial *rs) {
   struct rpmsg_serial_ept *e;
   rs->state = RPMSG_SERIAL_UP;
   rs->reliable = (uint8_t)(RPMSG_SERIAL_RELIABLE || rs->reliable);
+  rs->adv_limit = (uint8_t)(rs->expected + credit()); /* the window our HELLO gave: seqs 0..credits-1 */
+  rs->link_timeout = link_timeout_ms(rs);
   rs->last_rx_at = rs->last_tx_at = rs->last_poll_at = now_ms(rs);
   rs->stats.link_ups++;
   for (e = rs->epts; e != NULL; e = e->next) e->announce_pending = (uint8_t)(e->name[0] != 0);
 }
 
 static void on_hello(struct rpmsg_serial *rs, uint8_t type, const uint8_t *p, uint16_t len) {
-  uint16_t mtu, keepalive;
-  uint32_t nonce;
+  uint16_t mtu, keepalive, rto = 0;
+  uint32_t nonce, baud = 0;
   if (len < 1 || p[0] != RPMSG_SERIAL_VERSION) {
     rs->stats.bad_version++;
     return;
   }
+  if (len < HELLO_MIN_SIZE) {
+    rs->stats.bad_hello++;
+    return;
+  }
   mtu = (uint16_t)(p[2] | (p[3] << 8));
   keepalive = (uint16_t)(p[6] | (p[7] << 8));
-  if (len < HELLO_SIZE || mtu < 56 || p[4] < 1 || p[4] > WINDOW_MAX || keepalive < 1) {
+  if (len >= HELLO_SIZE) { /* appended fields (§4); a 16-byte HELLO declares neither */
+    rto = (uint16_t)(p[16] | (p[17] << 8));
+    baud = rd32(p + 20);
+  }
+  if (mtu < 56 || p[4] < 1 || p[4] > WINDOW_MAX || keepalive < 1 || (len >= HELLO_SIZE && rto < 1)) {
     rs->stats.bad_hello++;
     return;
   }
   nonce = rd32(p + 8);
   if (rs->state == RPMSG_SERIAL_UP) {
+    /* A HELLO_ACK while up is a repeat or stale: a restarted peer sends HELLO (§4.1). Ignored. */
+    if (type == T_HELLO_ACK) return;
     if (nonce == rs->peer_nonce) {
-      if (type == T_HELLO) send_hello(rs, T_HELLO_ACK); /* our HELLO_ACK was lost */
+      send_hello(rs, T_HELLO_ACK); /* a repeated HELLO: our HELLO_ACK was lost */
       return;
     }
-    restart(rs); /* the peer restarted */
+    restart(rs); /* the peer restarted: down, our own new HELLO, then this one is answered below */
   }
   if (!rs->have_peer || nonce != rs->peer_nonce) {
     rs->peer_nonce = nonce;
@@ -179,6 +219,8 @@ static void on_hello(struct rpmsg_serial *rs, uint8_t type, const uint8_t *p, ui
   }
   rs->peer_mtu = mtu;
   rs->peer_keepalive = keepalive;
+  rs->peer_baud = baud;
+  rs->peer_credits = p[4];
   rs->peer_limit = p[4];
   rs->peer_ns = (uint8_t)((p[1] & HELLO_F_NS) != 0);
   rs->reliable = (uint8_t)((p[1] & HELLO_F_RELIABLE) != 0);
@@ -227,7 +269,7 @@ static int32_t dispatch(struct rpmsg_serial *rs, uint8_t *m, uint16_t len) {
   struct rpmsg_serial_ept *e;
   uint32_t src = rd32(m), dst = rd32(m + 4);
   uint16_t plen = (uint16_t)(m[12] | (m[13] << 8));
-  if (plen > len - RPMSG_SERIAL_HDR_SIZE) { /* length from the header only, checked (DESIGN §7) */
+  if (plen > len - RPMSG_SERIAL_HDR_SIZE) { /* length from the header only, checked (docs/wire-format.md) */
     rs->stats.bad_messages++;
     return RPMSG_SERIAL_RELEASE;
   }
@@ -242,18 +284,40 @@ static int32_t dispatch(struct rpmsg_serial *rs, uint8_t *m, uint16_t len) {
 
 static void on_data(struct rpmsg_serial *rs, uint8_t seq, uint8_t *p, uint16_t len) {
   uint8_t d = sd(seq, rs->expected);
+  if (d >= sd(rs->adv_limit, rs->expected)) {
+    if (d > WINDOW_MAX) { /* behind: a duplicate (our ack was lost, or go-back-N resent it); ack again */
+      rs->stats.duplicates++;
+      rs->ack_pending = 1;
+      return;
+    }
+    /* Beyond the credits we gave (§5.1): an overrun, or a stale / forged frame. Dropped, not acked,
+       and `expected` stays put, so what the host really sends next is still accepted. */
+    rs->stats.overruns++;
+    return;
+  }
   rs->ack_pending = 1;
-  if (rs->reliable ? d != 0 : d > WINDOW_MAX) {
-    if (sd(rs->expected, seq) <= WINDOW_MAX) rs->stats.duplicates++;
-    else rs->stats.out_of_order++;
+  if (rs->reliable && d != 0) { /* after a gap: go-back-N resends from it (§5.2) */
+    rs->stats.out_of_order++;
     return;
   }
   if (len >= RPMSG_SERIAL_HDR_SIZE && dispatch(rs, p, len) == RPMSG_SERIAL_BUSY && rs->reliable) {
     rs->stats.refused++; /* not acked: the peer sends it again (go-back-N) */
     return;
   }
+  /* A DATA that is not an RPMsg message still consumes its seq and is acked (§5.4). */
   if (len < RPMSG_SERIAL_HDR_SIZE) rs->stats.bad_messages++;
   rs->expected = (uint8_t)(seq + 1);
+}
+
+/* Unreliable mode (§5.3): an ACK's seq is the peer's next DATA seq; frames before it were lost. */
+static void skip_to(struct rpmsg_serial *rs, uint8_t seq) {
+  uint8_t d = sd(seq, rs->expected);
+  if (d > WINDOW_MAX) return; /* behind: an old ACK */
+  if (d > sd(rs->adv_limit, rs->expected)) {
+    rs->stats.overruns++; /* claims frames beyond the credits given: refused */
+    return;
+  }
+  rs->expected = seq;
 }
 
 static void process_frame(struct rpmsg_serial *rs, uint16_t len) {
@@ -292,7 +356,7 @@ static void process_frame(struct rpmsg_serial *rs, uint16_t len) {
   }
   on_ack(rs, f[2], f[3]);
   if (type == T_DATA) on_data(rs, f[1], f + 4, plen);
-  else if (!rs->reliable && sd(f[1], rs->expected) <= WINDOW_MAX) rs->expected = f[1]; /* skip lost (§5.3) */
+  else if (!rs->reliable) skip_to(rs, f[1]); /* every ACK, with or without POLL */
   if (f[0] & F_POLL) rs->ack_pending = 1;
 }
 
@@ -396,7 +460,7 @@ static void run_timers(struct rpmsg_serial *rs) {
     }
     return;
   }
-  if (now - rs->last_rx_at >= 3u * rs->peer_keepalive + RPMSG_SERIAL_RTO_MS + 50u) {
+  if (now - rs->last_rx_at >= rs->link_timeout) {
     restart(rs); /* nothing heard: the host went away */
   } else if (rs->reliable && rs->q_sent > 0 && rs->rto_armed && due(now, rs->rto_at)) {
     if (++rs->retries > RPMSG_SERIAL_MAX_RETRIES) {
@@ -477,6 +541,10 @@ void rpmsg_serial_poll(struct rpmsg_serial *rs) {
 }
 
 int rpmsg_serial_is_link_up(const struct rpmsg_serial *rs) { return rs->state == RPMSG_SERIAL_UP; }
+
+uint32_t rpmsg_serial_link_timeout(const struct rpmsg_serial *rs) {
+  return rs->state == RPMSG_SERIAL_UP ? rs->link_timeout : 0u;
+}
 
 uint32_t rpmsg_serial_tx_free(const struct rpmsg_serial *rs) {
   return rs->state == RPMSG_SERIAL_UP ? (uint32_t)(RPMSG_SERIAL_TX_BUFFERS - rs->q_count) : 0u;

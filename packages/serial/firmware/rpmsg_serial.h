@@ -43,14 +43,21 @@ extern "C" {
 #ifndef RPMSG_SERIAL_RELIABLE
 #define RPMSG_SERIAL_RELIABLE 1
 #endif
+/* Send something at least this often while up (ms, 1..65535); announced in HELLO. */
 #ifndef RPMSG_SERIAL_KEEPALIVE_MS
 #define RPMSG_SERIAL_KEEPALIVE_MS 500
 #endif
 #ifndef RPMSG_SERIAL_HELLO_MS
 #define RPMSG_SERIAL_HELLO_MS 200
 #endif
+/* Retransmission timeout, also the probe and silence-poll interval (ms, 1..65535); announced in HELLO. */
 #ifndef RPMSG_SERIAL_RTO_MS
 #define RPMSG_SERIAL_RTO_MS 100
+#endif
+/* The UART's line speed (bits/s, 8N1), announced in HELLO to time the wire in the link timeout
+   (docs/serial-protocol.md §6). 0: none to declare (USB CDC, a pty) — the host's, if any, is used. */
+#ifndef RPMSG_SERIAL_BAUD
+#define RPMSG_SERIAL_BAUD 0
 #endif
 #ifndef RPMSG_SERIAL_MAX_RETRIES
 #define RPMSG_SERIAL_MAX_RETRIES 20
@@ -119,6 +126,7 @@ struct rpmsg_serial_stats {
   uint32_t crc_errors, cobs_errors, short_frames, long_frames, bad_version, bad_hello, bad_type;
   uint32_t ring_overruns, duplicates, out_of_order, bad_acks, bad_messages, dropped, refused, retransmits;
   uint32_t link_ups, link_downs, silence_polls;
+  uint32_t overruns; /* DATA beyond the credits given (or an unreliable ACK claiming it): dropped, not acked */
 };
 
 enum rpmsg_serial_state { RPMSG_SERIAL_HANDSHAKE = 0, RPMSG_SERIAL_UP = 1 };
@@ -138,6 +146,9 @@ struct rpmsg_serial {
   uint8_t state, reliable, peer_ns, acked_peer;
   uint32_t nonce, peer_nonce, seed;
   uint16_t peer_mtu, peer_keepalive;
+  uint8_t peer_credits;
+  uint32_t peer_baud;
+  uint32_t link_timeout; /* ms of silence before the link is down, fixed at link up (§6) */
   uint32_t next_hello_at, last_rx_at, last_tx_at, last_poll_at, rto_at, probe_at;
   uint8_t rto_armed, probe_armed, retries, ack_pending, in_poll;
   /* TX window: ring of queued messages, the first `q_sent` in flight */
@@ -145,6 +156,7 @@ struct rpmsg_serial {
   uint16_t tx_len[RPMSG_SERIAL_TX_BUFFERS];
   uint8_t q_head, q_count, q_sent;
   uint8_t next_seq, send_base, peer_limit, expected;
+  uint8_t adv_limit; /* furthest ack + credit we sent: DATA at or beyond it is an overrun (§5.1) */
   /* COBS encoder: the current block, and a small output buffer handed to hal.write */
   uint8_t enc[254];
   uint8_t enc_len;
@@ -171,6 +183,8 @@ void rpmsg_serial_rx_bytes(struct rpmsg_serial *rs, const uint8_t *data, size_t 
 void rpmsg_serial_poll(struct rpmsg_serial *rs);
 /* 1 while the handshake is done and the peer alive (RPMsg-Lite: rpmsg_lite_is_link_up). */
 int rpmsg_serial_is_link_up(const struct rpmsg_serial *rs);
+/* While up, the silence (ms) after which the link goes down, per docs/serial-protocol.md §6; 0 while down. */
+uint32_t rpmsg_serial_link_timeout(const struct rpmsg_serial *rs);
 
 /* Creates an endpoint at `addr` (RL_ADDR_ANY: the next free address ≥ 1024). NULL on error. */
 struct rpmsg_serial_ept *rpmsg_serial_create_ept(struct rpmsg_serial *rs, struct rpmsg_serial_ept *storage,

@@ -1,11 +1,18 @@
-import { RpmsgDevice, type RpmsgDeviceOptions } from '@rpmsg/core';
+import {
+  checkMilliseconds,
+  checkOptions,
+  MAX_TIMER_MS,
+  OutOfRangeError,
+  RpmsgDevice,
+  type RpmsgDeviceOptions,
+} from '@rpmsg/core';
 import { SerialError } from './errors.js';
-import { type PortOptions, portOpener } from './port-stream.js';
+import { checkPortOptions, type PortOptions, portOpener } from './port-stream.js';
 import { SerialTransport, type SerialTransportOptions } from './serial-transport.js';
 
 /** Options of {@link connectSerial}: the port, link tuning and the device's own options. */
 export interface ConnectSerialOptions extends PortOptions, Omit<SerialTransportOptions, 'port' | 'role'> {
-  /** Longest wait for the first handshake (ms). Default 10000. */
+  /** Longest wait for the first handshake (ms), 1..2147483647 (a timer's range). Default 10000. */
   timeout?: number;
   /** Aborts the connection attempt. */
   signal?: AbortSignal;
@@ -26,9 +33,15 @@ export interface ConnectSerialOptions extends PortOptions, Omit<SerialTransportO
  * ep.on('message', (p) => console.log(new TextDecoder().decode(p)));
  * await ep.send(new TextEncoder().encode('hello'));
  *
+ * A device path's line speed (`baudRate`, default 115200) is announced in HELLO and times the wire
+ * in the link timeout (docs/serial-protocol.md §6); a `tcp://` path announces none unless
+ * `baudRate` is given.
+ *
  * @throws {SerialError} `ERR_SERIAL_OPEN` when the port cannot be opened, `ERR_SERIAL_TIMEOUT` when
  *   no handshake completes within `timeout`
  * @throws {AbortError} when `signal` aborts first
+ * @throws argument errors (`ERR_INVALID_ARG_TYPE`, `ERR_INVALID_ARG_VALUE`, `ERR_OUT_OF_RANGE`) for
+ *   bad options, naming the option
  */
 export async function connectSerial(options: ConnectSerialOptions): Promise<RpmsgDevice> {
   const {
@@ -39,10 +52,15 @@ export async function connectSerial(options: ConnectSerialOptions): Promise<Rpms
     signal,
     device: deviceOptions,
     ...link
-  } = options;
+  } = checkOptions('options', options);
+  const tcp = checkPortOptions({ path, baudRate, watchIntervalMs });
+  checkMilliseconds('options.timeout', timeout, 1, false);
+  if (timeout > MAX_TIMER_MS) {
+    throw new OutOfRangeError('options.timeout', `a number >= 1 and <= ${MAX_TIMER_MS}`, timeout);
+  }
   const transport = new SerialTransport({
     ...link,
-    baudRate: baudRate ?? 115200,
+    baudRate: baudRate ?? (tcp === null ? 115200 : undefined),
     port: portOpener({ path, baudRate, watchIntervalMs }),
   });
   const device = new RpmsgDevice(transport, deviceOptions);

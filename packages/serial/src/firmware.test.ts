@@ -1,12 +1,16 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { lstat, mkdtemp, rm } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Endpoint, RpmsgDevice } from '@rpmsg/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ByteStream, ByteStreamOpener } from './byte-stream.js';
 import { connectSerial } from './connect-serial.js';
+import { type Frame, FrameDecoder, FrameEncoder, FrameType, frameWireSize } from './frame.js';
+import { encodeHello, HELLO_SIZE } from './hello.js';
 import { openPort } from './port-stream.js';
+import { seqDiff } from './seq.js';
 import { SerialTransport } from './serial-transport.js';
 import { settleChannels } from './settle-channels.js';
 import {
@@ -49,15 +53,73 @@ async function mcuStats(device: RpmsgDevice): Promise<(key: string) => number> {
   const stats = inbox(statsEp);
   await statsEp.send(enc.encode('?'));
   const [line] = await stats.until(1);
-  return (key) => Number(new RegExp(`${key}=(\\d+)`).exec(line!)![1]);
+  return (key) => Number(new RegExp(`(?:^| )${key}=(\\d+)`).exec(line!)![1]);
 }
 
-function waitFor(emitter: RpmsgDevice, event: string, ms = 10_000): Promise<unknown> {
+/**
+ * A port to the firmware that reads the host's own frames as they leave (its next DATA seq and the
+ * ack it sends) and lets the test put hand-made frames on the line, as a stale or forged frame would.
+ */
+function tap(path: string) {
+  let port: ByteStream | null = null;
+  const seen = { nextSeq: 0, ack: 0 };
+  const decoder = new FrameDecoder(512);
+  const sink = {
+    onFrame(f: Frame) {
+      if (f.type === FrameType.HELLO || f.type === FrameType.HELLO_ACK) return;
+      const next = f.type === FrameType.DATA ? (f.seq + 1) & 0xff : f.seq;
+      if (f.type !== FrameType.DATA || seqDiff(next, seen.nextSeq) <= 127) seen.nextSeq = next;
+      seen.ack = f.ack;
+    },
+    onBadFrame() {},
+  };
+  const opener: ByteStreamOpener = async () => {
+    const p = await openPort({ path });
+    port = p;
+    return {
+      setHandler: (h) => p.setHandler(h),
+      write(chunk) {
+        decoder.push(chunk, 0, chunk.length, sink);
+        p.write(chunk);
+      },
+      close: () => p.close(),
+    };
+  };
+  const inject = (type: number, seq: number, payload: Uint8Array) => {
+    const out = new Uint8Array(frameWireSize(payload.length));
+    const n = new FrameEncoder(payload.length).encode(
+      type,
+      seq,
+      seen.ack,
+      16,
+      payload,
+      payload.length,
+      out,
+      0,
+    );
+    port!.write(out.slice(0, n));
+  };
+  return { opener, seen, inject };
+}
+
+/** An RPMsg message (16-byte header + payload) from `src` to `dst`. */
+function rpmsgMessage(src: number, dst: number, text: string): Uint8Array {
+  const payload = enc.encode(text);
+  const m = new Uint8Array(16 + payload.length);
+  const v = new DataView(m.buffer);
+  v.setUint32(0, src, true);
+  v.setUint32(4, dst, true);
+  v.setUint16(12, payload.length, true);
+  m.set(payload, 16);
+  return m;
+}
+
+function waitFor(emitter: RpmsgDevice, event: 'up' | 'down', ms = 10_000): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`no '${event}' within ${ms} ms`)), ms);
-    emitter.once(event, (v: unknown) => {
+    emitter.once(event, (...args: unknown[]) => {
       clearTimeout(t);
-      resolve(v);
+      resolve(args[0]);
     });
   });
 }
@@ -271,6 +333,106 @@ describe.skipIf(!hasCompiler())('firmware (C99) against the TypeScript host over
     const mcu = await mcuStats(device);
     expect(mcu('silence_polls')).toBeGreaterThanOrEqual(3);
     expect(mcu('link_downs')).toBe(0);
+  });
+
+  describe('credit window (docs/serial-protocol.md §5.1)', () => {
+    async function forgedRun(bin: string, reliable: boolean) {
+      const fw = await startFirmwareHost(bin);
+      const line = tap(fw.path);
+      const transport = new SerialTransport({ reliable, retransmitMs: 30, port: line.opener });
+      const device = new RpmsgDevice(transport);
+      running.push({ fw, device });
+      await device.start(AbortSignal.timeout(5000));
+      const echo = await device.openChannel('rpmsg-echo', { timeout: 5000 });
+      const echoes = inbox(echo);
+      await echo.send(enc.encode('before'));
+      await echoes.until(1, 5000);
+      // A valid-CRC DATA 100 seqs beyond what the host will send next, for the echo service.
+      const forged = rpmsgMessage(echo.addr, echo.dst, 'forged');
+      line.inject(FrameType.DATA, (line.seen.nextSeq + 100) & 0xff, forged);
+      for (let i = 0; i < 30; i++) {
+        await echo.send(enc.encode(`echo ${i}`));
+        await echoes.until(i + 2, 5000);
+      }
+      expect(echoes.got).toEqual(['before', ...Array.from({ length: 30 }, (_, i) => `echo ${i}`)]);
+      expect(transport.reliable).toBe(reliable);
+      return mcuStats(device);
+    }
+
+    it('unreliable MCU: a forged DATA far beyond its credits is an overrun, and the next 30 echoes all arrive', async () => {
+      const mcu = await forgedRun(unreliableBin, false);
+      expect(mcu('overruns')).toBe(1);
+      expect(mcu('duplicates')).toBe(0);
+    });
+
+    it('reliable MCU: a DATA beyond its credits is an overrun, not an out-of-order frame', async () => {
+      const mcu = await forgedRun(reliableBin, true);
+      expect(mcu('overruns')).toBe(1);
+      expect(mcu('out_of_order')).toBe(0);
+    });
+  });
+
+  it('ignores a HELLO_ACK while up, whatever its nonce (docs/serial-protocol.md §4)', async () => {
+    const fw = await startFirmwareHost(reliableBin);
+    const line = tap(fw.path);
+    const device = new RpmsgDevice(new SerialTransport({ port: line.opener }));
+    running.push({ fw, device });
+    await device.start(AbortSignal.timeout(5000));
+    const downs: string[] = [];
+    device.on('down', (e: { code: string }) => downs.push(e.code));
+    const hello = new Uint8Array(HELLO_SIZE);
+    encodeHello(
+      {
+        version: 1,
+        flags: 1,
+        mtu: 512,
+        credits: 16,
+        keepAliveMs: 500,
+        nonce: 0x5eed,
+        peerNonce: 0xbad,
+        retransmitMs: 50,
+        baudRate: 0,
+      },
+      hello,
+    );
+    line.inject(FrameType.HELLO_ACK, 0, hello);
+    const echo = await device.openChannel('rpmsg-echo', { timeout: 5000 });
+    const echoes = inbox(echo);
+    await echo.send(enc.encode('still up'));
+    expect(await echoes.until(1, 5000)).toEqual(['still up']);
+    const mcu = await mcuStats(device);
+    expect(mcu('link_downs')).toBe(0);
+    expect(downs).toEqual([]);
+  });
+
+  it('computes the link timeout from both HELLOs exactly as the host does (docs/serial-protocol.md §6)', async () => {
+    const fw = await startFirmwareHost(reliableBin);
+    // A device path: connectSerial declares 115200 baud; this MCU build declares none.
+    const device = await connectSerial({ path: fw.path, timeout: 5000 });
+    running.push({ fw, device });
+    const transport = device.transport as SerialTransport;
+    expect(transport.peer).toMatchObject({ credits: 2, keepAliveMs: 500, retransmitMs: 30, baudRate: 0 });
+    // (2 + 16) frames of 512 + 12 bytes at 115200 baud, 10 bits a byte: 818.75 → 819 ms.
+    const wire = Math.ceil(((2 + 16) * (512 + 12) * 10_000) / 115200);
+    expect(transport.linkTimeoutMs).toBe(3 * 500 + 50 + 50 + wire); // host: MCU keep-alive, own 50 ms
+    const mcu = await mcuStats(device);
+    expect(mcu('link_timeout_ms')).toBe(3 * 500 + 30 + 50 + wire); // MCU: host keep-alive, own RTO 30
+  });
+
+  it('keeps serving when its stdin is not a terminal, until SIGTERM (README host example)', async () => {
+    const link = join(dir, 'ttyBackground');
+    const fw = await startFirmwareHost(reliableBin, { link, commands: false });
+    const device = await connectSerial({ path: link, timeout: 5000 });
+    running.push({ device });
+    const echo = await device.openChannel('rpmsg-echo', { timeout: 5000 });
+    const echoes = inbox(echo);
+    await echo.send(enc.encode('in the background'));
+    expect(await echoes.until(1, 5000)).toEqual(['in the background']);
+    expect(fw.process.exitCode).toBeNull();
+    await device.close();
+    await fw.stop(); // SIGTERM
+    expect(fw.process.exitCode).toBe(0);
+    await expect(lstat(link)).rejects.toMatchObject({ code: 'ENOENT' }); // its symlink removed on the way out
   });
 
   it('goes down on unplug and comes back up on replug with the channels re-announced', async () => {

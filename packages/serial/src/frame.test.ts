@@ -9,7 +9,7 @@ import {
   FrameEncoder,
   frameWireSize,
 } from './frame.js';
-import { decodeHello, encodeHello, HELLO_SIZE } from './hello.js';
+import { decodeHello, encodeHello, HELLO_MIN_SIZE, HELLO_SIZE } from './hello.js';
 
 interface Got {
   type: number;
@@ -113,15 +113,39 @@ describe('HELLO codec', () => {
       keepAliveMs: 500,
       nonce: 0xdeadbeef,
       peerNonce: 7,
+      retransmitMs: 100,
+      baudRate: 921600,
     };
     const b = new Uint8Array(HELLO_SIZE);
     encodeHello(p, b);
+    expect(HELLO_SIZE).toBe(24);
     expect(decodeHello(b, 0, HELLO_SIZE)).toEqual(p);
+    // Later versions may append fields: a longer payload reads the same.
+    const longer = new Uint8Array(HELLO_SIZE + 8);
+    longer.set(b);
+    expect(decodeHello(longer, 0, longer.length)).toEqual(p);
+  });
+
+  it('reads a 16-byte HELLO of an earlier peer as not announcing retransmitMs or a baud rate', () => {
+    const b = new Uint8Array(HELLO_SIZE);
+    const p = { version: 1, flags: 1, mtu: 512, credits: 2, keepAliveMs: 500, nonce: 9, peerNonce: 0 };
+    encodeHello({ ...p, retransmitMs: 100, baudRate: 115200 }, b);
+    expect(decodeHello(b, 0, HELLO_MIN_SIZE)).toEqual({ ...p, retransmitMs: 0, baudRate: 0 });
   });
 
   it('rejects another version, a short payload and out-of-range fields with typed errors', () => {
     const b = new Uint8Array(HELLO_SIZE);
-    const base = { version: 1, flags: 0, mtu: 512, credits: 16, keepAliveMs: 500, nonce: 1, peerNonce: 0 };
+    const base = {
+      version: 1,
+      flags: 0,
+      mtu: 512,
+      credits: 16,
+      keepAliveMs: 500,
+      nonce: 1,
+      peerNonce: 0,
+      retransmitMs: 50,
+      baudRate: 0,
+    };
     const code = (p: typeof base, len = HELLO_SIZE) => {
       encodeHello(p, b);
       try {
@@ -136,6 +160,10 @@ describe('HELLO codec', () => {
     expect(code({ ...base, credits: 0 })).toBe('ERR_SERIAL_HELLO');
     expect(code({ ...base, credits: 128 })).toBe('ERR_SERIAL_HELLO');
     expect(code({ ...base, mtu: 20 })).toBe('ERR_SERIAL_HELLO');
+    expect(code({ ...base, keepAliveMs: 0 })).toBe('ERR_SERIAL_HELLO');
+    expect(code({ ...base, retransmitMs: 0 })).toBe('ERR_SERIAL_HELLO');
+    expect(code({ ...base, retransmitMs: 0 }, HELLO_MIN_SIZE)).toBe('ok'); // not announced at all
+    expect(code(base, HELLO_SIZE - 1)).toBe('ok'); // a partial extension reads as 16 bytes
     expect(code(base)).toBe('ok');
   });
 });

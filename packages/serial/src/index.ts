@@ -33,6 +33,7 @@ export {
   HELLO_F_NS,
   HELLO_F_RELIABLE,
   HELLO_MIN_MTU,
+  HELLO_MIN_SIZE,
   HELLO_SIZE,
   type HelloParams,
   SERIAL_PROTOCOL_VERSION,
@@ -40,6 +41,13 @@ export {
 export { SerialLink, type SerialLinkHandler, type SerialLinkState } from './link.js';
 export type { SerialLinkOptions } from './link-options.js';
 export type { SerialLinkStats } from './link-stats.js';
+export {
+  LINK_TIMEOUT_MARGIN_MS,
+  type LinkTimeoutParams,
+  lineBaudRate,
+  linkTimeoutMs,
+  windowWireMs,
+} from './link-timeout.js';
 export { openPort, type PortOptions, parseTcpPath, portOpener } from './port-stream.js';
 export { SEQ_MODULUS, SEQ_WINDOW_MAX, seqAdd, seqAfter, seqDiff } from './seq.js';
 export {

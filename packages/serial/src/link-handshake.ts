@@ -61,6 +61,8 @@ export class LinkHandshake {
         keepAliveMs: o.keepAliveMs,
         nonce: this.localNonce,
         peerNonce: type === FrameType.HELLO_ACK ? this.peerNonce : 0,
+        retransmitMs: o.retransmitMs,
+        baudRate: o.baudRate,
       },
       this.buf,
     );

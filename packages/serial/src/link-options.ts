@@ -1,3 +1,4 @@
+import { checkBoolean, checkFunction, checkInteger, checkOptions, InvalidArgTypeError } from '@rpmsg/core';
 import type { LinkClock } from './clock.js';
 import { HELLO_MIN_MTU } from './hello.js';
 import { SEQ_WINDOW_MAX } from './seq.js';
@@ -14,18 +15,23 @@ export interface SerialLinkOptions {
   reliable?: boolean;
   /** Announce the RPMsg name service. Default true. */
   nameService?: boolean;
-  /** Send something at least this often while up (ms). Default 500. The peer times out after 3×. */
+  /** Send something at least this often while up (ms), 1..65535. Default 500. */
   keepAliveMs?: number;
   /** Repeat HELLO this often during the handshake (ms). Default 200. */
   helloIntervalMs?: number;
   /**
-   * Retransmission / probe timeout margin (ms): processing and USB latency. Default 50. With a
-   * `baudRate` the wire time of the frames in flight is added (docs/serial-protocol.md §5.2).
+   * Retransmission / probe / silence-poll interval (ms), 1..65535, announced in HELLO: processing
+   * and USB latency. Default 50. With a line baud rate the wire time of the frames in flight is
+   * added (docs/serial-protocol.md §5.2).
    */
   retransmitMs?: number;
   /** Retransmissions of the same frame before the link is declared dead. Default 20. */
   maxRetransmits?: number;
-  /** Line speed (8N1), used to scale the retransmission and link timeouts to the wire time. */
+  /**
+   * Line speed (bits/s, 8N1) announced in HELLO; the slower of both sides' (or the one given) times
+   * the wire in the retransmission and link timeouts (docs/serial-protocol.md §6). Default none (0):
+   * a pty, TCP or a USB CDC port has no wire time to allow for.
+   */
   baudRate?: number;
   /** Time source; default the system clock. */
   clock?: LinkClock;
@@ -43,50 +49,44 @@ export interface ResolvedLinkOptions {
   keepAliveMs: number;
   helloIntervalMs: number;
   retransmitMs: number;
-  /** Wire time of one byte (ms), 0 when the baud rate is unknown. */
-  msPerByte: number;
+  /** Declared line speed, 0 for none. */
+  baudRate: number;
   maxRetransmits: number;
   nonce: () => number;
-  /** How long silence from a peer announcing `peerKeepAliveMs` may last before the link is down. */
-  linkTimeoutMs(peerKeepAliveMs: number): number;
 }
 
-function intIn(name: string, value: number | undefined, fallback: number, min: number, max: number): number {
-  const v = value ?? fallback;
-  if (!Number.isInteger(v) || v < min || v > max) {
-    throw new RangeError(`${name} must be an integer in ${min}..${max}, got ${String(value)}`);
-  }
-  return v;
+function int(name: string, value: unknown, fallback: number, min: number, max: number): number {
+  return value === undefined ? fallback : checkInteger(`options.${name}`, value, min, max);
+}
+
+function bool(name: string, value: unknown, fallback: boolean): boolean {
+  return value === undefined ? fallback : checkBoolean(`options.${name}`, value);
 }
 
 /**
- * Applies defaults and checks ranges.
+ * Applies defaults and checks types and ranges.
  *
- * @throws {RangeError} naming the option that is out of range
+ * @throws {InvalidArgTypeError} `ERR_INVALID_ARG_TYPE` for an option of the wrong type (options not an object)
+ * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE` naming the option that is out of range
  */
 export function resolveLinkOptions(options: SerialLinkOptions): ResolvedLinkOptions {
-  const bufferSize = intIn('bufferSize', options.bufferSize, 512, HELLO_MIN_MTU, 0xffff);
-  const rxBuffers = intIn('rxBuffers', options.rxBuffers, 16, 1, SEQ_WINDOW_MAX);
-  const txBuffers = intIn('txBuffers', options.txBuffers, 16, 1, SEQ_WINDOW_MAX);
-  const keepAliveMs = intIn('keepAliveMs', options.keepAliveMs, 500, 1, 0xffff);
-  const baud = options.baudRate;
-  if (baud !== undefined && !(baud > 0)) throw new RangeError(`baudRate must be > 0, got ${String(baud)}`);
-  const msPerByte = baud === undefined ? 0 : 10_000 / baud; // 8N1: 10 bits per byte
-  // A busy line can hold the peer's keep-alive behind a full window of frames: allow for it.
-  const windowMs = msPerByte * txBuffers * (bufferSize + 12);
+  const o = checkOptions('options', options);
+  if (o.clock !== undefined && (o.clock === null || typeof o.clock !== 'object')) {
+    throw new InvalidArgTypeError('options.clock', 'of type object', o.clock);
+  }
+  const nonce = o.nonce === undefined ? undefined : checkFunction<() => number>('options.nonce', o.nonce);
   return {
-    bufferSize,
-    rxBuffers,
-    txBuffers,
-    reliable: options.reliable ?? true,
-    nameService: options.nameService ?? true,
-    keepAliveMs,
-    helloIntervalMs: intIn('helloIntervalMs', options.helloIntervalMs, 200, 1, 60_000),
-    retransmitMs: intIn('retransmitMs', options.retransmitMs, 50, 1, 600_000),
-    msPerByte,
-    maxRetransmits: intIn('maxRetransmits', options.maxRetransmits, 20, 1, 1000),
-    nonce: options.nonce ?? (() => Math.floor(Math.random() * 0xffffffff) + 1),
-    // Three missed keep-alives, plus slack for a busy line.
-    linkTimeoutMs: (peerKeepAliveMs) => 3 * peerKeepAliveMs + 50 + Math.ceil(windowMs),
+    bufferSize: int('bufferSize', o.bufferSize, 512, HELLO_MIN_MTU, 0xffff),
+    rxBuffers: int('rxBuffers', o.rxBuffers, 16, 1, SEQ_WINDOW_MAX),
+    txBuffers: int('txBuffers', o.txBuffers, 16, 1, SEQ_WINDOW_MAX),
+    reliable: bool('reliable', o.reliable, true),
+    nameService: bool('nameService', o.nameService, true),
+    keepAliveMs: int('keepAliveMs', o.keepAliveMs, 500, 1, 0xffff),
+    helloIntervalMs: int('helloIntervalMs', o.helloIntervalMs, 200, 1, 60_000),
+    retransmitMs: int('retransmitMs', o.retransmitMs, 50, 1, 0xffff),
+    // u32 in HELLO; 0 means none, as when omitted.
+    baudRate: int('baudRate', o.baudRate, 0, 0, 0xffffffff),
+    maxRetransmits: int('maxRetransmits', o.maxRetransmits, 20, 1, 1000),
+    nonce: nonce ?? (() => Math.floor(Math.random() * 0xffffffff) + 1),
   };
 }

@@ -22,6 +22,8 @@ export interface SerialLinkStats {
   duplicates: number;
   /** DATA frames received ahead of a gap in reliable mode (dropped; the sender goes back). */
   outOfOrder: number;
+  /** DATA frames beyond the credits given (and unreliable ACKs claiming such frames): dropped, not acked. */
+  overruns: number;
   /** DATA frames known lost in unreliable mode (a gap in seq). */
   lost: number;
   /** Frames other than HELLO received while the link was not up (dropped). */
@@ -50,6 +52,7 @@ export function createLinkStats(): SerialLinkStats {
     silencePolls: 0,
     duplicates: 0,
     outOfOrder: 0,
+    overruns: 0,
     lost: 0,
     rxWhileDown: 0,
     errors: 0,

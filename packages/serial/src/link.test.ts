@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SerialError } from './errors.js';
-import type { HelloParams } from './hello.js';
+import { type Frame, FrameDecoder, FrameEncoder, FrameType, frameWireSize } from './frame.js';
+import { encodeHello, HELLO_SIZE, type HelloParams } from './hello.js';
 import { SerialLink, type SerialLinkHandler } from './link.js';
 import type { SerialLinkOptions } from './link-options.js';
 import { ManualClock } from './testing/manual-clock.js';
@@ -16,13 +17,20 @@ class End implements SerialLinkHandler {
   readonly downs: string[] = [];
   ups = 0;
   held = 0;
+  /** Virtual time of the last bytes handed to this end, and of its last link-down. */
+  lastRxAt = Number.NaN;
+  downAt = Number.NaN;
   autoRelease = true;
   /** Writes to lose on the way out (a line eating whole frames). */
   loseWrites = 0;
   private readonly pool: Uint8Array[];
   private readonly free: number[];
 
-  constructor(clock: ManualClock, options: SerialLinkOptions = {}, seed = 7) {
+  constructor(
+    private readonly clock: ManualClock,
+    options: SerialLinkOptions = {},
+    seed = 7,
+  ) {
     let n = seed;
     this.link = new SerialLink(this, { clock, nonce: () => ++n * 7919, ...options });
     const tx = options.txBuffers ?? 16;
@@ -47,6 +55,12 @@ class End implements SerialLinkHandler {
     }
     this.link.service();
     return true;
+  }
+
+  /** Bytes from the wire. */
+  receive(bytes: Uint8Array): void {
+    this.lastRxAt = this.clock.now();
+    this.link.receive(bytes);
   }
 
   release(count = this.held): void {
@@ -84,6 +98,7 @@ class End implements SerialLinkHandler {
   }
   down(error: SerialError): void {
     this.downs.push(error.code);
+    this.downAt = this.clock.now();
   }
   error(error: SerialError): void {
     this.errors.push(error);
@@ -105,7 +120,7 @@ function pump(a: End, b: End, noise?: Noise): void {
       [b, a],
     ] as const) {
       const chunks = from.wire.splice(0);
-      for (const c of chunks) to.link.receive(noise ? noise.apply(c) : c);
+      for (const c of chunks) to.receive(noise ? noise.apply(c) : c);
     }
   }
 }
@@ -122,6 +137,87 @@ function startBoth(clock: ManualClock, a: End, b: End): void {
   a.link.start();
   b.link.start();
   run(clock, a, b, 0);
+}
+
+// A scripted peer: frames built by hand, as an independent implementation would send them. ----------
+
+/** One encoded frame (COBS + delimiter) with a valid CRC. */
+function frameBytes(
+  type: number,
+  seq: number,
+  ack: number,
+  credit: number,
+  payload?: Uint8Array,
+): Uint8Array {
+  const length = payload?.length ?? 0;
+  const out = new Uint8Array(frameWireSize(length));
+  const n = new FrameEncoder(Math.max(length, 1)).encode(
+    type,
+    seq,
+    ack,
+    credit,
+    payload ?? null,
+    length,
+    out,
+    0,
+  );
+  return out.subarray(0, n);
+}
+
+/** An RPMsg message as {@link End} sends them (src 1024, dst 1025, a 4-byte counter `n`). */
+function rpmsg(n: number): Uint8Array {
+  const b = new Uint8Array(20);
+  const v = new DataView(b.buffer);
+  v.setUint32(0, 1024, true);
+  v.setUint32(4, 1025, true);
+  v.setUint16(12, 4, true);
+  v.setUint32(16, n, true);
+  return b;
+}
+
+function helloBytes(type: number, fields: Partial<HelloParams>): Uint8Array {
+  const p = new Uint8Array(HELLO_SIZE);
+  encodeHello(
+    {
+      version: 1,
+      flags: 0,
+      mtu: 512,
+      credits: 4,
+      keepAliveMs: 100,
+      nonce: 9,
+      peerNonce: 0,
+      retransmitMs: 50,
+      baudRate: 0,
+      ...fields,
+    },
+    p,
+  );
+  return frameBytes(type, 0, 0, 0, p);
+}
+
+type SentFrame = Omit<Frame, 'bytes' | 'payloadStart'> & { payload: Uint8Array };
+
+/** Decodes (and takes off the wire) everything `end` has written. */
+function takeFrames(end: End): SentFrame[] {
+  const frames: SentFrame[] = [];
+  const decoder = new FrameDecoder(512);
+  const sink = {
+    onFrame: (f: Frame) =>
+      frames.push({
+        type: f.type,
+        poll: f.poll,
+        seq: f.seq,
+        ack: f.ack,
+        credit: f.credit,
+        payloadLength: f.payloadLength,
+        payload: f.bytes.slice(f.payloadStart, f.payloadStart + f.payloadLength),
+      }),
+    onBadFrame: (e: SerialError) => {
+      throw e;
+    },
+  };
+  for (const c of end.wire.splice(0)) decoder.push(c, 0, c.length, sink);
+  return frames;
 }
 
 describe('SerialLink', () => {
@@ -159,10 +255,121 @@ describe('SerialLink', () => {
     it('reports a wrong protocol version with ERR_SERIAL_VERSION and stays down', () => {
       const { a } = pair();
       a.link.start();
-      const bad = helloFrameWithVersion(9);
-      a.link.receive(bad);
+      a.link.receive(helloBytes(FrameType.HELLO, { version: 9 }));
       expect(a.errors.map((e) => e.code)).toContain('ERR_SERIAL_VERSION');
       expect(a.link.state).toBe('handshake');
+    });
+
+    it('ignores a HELLO_ACK while up, whatever its nonce (§4)', () => {
+      const { clock, a, b } = pair();
+      startBoth(clock, a, b);
+      takeFrames(a);
+      a.link.receive(helloBytes(FrameType.HELLO_ACK, { nonce: 0x5eed, peerNonce: 0x1234 }));
+      expect(a.downs).toEqual([]);
+      expect(a.link.state).toBe('up');
+      expect(takeFrames(a)).toEqual([]);
+      expect(b.send(3)).toBe(true);
+      run(clock, a, b, 0);
+      expect(a.inbox).toEqual([3]);
+    });
+
+    it('answers the HELLO of a restarted peer at once, after going down with its own new HELLO (§4)', () => {
+      const { clock, a, b } = pair();
+      startBoth(clock, a, b);
+      takeFrames(a);
+      a.link.receive(helloBytes(FrameType.HELLO, { nonce: 0x5eed }));
+      expect(a.downs).toEqual(['ERR_SERIAL_PEER_RESET']);
+      const sent = takeFrames(a);
+      expect(sent.map((f) => f.type)).toEqual([FrameType.HELLO, FrameType.HELLO_ACK]);
+      const ack = new DataView(sent[1]!.payload.buffer);
+      expect(ack.getUint32(12, true)).toBe(0x5eed); // peerNonce: the HELLO it answers
+      expect(ack.getUint32(8, true)).toBe(new DataView(sent[0]!.payload.buffer).getUint32(8, true));
+    });
+  });
+
+  describe('credit window (§5.1)', () => {
+    it('unreliable: a forged DATA far beyond the credits is an overrun, not delivered, and silences nothing', () => {
+      const { clock, a, b } = pair({ reliable: false });
+      startBoth(clock, a, b);
+      // b has sent nothing yet: a expects seq 0 and granted 16 credits. A stale or forged frame 100 ahead:
+      a.receive(frameBytes(FrameType.DATA, 100, 0, 16, rpmsg(999)));
+      expect(a.inbox).toEqual([]);
+      expect(a.errors.map((e) => e.code)).toEqual(['ERR_SERIAL_OVERRUN']);
+      expect(a.link.stats.overruns).toBe(1);
+      // Thirty echoes: every one of b's real frames still arrives.
+      for (let i = 0; i < 30; i++) {
+        expect(a.send(i)).toBe(true);
+        run(clock, a, b, 0);
+        expect(b.send(b.inbox.at(-1)!)).toBe(true);
+        run(clock, a, b, 0);
+      }
+      const all = Array.from({ length: 30 }, (_, i) => i);
+      expect(b.inbox).toEqual(all);
+      expect(a.inbox).toEqual(all);
+      expect(a.link.stats.duplicates).toBe(0);
+      expect(a.downs).toEqual([]);
+    });
+
+    it('reliable: DATA beyond the credits is an overrun: dropped and not acked', () => {
+      const { clock, a, b } = pair();
+      startBoth(clock, a, b);
+      takeFrames(a);
+      a.receive(frameBytes(FrameType.DATA, 100, 0, 16, rpmsg(999)));
+      expect(a.errors.map((e) => e.code)).toEqual(['ERR_SERIAL_OVERRUN']);
+      expect(a.link.stats.overruns).toBe(1);
+      expect(a.link.stats.outOfOrder).toBe(0);
+      expect(takeFrames(a)).toEqual([]); // no ACK for it
+      expect(b.send(1)).toBe(true);
+      run(clock, a, b, 0);
+      expect(a.inbox).toEqual([1]);
+    });
+
+    it('takes DATA up to the last credit it granted, and the frame after it is an overrun', () => {
+      const { clock, a, b } = pair({ rxBuffers: 2 });
+      startBoth(clock, a, b);
+      takeFrames(a);
+      a.autoRelease = false;
+      // The window before any frame is the HELLO's credits, from seq 0 (§5.1): seqs 0 and 1.
+      a.receive(frameBytes(FrameType.DATA, 0, 0, 16, rpmsg(10)));
+      a.receive(frameBytes(FrameType.DATA, 1, 0, 16, rpmsg(11)));
+      a.receive(frameBytes(FrameType.DATA, 2, 0, 16, rpmsg(12)));
+      expect(a.inbox).toEqual([10, 11]);
+      expect(a.errors.map((e) => e.code)).toEqual(['ERR_SERIAL_OVERRUN']);
+      // Each accepted frame was acked, the limit (ack + credit) staying at 2; the overrun got no ACK.
+      expect(takeFrames(a).map((f) => [f.ack, f.credit])).toEqual([
+        [1, 1],
+        [2, 0],
+      ]);
+    });
+
+    it('unreliable: every ACK, not only a probe answer, skips lost frames — never beyond the credits (§5.3)', () => {
+      const { clock, a, b } = pair({ reliable: false });
+      startBoth(clock, a, b);
+      b.loseWrites = 3;
+      for (let i = 0; i < 3; i++) expect(b.send(i)).toBe(true); // all three lost on the way
+      takeFrames(a);
+      a.receive(frameBytes(FrameType.ACK, 3, 0, 16)); // a plain ACK: b's next seq is 3
+      expect(a.link.stats.lost).toBe(3);
+      a.receive(frameBytes(FrameType.ACK, 3 + 100, 0, 16)); // forged: far beyond the credits
+      expect(a.errors.map((e) => e.code)).toEqual(['ERR_SERIAL_OVERRUN']);
+      expect(a.link.stats.lost).toBe(3);
+      expect(b.send(3)).toBe(true);
+      run(clock, a, b, 0);
+      expect(a.inbox).toEqual([3]);
+    });
+
+    it('a DATA frame that is not an RPMsg message consumes its seq and is acked (§5.4)', () => {
+      const { clock, a, b } = pair();
+      startBoth(clock, a, b);
+      takeFrames(a);
+      a.receive(frameBytes(FrameType.DATA, 0, 0, 16, new Uint8Array(10))); // shorter than a header
+      const longLen = rpmsg(1);
+      new DataView(longLen.buffer).setUint16(12, 100, true); // len beyond the frame
+      a.receive(frameBytes(FrameType.DATA, 1, 0, 16, longLen));
+      expect(a.errors.map((e) => e.code)).toEqual(['ERR_SERIAL_BAD_MESSAGE', 'ERR_SERIAL_BAD_MESSAGE']);
+      expect(takeFrames(a).map((f) => f.ack)).toEqual([1, 2]);
+      a.receive(frameBytes(FrameType.DATA, 2, 0, 16, rpmsg(7)));
+      expect(a.inbox).toEqual([7]);
     });
   });
 
@@ -235,7 +442,7 @@ describe('SerialLink', () => {
     });
 
     it('polls a peer whose keep-alives are lost instead of timing out while it still answers', () => {
-      // Timeout 3 × 50 + 50 + wire time ≈ 200 ms: a's keep-alives at 50, 100, 150 and 200 ms are all
+      // Timeout 3 × 50 + 20 + 50 = 220 ms: a's keep-alives at 50, 100, 150 and 200 ms are all
       // lost, and so are its answers to b's first two polls; b's third poll gets through.
       const { clock, a, b } = pair({ keepAliveMs: 50, retransmitMs: 20 });
       startBoth(clock, a, b);
@@ -288,6 +495,57 @@ describe('SerialLink', () => {
       pump(a, b);
       expect(b.downs).toEqual(['ERR_SERIAL_PEER_RESET']);
       expect(a.link.state).toBe('closed');
+    });
+  });
+
+  describe('link timeout (§6)', () => {
+    /** Brings a and b up, cuts the line both ways, and measures how long each waits before going down. */
+    function observe(optionsA: SerialLinkOptions, optionsB: SerialLinkOptions) {
+      const { clock, a, b } = pair(optionsA, optionsB);
+      startBoth(clock, a, b);
+      run(clock, a, b, 2000, undefined, 1); // some idle traffic: keep-alives both ways
+      const timeouts = [a.link.linkTimeoutMs, b.link.linkTimeoutMs];
+      for (let t = 0; t < 10_000 && (a.downs.length === 0 || b.downs.length === 0); t++) {
+        clock.advance(1);
+        a.wire.length = 0; // the line is cut: nothing arrives any more
+        b.wire.length = 0;
+      }
+      expect(a.downs).toEqual(['ERR_SERIAL_TIMEOUT']);
+      expect(b.downs).toEqual(['ERR_SERIAL_TIMEOUT']);
+      return { a: a.downAt - a.lastRxAt, b: b.downAt - b.lastRxAt, timeouts };
+    }
+
+    // The host (a: 16 credits, retransmitMs 50) and an MCU-like peer (b: 2 credits, RTO 100 ms).
+    const host = { rxBuffers: 16, keepAliveMs: 500, retransmitMs: 50 };
+    const mcu = { rxBuffers: 2, keepAliveMs: 500, retransmitMs: 100 };
+    /** Wire time of (16 + 2) frames of the largest message at `baud`, 10 bits per byte, rounded up. */
+    const wire = (mtu: number, baud: number) =>
+      Math.ceil(((16 + 2) * (mtu + 10 + Math.floor((mtu + 8) / 254)) * 10 * 1000) / baud);
+
+    it('is 3 peer keep-alives + own retransmitMs + 50 ms when neither side declares a baud rate', () => {
+      const got = observe(host, mcu);
+      expect(got.a).toBe(3 * 500 + 50 + 50);
+      expect(got.b).toBe(3 * 500 + 100 + 50);
+      expect(got.timeouts).toEqual([got.a, got.b]);
+    });
+
+    it('adds the wire time of both windows at the baud rate one side declares, the same on both sides', () => {
+      const got = observe({ ...host, baudRate: 115200 }, mcu);
+      expect(wire(512, 115200)).toBe(819);
+      expect(got.a).toBe(3 * 500 + 50 + 50 + 819);
+      expect(got.b).toBe(3 * 500 + 100 + 50 + 819);
+    });
+
+    it('times the wire at the slower declared baud rate and the smaller MTU', () => {
+      const got = observe({ ...host, baudRate: 115200 }, { ...mcu, baudRate: 9600, bufferSize: 128 });
+      expect(got.a).toBe(3 * 500 + 50 + 50 + wire(128, 9600));
+      expect(got.b).toBe(3 * 500 + 100 + 50 + wire(128, 9600));
+    });
+
+    it('follows the keep-alive the peer announced, not its own', () => {
+      const got = observe({ ...host, keepAliveMs: 200 }, { ...mcu, keepAliveMs: 300 });
+      expect(got.a).toBe(3 * 300 + 50 + 50);
+      expect(got.b).toBe(3 * 200 + 100 + 50);
     });
   });
 
@@ -378,14 +636,3 @@ describe('SerialLink', () => {
     });
   });
 });
-
-import { FrameEncoder, FrameType, frameWireSize } from './frame.js';
-import { encodeHello, HELLO_SIZE } from './hello.js';
-
-function helloFrameWithVersion(version: number): Uint8Array {
-  const p = new Uint8Array(HELLO_SIZE);
-  encodeHello({ version, flags: 0, mtu: 512, credits: 4, keepAliveMs: 100, nonce: 9, peerNonce: 0 }, p);
-  const out = new Uint8Array(frameWireSize(HELLO_SIZE));
-  const n = new FrameEncoder(HELLO_SIZE).encode(FrameType.HELLO, 0, 0, 0, p, HELLO_SIZE, out, 0);
-  return out.subarray(0, n);
-}

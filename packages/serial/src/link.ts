@@ -7,6 +7,7 @@ import { decodeHello, HELLO_F_NS, HELLO_F_RELIABLE, HELLO_SIZE, type HelloParams
 import { LinkHandshake } from './link-handshake.js';
 import { type ResolvedLinkOptions, resolveLinkOptions, type SerialLinkOptions } from './link-options.js';
 import { createLinkStats, type SerialLinkStats } from './link-stats.js';
+import { type LinkTimeoutParams, lineBaudRate, linkTimeoutMs } from './link-timeout.js';
 import { RxWindow } from './rx-window.js';
 import { SEQ_WINDOW_MAX } from './seq.js';
 import { TxWindow } from './tx-window.js';
@@ -56,6 +57,10 @@ export class SerialLink implements FrameSink {
   private lastTxAt = 0;
   /** When we last polled a silent peer (§6). */
   private lastSilencePollAt = 0;
+  /** Silence after which the link is down, fixed at link up from both HELLOs (§6). */
+  private timeoutMs = 0;
+  /** Our HELLO's fields that enter the link timeout. */
+  private readonly local: LinkTimeoutParams;
   private readonly timer: DeadlineTimer;
 
   /**
@@ -86,6 +91,14 @@ export class SerialLink implements FrameSink {
       (bytes, start, length) => handler.deliver(bytes, start, length),
     );
     this.timer = new DeadlineTimer(this.clock, () => this.onTimer());
+    const o = this.o;
+    this.local = {
+      mtu: o.bufferSize,
+      credits: o.rxBuffers,
+      keepAliveMs: o.keepAliveMs,
+      retransmitMs: o.retransmitMs,
+      baudRate: o.baudRate,
+    };
   }
 
   /** Current state. */
@@ -108,6 +121,13 @@ export class SerialLink implements FrameSink {
   get sendMtu(): number {
     const peer = this.peer;
     return peer === null ? this.o.bufferSize : Math.min(this.o.bufferSize, peer.mtu);
+  }
+  /**
+   * While up, how long the peer may stay silent before the link goes down (ms): the formula of
+   * docs/serial-protocol.md §6 over both HELLOs, so the peer can compute it too. 0 while not up.
+   */
+  get linkTimeoutMs(): number {
+    return this._state === 'up' ? this.timeoutMs : 0;
   }
   /** Messages submitted and not yet finished (queued or in flight). */
   get queued(): number {
@@ -245,11 +265,15 @@ export class SerialLink implements FrameSink {
       return;
     }
     if (this._state === 'up') {
+      // A HELLO_ACK while up is a repeat or stale: a restarted peer announces itself with HELLO
+      // (§4.1), and nothing we send while up asks for a HELLO_ACK. Ignored either way.
+      if (f.type === FrameType.HELLO_ACK) return;
       if (hello.nonce === this.hs.peerNonce) {
-        // A repeated HELLO: our HELLO_ACK was lost. Repeated HELLO_ACKs need nothing.
-        if (f.type === FrameType.HELLO) this.sendHello(FrameType.HELLO_ACK);
+        this.sendHello(FrameType.HELLO_ACK); // a repeated HELLO: our HELLO_ACK was lost
         return;
       }
+      // The peer restarted: down, a new handshake of our own, then this HELLO is answered below
+      // like any other, so the peer need not wait for its next one.
       this.restart(new SerialError('ERR_SERIAL_PEER_RESET', 'peer restarted (new HELLO nonce)'));
     }
     if (this._state !== 'handshake') return;
@@ -278,6 +302,9 @@ export class SerialLink implements FrameSink {
     this._reliable = this.o.reliable || (peer.flags & HELLO_F_RELIABLE) !== 0;
     this.hs.nextHelloAt = NEVER;
     this.tx.peerLimit = Math.min(peer.credits, SEQ_WINDOW_MAX);
+    const baud = lineBaudRate(this.o.baudRate, peer.baudRate);
+    this.tx.msPerByte = baud === 0 ? 0 : 10_000 / baud; // 8N1: 10 bits per byte
+    this.timeoutMs = linkTimeoutMs(this.local, peer);
     this.rx.open();
     this.lastRxAt = this.lastTxAt = this.lastSilencePollAt = this.clock.now();
     this.stats.linkUps++;
@@ -336,7 +363,7 @@ export class SerialLink implements FrameSink {
       this.hs.nextHelloAt = now + this.o.helloIntervalMs;
     } else if (this._state === 'up') {
       const peer = this.hs.peer!;
-      if (t - this.lastRxAt >= this.o.linkTimeoutMs(peer.keepAliveMs)) {
+      if (t - this.lastRxAt >= this.timeoutMs) {
         this.restart(
           new SerialError('ERR_SERIAL_TIMEOUT', `nothing heard for ${Math.round(now - this.lastRxAt)} ms`),
         );
@@ -374,10 +401,7 @@ export class SerialLink implements FrameSink {
     if (this._state === 'handshake') return this.hs.nextHelloAt;
     if (this._state !== 'up') return NEVER;
     const peer = this.hs.peer!;
-    let t = Math.min(
-      this.lastRxAt + this.o.linkTimeoutMs(peer.keepAliveMs),
-      this.lastTxAt + this.o.keepAliveMs,
-    );
+    let t = Math.min(this.lastRxAt + this.timeoutMs, this.lastTxAt + this.o.keepAliveMs);
     if (this._reliable && this.tx.sent > 0) t = Math.min(t, this.tx.rtoAt);
     return Math.min(t, this.tx.probeAt, this.silencePollAt(peer.keepAliveMs));
   }

@@ -1,5 +1,12 @@
 import { stat } from 'node:fs/promises';
 import { connect as netConnect, type Socket } from 'node:net';
+import {
+  checkInteger,
+  checkOptions,
+  InvalidArgTypeError,
+  InvalidArgValueError,
+  OutOfRangeError,
+} from '@rpmsg/core';
 import { SerialPort } from 'serialport';
 import type { ByteStream, ByteStreamHandler, ByteStreamOpener } from './byte-stream.js';
 import { SerialError } from './errors.js';
@@ -17,16 +24,42 @@ export interface PortOptions {
   watchIntervalMs?: number;
 }
 
-/** A parsed `tcp://host:port`, or null for a device path. */
+/**
+ * A parsed `tcp://host:port`, or null for a device path.
+ *
+ * @throws {InvalidArgTypeError} `ERR_INVALID_ARG_TYPE` when `path` is not a string
+ * @throws {InvalidArgValueError} `ERR_INVALID_ARG_VALUE` for an empty path, or a `tcp://` path that is
+ *   not `tcp://host:port`
+ * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE` for a TCP port outside 1..65535
+ */
 export function parseTcpPath(path: string): { host: string; port: number } | null {
+  if (typeof path !== 'string') throw new InvalidArgTypeError('path', 'of type string', path);
+  if (path.length === 0) throw new InvalidArgValueError('path', 'must not be empty', path);
   const m = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/.exec(path);
   if (m === null) {
-    if (path.startsWith('tcp://')) throw new TypeError(`path must be tcp://host:port, got ${path}`);
+    if (path.startsWith('tcp://')) throw new InvalidArgValueError('path', 'must be tcp://host:port', path);
     return null;
   }
   const port = Number(m[2]);
-  if (port < 1 || port > 65535) throw new RangeError(`TCP port out of range in ${path}`);
+  if (port < 1 || port > 65535) {
+    throw new OutOfRangeError('path', 'a TCP port in 1..65535', path);
+  }
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+/**
+ * Checks {@link PortOptions}; returns the parsed `tcp://` address or null for a device path.
+ *
+ * @throws the argument errors of {@link parseTcpPath}; `ERR_OUT_OF_RANGE` for `baudRate` (an
+ *   integer ≥ 1) or `watchIntervalMs` (an integer ≥ 0)
+ */
+export function checkPortOptions(options: PortOptions): { host: string; port: number } | null {
+  const o = checkOptions('options', options);
+  const tcp = parseTcpPath(o.path);
+  if (o.baudRate !== undefined) checkInteger('options.baudRate', o.baudRate, 1, 0xffffffff);
+  if (o.watchIntervalMs !== undefined)
+    checkInteger('options.watchIntervalMs', o.watchIntervalMs, 0, 3_600_000);
+  return tcp;
 }
 
 /** One event-driven stream over a node stream-like source, closing exactly once. */
@@ -59,6 +92,8 @@ abstract class BaseStream implements ByteStream {
 
 class SerialPortStream extends BaseStream {
   private watch: ReturnType<typeof setInterval> | null = null;
+  /** Set once we close the port ourselves: the error to report (undefined for a local close()). */
+  private requested: { error: Error | undefined } | null = null;
 
   constructor(
     private readonly port: SerialPort,
@@ -68,11 +103,15 @@ class SerialPortStream extends BaseStream {
   ) {
     super();
     port.on('data', (chunk: Buffer) => this.data(chunk));
-    port.on('close', (error?: Error) => this.finish(error));
+    // Only our own close() may end the stream without an error (ByteStream contract): a 'close' we
+    // did not ask for is the device going away.
+    port.on('close', (error?: Error) =>
+      this.finish(this.requested ? this.requested.error : (error ?? new Error('port closed'))),
+    );
     port.on('error', (error: Error) => this.shutdown(error));
     if (rdev !== null && watchIntervalMs > 0) {
       // A pty whose master closed reads as endless EOF rather than an error, and some USB drivers
-      // are as quiet: watch the node itself (DESIGN: reconnect when the port disappears).
+      // are as quiet: watch the node itself, so a vanished port is reopened (docs/serial-protocol.md §6).
       this.watch = setInterval(() => {
         stat(path).then(
           (s) => {
@@ -100,14 +139,16 @@ class SerialPortStream extends BaseStream {
   }
 
   private shutdown(error?: Error): Promise<void> {
+    this.requested ??= { error };
+    const reason = this.requested.error;
     return new Promise<void>((resolve) => {
       if (!this.port.isOpen) {
-        this.finish(error);
+        this.finish(reason);
         resolve();
         return;
       }
       this.port.close(() => {
-        this.finish(error);
+        this.finish(reason);
         resolve();
       });
     });
@@ -121,18 +162,28 @@ class SerialPortStream extends BaseStream {
 }
 
 class SocketStream extends BaseStream {
+  private closing = false;
+
   constructor(private readonly socket: Socket) {
     super();
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.data(chunk));
-    socket.on('error', () => {}); // 'close' follows with hadError
-    socket.on('close', (hadError: boolean) => this.end(hadError ? new Error('socket error') : undefined));
+    let failure: Error | undefined;
+    socket.on('error', (error: Error) => {
+      failure = error; // 'close' follows
+    });
+    // Only our own close() ends the stream without an error (ByteStream contract): ser2net dropping
+    // the connection is the port going away, to be reconnected, not a local close.
+    socket.on('close', () =>
+      this.end(this.closing ? undefined : (failure ?? new Error('connection closed by the remote end'))),
+    );
   }
   write(chunk: Uint8Array): void {
     if (!this.isEnded) this.socket.write(chunk);
   }
   async close(): Promise<void> {
     if (this.isEnded) return;
+    this.closing = true;
     await new Promise<void>((resolve) => {
       this.socket.once('close', () => resolve());
       this.socket.end();
@@ -145,10 +196,11 @@ class SocketStream extends BaseStream {
  * Opens a serial port with the real `serialport` binding, or a TCP socket for `tcp://host:port`
  * (ser2net in raw mode).
  *
- * @throws {SerialError} `ERR_SERIAL_OPEN` with the OS error as `cause`
+ * @throws {SerialError} `ERR_SERIAL_OPEN` with the OS error as `cause` (a rejection)
+ * @throws the argument errors of {@link checkPortOptions} (a rejection)
  */
 export async function openPort(options: PortOptions, signal?: AbortSignal): Promise<ByteStream> {
-  const tcp = parseTcpPath(options.path);
+  const tcp = checkPortOptions(options);
   try {
     if (tcp !== null) {
       const socket = netConnect({ host: tcp.host, port: tcp.port, signal });
@@ -178,8 +230,12 @@ export async function openPort(options: PortOptions, signal?: AbortSignal): Prom
   }
 }
 
-/** A {@link ByteStreamOpener} for {@link openPort}: the transport calls it again to reconnect. */
+/**
+ * A {@link ByteStreamOpener} for {@link openPort}: the transport calls it again to reconnect.
+ *
+ * @throws the argument errors of {@link checkPortOptions}, at once rather than on the first open
+ */
 export function portOpener(options: PortOptions): ByteStreamOpener {
-  parseTcpPath(options.path); // fail fast on a malformed tcp:// path
+  checkPortOptions(options);
   return (signal) => openPort(options, signal);
 }

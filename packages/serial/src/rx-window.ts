@@ -65,32 +65,71 @@ export class RxWindow {
     if (seqDiff(this.advertisedLimit, this.expected) < (this.o.rxBuffers + 1) >> 1) this.ackPending = true;
   }
 
-  /** Unreliable mode: the peer's next seq tells us which DATA frames were lost (§5.3). */
+  /**
+   * How many seqs from {@link expected} the peer may use: up to the furthest limit (`ack + credit`)
+   * we sent (§5.1). Never more than {@link available}: every frame in it has a buffer.
+   */
+  window(): number {
+    return seqDiff(this.advertisedLimit, this.expected);
+  }
+
+  /**
+   * Unreliable mode: an ACK's seq is the peer's next DATA seq, so frames before it that never came
+   * were lost (§5.3) — skip them. A seq beyond the credits we gave cannot be the peer's (it never
+   * sends there): refused as an overrun, so one stale or forged frame cannot make us skip ahead and
+   * then drop everything the peer really sends as a duplicate.
+   */
   skipTo(seq: number): void {
-    if (seqDiff(seq, this.expected) > SEQ_WINDOW_MAX) return;
-    this.stats.lost += seqDiff(seq, this.expected);
+    const d = seqDiff(seq, this.expected);
+    if (d > SEQ_WINDOW_MAX) return; // behind: an old ACK
+    if (d > this.window()) {
+      this.stats.overruns++;
+      this.report(
+        new SerialError('ERR_SERIAL_OVERRUN', `ACK claims seq ${seq}, beyond the credits given`, {
+          seq,
+          limit: this.advertisedLimit,
+        }),
+      );
+      return;
+    }
+    this.stats.lost += d;
     this.expected = seq;
   }
 
-  /** A DATA frame arrived: deliver it if it is the one expected and a valid RPMsg message. */
+  /**
+   * A DATA frame arrived (§5): deliver it if it lies in the window (reliable: if it is the one
+   * expected) and is a valid RPMsg message.
+   */
   onData(f: Frame, reliable: boolean): void {
     const d = seqDiff(f.seq, this.expected);
-    this.ackPending = true;
-    if (reliable ? d !== 0 : d > SEQ_WINDOW_MAX) {
-      if (seqDiff(this.expected, f.seq) <= SEQ_WINDOW_MAX) this.stats.duplicates++;
-      else this.stats.outOfOrder++;
+    if (d >= this.window() || this.available === 0) {
+      if (d > SEQ_WINDOW_MAX) {
+        // Behind `expected`: a duplicate (ours was lost, or go-back-N resent it). Ack again.
+        this.stats.duplicates++;
+        this.ackPending = true;
+        return;
+      }
+      // Beyond the credits we gave: a peer that overran us, or a stale/forged frame. Dropped and not
+      // acked, and `expected` stays put, so what the peer really sends next is still accepted.
+      this.stats.overruns++;
+      this.report(
+        new SerialError('ERR_SERIAL_OVERRUN', `DATA ${f.seq} beyond the credits given`, {
+          seq: f.seq,
+          limit: this.advertisedLimit,
+        }),
+      );
       return;
     }
-    if (this.available === 0) {
-      // The peer sent beyond its credits; in reliable mode it will retransmit.
-      this.report(
-        new SerialError('ERR_SERIAL_OVERRUN', `DATA ${f.seq} beyond the credits given`, { seq: f.seq }),
-      );
-      if (reliable) return;
+    this.ackPending = true;
+    if (reliable && d !== 0) {
+      // After a gap: go-back-N resends from the gap (§5.2). Dropped, acked again.
+      this.stats.outOfOrder++;
+      return;
     }
+    // The seq is consumed (and acked) whether or not the payload is a valid RPMsg message: resending
+    // the same bytes would not make it one (§5.4).
     this.stats.lost += d;
     this.expected = seqAdd(f.seq, 1);
-    if (this.available === 0) return;
     const len = f.payloadLength;
     const hdrLen = len >= 16 ? f.bytes[f.payloadStart + 12]! | (f.bytes[f.payloadStart + 13]! << 8) : -1;
     if (len > this.o.bufferSize) {

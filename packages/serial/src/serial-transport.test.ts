@@ -105,9 +105,14 @@ describe('SerialTransport', () => {
     const removed: string[] = [];
     host.on('channel-removed', (c: { name: string }) => removed.push(c.name));
 
+    const causes: unknown[] = [];
+    host.on('down', (e: Error) => causes.push(e.cause));
     pair.a.unplug();
     await settle(clock);
     expect(downs).toEqual(['ERR_RPMSG_LINK_DOWN']);
+    expect(causes).toEqual([
+      expect.objectContaining({ name: 'SerialError', code: 'ERR_SERIAL_PORT_CLOSED' }),
+    ]);
     expect(removed).toEqual(['rpmsg-echo']);
     expect(host.isUp).toBe(false);
     await mcu.close();
@@ -161,5 +166,81 @@ describe('SerialTransport', () => {
     await host.close();
     await new Promise((r) => setImmediate(r));
     expect(downs).toEqual(['ERR_RPMSG_PEER_GONE']);
+  });
+
+  describe('error codes when the link goes down', () => {
+    /** Host and MCU up, the MCU holding every message, and `count` sends from the host waiting. */
+    async function stalled(count: number) {
+      const t = setup({}, { rxBuffers: 2, txBuffers: 2 });
+      await Promise.all([t.host.start(), t.mcu.start()]);
+      const held: { release(): void }[] = [];
+      t.mcu.createEndpoint({ name: 'sink' }).on('message', (_p, _s, msg) => held.push(msg.hold()));
+      const ep = await t.host.openChannel('sink', { timeout: 1000 });
+      const downs: { code: string; cause?: unknown }[] = [];
+      t.host.on('down', (e: Error & { code: string }) => downs.push(e));
+      const sends = Array.from({ length: count }, (_, i) =>
+        ep.send(Uint8Array.of(i)).then(
+          () => 'sent',
+          (e: { code: string }) => e.code,
+        ),
+      );
+      await settle(t.clock, 50);
+      return { ...t, ep, downs, sends };
+    }
+
+    it('closing the transport is a local close: waiting sends and the down event get ERR_RPMSG_CLOSED', async () => {
+      const { hostT, ep, downs, sends } = await stalled(8);
+      await hostT.close();
+      const results = await Promise.all(sends);
+      expect(results.filter((r) => r !== 'sent').length).toBeGreaterThan(0);
+      expect(new Set(results.filter((r) => r !== 'sent'))).toEqual(new Set(['ERR_RPMSG_CLOSED']));
+      expect(downs.map((e) => e.code)).toEqual(['ERR_RPMSG_CLOSED']);
+      await expect(ep.send(Uint8Array.of(9))).rejects.toMatchObject({ code: 'ERR_RPMSG_CLOSED' });
+    });
+
+    it('closing the transport while it reconnects makes later sends ERR_RPMSG_CLOSED too', async () => {
+      const clock = new ManualClock();
+      let pair = createStreamPair();
+      const host = new RpmsgDevice(
+        new SerialTransport({ clock, nonce: () => 1, port: async () => pair.a, reconnectMs: 10_000 }),
+      );
+      const mcu = new RpmsgDevice(
+        new SerialTransport({ clock, nonce: () => 2, port: pair.b, role: 'remote' }),
+      );
+      devices.push(host, mcu);
+      await Promise.all([host.start(), mcu.start()]);
+      const ep = host.createEndpoint({ dst: 1024 });
+      pair.a.unplug(); // down, waiting to reopen
+      await settle(clock);
+      await expect(ep.send(Uint8Array.of(1))).rejects.toMatchObject({ code: 'ERR_RPMSG_LINK_DOWN' });
+      pair = createStreamPair();
+      await host.transport.close();
+      await expect(ep.send(Uint8Array.of(2))).rejects.toMatchObject({ code: 'ERR_RPMSG_CLOSED' });
+    });
+
+    it('closing the device reports the link down as ERR_RPMSG_CLOSED', async () => {
+      const { host, downs } = await stalled(0);
+      await host.close();
+      expect(downs.map((e) => e.code)).toEqual(['ERR_RPMSG_CLOSED']);
+    });
+
+    it('closing the port the transport was given is a local close too (ERR_RPMSG_CLOSED)', async () => {
+      const { pair, hostT, downs, sends } = await stalled(8);
+      await pair.a.close();
+      const results = await Promise.all(sends);
+      expect(new Set(results.filter((r) => r !== 'sent'))).toEqual(new Set(['ERR_RPMSG_CLOSED']));
+      expect(downs.map((e) => e.code)).toEqual(['ERR_RPMSG_CLOSED']);
+      await expect(hostT.start()).rejects.toMatchObject({ code: 'ERR_RPMSG_CLOSED' });
+    });
+
+    it('a silent peer is ERR_RPMSG_PEER_GONE with ERR_SERIAL_TIMEOUT as the cause', async () => {
+      const { clock, pair, host, downs } = await stalled(0);
+      expect(host.isUp).toBe(true);
+      pair.a.write = () => {}; // the line goes dead both ways
+      pair.b.write = () => {};
+      await settle(clock, 3000);
+      expect(downs.map((e) => e.code)).toEqual(['ERR_RPMSG_PEER_GONE']);
+      expect(downs[0]!.cause).toMatchObject({ code: 'ERR_SERIAL_TIMEOUT' });
+    });
   });
 });

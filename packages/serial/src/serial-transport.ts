@@ -1,5 +1,9 @@
 import {
   AbortError,
+  checkInteger,
+  checkOneOf,
+  checkOptions,
+  InvalidArgTypeError,
   RpmsgError,
   type Transport,
   type TransportBuffer,
@@ -37,13 +41,36 @@ export interface SerialTransportStats extends TransportStats {
   readonly opens: number;
 }
 
-/** Maps why the serial link went down to the RPMsg code the device and its users branch on. */
+/**
+ * Maps why the serial link went down to the RPMsg code the device and its users branch on: the
+ * peer restarted, reset or fell silent → `ERR_RPMSG_PEER_GONE`; anything else (the port vanished,
+ * retransmissions exhausted) → `ERR_RPMSG_LINK_DOWN`. The `SerialError` is the `cause`. A local
+ * close never comes here: it is `ERR_RPMSG_CLOSED` (see {@link closedError}).
+ */
 function downError(e: SerialError): RpmsgError {
   const code =
     e.code === 'ERR_SERIAL_PEER_RESET' || e.code === 'ERR_SERIAL_TIMEOUT'
       ? 'ERR_RPMSG_PEER_GONE'
       : 'ERR_RPMSG_LINK_DOWN';
   return new RpmsgError(code, `serial link down: ${e.message}`, { cause: e });
+}
+
+/** The link-down reason of a local close: the transport or its port closed by its owner. */
+function closedError(what: string): RpmsgError {
+  return new RpmsgError('ERR_RPMSG_CLOSED', `serial ${what} closed`);
+}
+
+/** Checks the transport's own options (the link checks the rest). */
+function checkTransportOptions(options: SerialTransportOptions): void {
+  const { port, role, reconnectMs, reconnectMaxMs } = checkOptions('options', options);
+  const isStream =
+    port !== null && typeof port === 'object' && typeof (port as ByteStream).setHandler === 'function';
+  if (typeof port !== 'function' && !isStream) {
+    throw new InvalidArgTypeError('options.port', 'a ByteStream or a function opening one', port);
+  }
+  if (role !== undefined) checkOneOf('options.role', role, ['master', 'remote'] as const);
+  if (reconnectMs !== undefined) checkInteger('options.reconnectMs', reconnectMs, 1, 3_600_000);
+  if (reconnectMaxMs !== undefined) checkInteger('options.reconnectMaxMs', reconnectMaxMs, 1, 3_600_000);
 }
 
 /**
@@ -75,8 +102,13 @@ export class SerialTransport implements Transport, SerialLinkHandler {
   private startWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   private readonly counts = { txMessages: 0, rxMessages: 0, notifications: 0, errors: 0, opens: 0 };
 
-  /** @param options the port plus link sizes and timings */
+  /**
+   * @param options the port plus link sizes and timings
+   * @throws {InvalidArgTypeError} `ERR_INVALID_ARG_TYPE`, {@link OutOfRangeError} `ERR_OUT_OF_RANGE`,
+   *   `InvalidArgValueError` `ERR_INVALID_ARG_VALUE` for a bad option, naming it
+   */
   constructor(options: SerialTransportOptions) {
+    checkTransportOptions(options);
     this.role = options.role ?? 'master';
     this.link = new SerialLink(this, options);
     this.bufferSize = options.bufferSize ?? 512;
@@ -114,6 +146,13 @@ export class SerialTransport implements Transport, SerialLinkHandler {
   /** The peer's HELLO while up (version, MTU, credits, keep-alive), else null. */
   get peer(): HelloParams | null {
     return this.link.peer;
+  }
+  /**
+   * While up, how long the MCU may stay silent before the link goes down (ms), as
+   * docs/serial-protocol.md §6 defines it from both HELLOs; 0 while down.
+   */
+  get linkTimeoutMs(): number {
+    return this.link.linkTimeoutMs;
   }
   /** Counters. */
   get stats(): SerialTransportStats {
@@ -220,20 +259,29 @@ export class SerialTransport implements Transport, SerialLinkHandler {
     if (!this.closed) this.link.service();
   }
 
-  /** Sends RESET, closes the port for good and reports `ERR_RPMSG_CLOSED`. */
+  /**
+   * Sends RESET, closes the port for good and reports the link down with `ERR_RPMSG_CLOSED` (a
+   * local close, never `ERR_RPMSG_LINK_DOWN`): sends waiting for credits reject with it.
+   */
   async close(): Promise<void> {
-    if (this.closed) return;
-    const wasUp = this.isUp;
-    this.link.stop(new SerialError('ERR_SERIAL_PORT_CLOSED', 'transport closed'));
-    this.closed = true;
-    this.reconnector?.stop();
-    this.reclaim();
-    const closed = new RpmsgError('ERR_RPMSG_CLOSED', 'serial transport closed');
-    for (const w of [...this.startWaiters]) w.reject(closed);
     const stream = this.stream;
+    this.shutdown(closedError('transport')); // RESET goes out on the stream first
     this.stream = null;
     if (stream !== null) await stream.close();
-    if (wasUp) this.sink?.onLinkDown(closed);
+  }
+
+  /** Closes for good without touching the port (already closed, or closed by the caller next). */
+  private shutdown(reason: RpmsgError): void {
+    if (this.closed) return;
+    // Closed first: the link reports its own down (RESET sent) synchronously, and a local close must
+    // reach the device as ERR_RPMSG_CLOSED, not as the link's ERR_SERIAL_PORT_CLOSED.
+    this.closed = true;
+    this.link.stop(new SerialError('ERR_SERIAL_PORT_CLOSED', reason.message));
+    this.reconnector?.stop();
+    this.reclaim();
+    for (const w of [...this.startWaiters]) w.reject(reason);
+    // Also when already down (reconnecting): from now on the link is down because it was closed.
+    this.sink?.onLinkDown(reason);
   }
 
   // SerialLinkHandler --------------------------------------------------------------------------------
@@ -292,6 +340,12 @@ export class SerialTransport implements Transport, SerialLinkHandler {
       onClose: (error) => {
         if (this.stream !== stream) return;
         this.stream = null;
+        if (error === undefined) {
+          // Closed by its owner (ByteStream contract: no error = a local close()): the user closed
+          // the port under us. A local close, for good: nothing to reconnect to.
+          this.shutdown(closedError('port'));
+          return;
+        }
         this.link.suspend(
           new SerialError('ERR_SERIAL_PORT_CLOSED', `port closed${error ? `: ${error.message}` : ''}`, {
             cause: error,

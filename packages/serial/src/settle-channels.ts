@@ -1,4 +1,18 @@
-import type { Channel, RpmsgDevice } from '@rpmsg/core';
+import {
+  type Channel,
+  checkMilliseconds,
+  checkOptions,
+  MAX_TIMER_MS,
+  OutOfRangeError,
+  type RpmsgDevice,
+} from '@rpmsg/core';
+
+/** A timer's delay: a finite number of ms in 0..MAX_TIMER_MS. */
+function checkDelay(argument: string, value: unknown): number {
+  const ms = checkMilliseconds(argument, value, 0, false);
+  if (ms > MAX_TIMER_MS) throw new OutOfRangeError(argument, `a number >= 0 and <= ${MAX_TIMER_MS}`, ms);
+  return ms;
+}
 
 /** Options of {@link settleChannels}. */
 export interface SettleChannelsOptions {
@@ -17,10 +31,20 @@ export interface SettleChannelsOptions {
  * @example
  * const device = await connectSerial({ path: '/dev/ttyACM0' });
  * for (const c of await settleChannels(device)) console.log(c.name, c.remoteAddr);
+ *
+ * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE` (a rejection) for a negative, NaN, infinite or too large
+ *   `quietMs` / `timeout`; `ERR_INVALID_ARG_TYPE` for a non-number
  */
 export function settleChannels(device: RpmsgDevice, options: SettleChannelsOptions = {}): Promise<Channel[]> {
-  const quietMs = options.quietMs ?? 200;
-  const timeout = options.timeout ?? 3000;
+  let quietMs: number;
+  let timeout: number;
+  try {
+    const o = checkOptions('options', options);
+    quietMs = checkDelay('options.quietMs', o.quietMs ?? 200);
+    timeout = checkDelay('options.timeout', o.timeout ?? 3000);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   return new Promise((resolve) => {
     let quiet: ReturnType<typeof setTimeout> | undefined;
     const finish = () => {

@@ -40,6 +40,8 @@ export class TxWindow {
   probeAt = NEVER;
   /** Retransmissions since the last progress. */
   retries = 0;
+  /** Wire time of one byte at the line speed both sides declared (ms), 0 for none; set at link up. */
+  msPerByte = 0;
   /** Message bytes in flight, for the RTO. */
   private inFlightBytes = 0;
 
@@ -150,7 +152,8 @@ export class TxWindow {
    * full frame the peer may be sending ahead of its ack (§5.2), so a slow line is not flooded.
    */
   private rto(): number {
-    const { retransmitMs, msPerByte } = this.o;
-    return retransmitMs + msPerByte * (this.inFlightBytes + 12 * this.sent + this.host.sendMtu() + 24);
+    return (
+      this.o.retransmitMs + this.msPerByte * (this.inFlightBytes + 12 * this.sent + this.host.sendMtu() + 24)
+    );
   }
 }

@@ -6,17 +6,23 @@
  *   rpmsg-tty      the same, under the Linux rpmsg_tty channel name (for @rpmsg/tty streams)
  *   rpmsg-counter  on "N" (decimal text), sends "count 0" … "count N-1" back, in order
  *   rpmsg-stats    replies with the link counters as "key=value" text
- * Commands on stdin (for tests): "unplug" closes the pty (and removes the --link symlink),
- * "replug" opens a new one (and points the symlink at it), "quit" exits.
+ *
+ * It runs until SIGINT, SIGTERM or SIGHUP (the host closing or reopening the pty does not stop it:
+ * a board keeps running while the cable is out). Commands are read from stdin only when stdin is a
+ * terminal, or with --commands (a test harness's pipe, whose end means the harness is gone): "unplug"
+ * closes the pty (and removes the --link symlink), "replug" opens a new one (and points the symlink
+ * at it), "quit" (or end of input) exits. Started in the background, from a script or with stdin at
+ * /dev/null, stdin is not read at all.
  *
  *   gcc -std=c99 -Wall -Wextra -Werror -I.. ../rpmsg_serial.c main.c -o rpmsg-serial-host
- *   ./rpmsg-serial-host --link /tmp/ttyMCU
+ *   ./rpmsg-serial-host --link /tmp/ttyMCU [--commands]
  */
 #define _XOPEN_SOURCE 600
 #define _DEFAULT_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +37,12 @@ static struct rpmsg_serial_ept echo_storage, tty_storage, counter_storage, stats
 static struct rpmsg_serial_ept *echo_ept, *tty_ept, *counter_ept, *stats_ept;
 static int pty_fd = -1;
 static const char *link_path = NULL;
+static volatile sig_atomic_t stop_requested = 0;
+
+static void on_signal(int sig) {
+  (void)sig;
+  stop_requested = 1;
+}
 
 static uint32_t hal_millis(void *ctx) {
   struct timespec ts;
@@ -142,18 +154,20 @@ static int32_t on_stats(void *payload, uint32_t len, uint32_t src, void *priv) {
   if (rpmsg_serial_tx_free(&rs) == 0) return RPMSG_SERIAL_BUSY;
   n = snprintf(msg, sizeof msg,
                "crc_errors=%u cobs_errors=%u long_frames=%u short_frames=%u duplicates=%u retransmits=%u "
-               "link_ups=%u link_downs=%u dropped=%u refused=%u bad_version=%u ring_overruns=%u silence_polls=%u",
+               "link_ups=%u link_downs=%u dropped=%u refused=%u bad_version=%u ring_overruns=%u silence_polls=%u "
+               "overruns=%u out_of_order=%u bad_acks=%u bad_messages=%u link_timeout_ms=%u",
                (unsigned)s->crc_errors, (unsigned)s->cobs_errors, (unsigned)s->long_frames, (unsigned)s->short_frames,
                (unsigned)s->duplicates, (unsigned)s->retransmits, (unsigned)s->link_ups, (unsigned)s->link_downs,
                (unsigned)s->dropped, (unsigned)s->refused, (unsigned)s->bad_version, (unsigned)s->ring_overruns,
-               (unsigned)s->silence_polls);
+               (unsigned)s->silence_polls, (unsigned)s->overruns, (unsigned)s->out_of_order, (unsigned)s->bad_acks,
+               (unsigned)s->bad_messages, (unsigned)rpmsg_serial_link_timeout(&rs));
   (void)rpmsg_serial_send(&rs, stats_ept, src, msg, (uint32_t)n, 0);
   return 0;
 }
 
 static int handle_command(void) {
   char line[64];
-  if (fgets(line, sizeof line, stdin) == NULL) return 0; /* stdin closed: the test is gone */
+  if (fgets(line, sizeof line, stdin) == NULL) return 0; /* end of input: the terminal or the harness is gone */
   if (strncmp(line, "unplug", 6) == 0) {
     if (pty_fd >= 0) close(pty_fd);
     pty_fd = -1;
@@ -171,10 +185,24 @@ static int handle_command(void) {
 
 int main(int argc, char **argv) {
   struct rpmsg_serial_hal hal;
-  int i;
+  struct sigaction sa;
+  int i, commands = isatty(STDIN_FILENO);
   for (i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--link") == 0 && i + 1 < argc) link_path = argv[++i];
+    if (strcmp(argv[i], "--link") == 0 && i + 1 < argc) {
+      link_path = argv[++i];
+    } else if (strcmp(argv[i], "--commands") == 0) {
+      commands = 1;
+    } else {
+      fprintf(stderr, "usage: %s [--link PATH] [--commands]\n", argv[0]);
+      return 2;
+    }
   }
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal; /* no SA_RESTART: poll() returns at once with EINTR */
+  sigemptyset(&sa.sa_mask);
+  (void)sigaction(SIGINT, &sa, NULL);
+  (void)sigaction(SIGTERM, &sa, NULL);
+  (void)sigaction(SIGHUP, &sa, NULL);
   setvbuf(stdin, NULL, _IOLBF, 0);
   pty_fd = open_pty();
   if (pty_fd < 0) return 1;
@@ -191,23 +219,27 @@ int main(int argc, char **argv) {
   (void)rpmsg_serial_ns_announce(&rs, tty_ept, "rpmsg-tty", RL_NS_CREATE);
   (void)rpmsg_serial_ns_announce(&rs, counter_ept, "rpmsg-counter", RL_NS_CREATE);
   (void)rpmsg_serial_ns_announce(&rs, stats_ept, "rpmsg-stats", RL_NS_CREATE);
-  for (;;) {
+  while (!stop_requested) {
     struct pollfd fds[2];
     nfds_t n = 0;
-    fds[n].fd = STDIN_FILENO;
-    fds[n].events = POLLIN;
-    fds[n++].revents = 0;
+    int pty_i = -1;
+    if (commands) {
+      fds[n].fd = STDIN_FILENO;
+      fds[n].events = POLLIN;
+      fds[n++].revents = 0;
+    }
     if (pty_fd >= 0) {
+      pty_i = (int)n;
       fds[n].fd = pty_fd;
       fds[n].events = POLLIN;
       fds[n++].revents = 0;
     }
     (void)poll(fds, n, 2);
-    if (n > 1 && (fds[1].revents & POLLHUP)) { /* no one has the slave open: do not spin */
+    if (pty_i >= 0 && (fds[pty_i].revents & POLLHUP)) { /* no one has the slave open: do not spin */
       struct timespec nap = {0, 2000000L};
       (void)nanosleep(&nap, NULL);
     }
-    if (fds[0].revents & (POLLIN | POLLHUP)) {
+    if (commands && (fds[0].revents & (POLLIN | POLLHUP))) {
       if (!handle_command()) break;
     }
     read_port();

@@ -58,8 +58,21 @@ export interface FirmwareHost {
   unplug(): Promise<void>;
   /** Opens a new pty (and re-points the symlink); the firmware restarts its handshake. */
   replug(): Promise<string>;
-  /** Ends the process. */
+  /** Ends the process ("quit" on its command pipe, or SIGTERM without one); resolves once it exited. */
   stop(): Promise<void>;
+}
+
+/** Options of {@link startFirmwareHost}. */
+export interface StartFirmwareOptions {
+  /** Keep a symlink at this path pointing at the current pty, like /dev/serial/by-id. */
+  link?: string;
+  /**
+   * Drive the firmware through a command pipe on its stdin (`--commands`: unplug, replug, quit; it
+   * exits when the pipe closes, so it never outlives the test). Default true. With false its stdin
+   * is /dev/null, as when started in the background, and it runs until a signal: `unplug` and
+   * `replug` are then unavailable.
+   */
+  commands?: boolean;
 }
 
 /**
@@ -68,10 +81,12 @@ export interface FirmwareHost {
  */
 export async function startFirmwareHost(
   binary: string,
-  options: { link?: string } = {},
+  options: StartFirmwareOptions = {},
 ): Promise<FirmwareHost> {
-  const child = spawn(binary, options.link ? ['--link', options.link] : [], {
-    stdio: ['pipe', 'pipe', 'inherit'],
+  const commands = options.commands ?? true;
+  const args = [...(options.link ? ['--link', options.link] : []), ...(commands ? ['--commands'] : [])];
+  const child = spawn(binary, args, {
+    stdio: [commands ? 'pipe' : 'ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });
   const waiters: ((line: string) => boolean)[] = [];
@@ -95,19 +110,22 @@ export async function startFirmwareHost(
     path: options.link ?? pty,
     process: child,
     async unplug() {
+      if (!commands) throw new Error('firmware host started without a command pipe');
       const done = next('UNPLUGGED');
       child.stdin!.write('unplug\n');
       await done;
     },
     async replug() {
+      if (!commands) throw new Error('firmware host started without a command pipe');
       const p = next('PTY');
       child.stdin!.write('replug\n');
       return p;
     },
     async stop() {
-      if (child.exitCode === null) {
-        child.stdin!.write('quit\n');
-        const t = setTimeout(() => child.kill(), 1000);
+      if (child.exitCode === null && child.signalCode === null) {
+        if (commands) child.stdin!.write('quit\n');
+        else child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 1000);
         await exited;
         clearTimeout(t);
       }

@@ -4,6 +4,7 @@ export {
   FIRMWARE_DIR,
   type FirmwareHost,
   hasCompiler,
+  type StartFirmwareOptions,
   startFirmwareHost,
 } from './firmware-host.js';
 export { ManualClock } from './manual-clock.js';

@@ -5,7 +5,10 @@ import { Noise, type NoiseOptions } from './noise.js';
 export interface MemoryStream extends ByteStream {
   /** True until either end closed. */
   readonly isOpen: boolean;
-  /** Ends the pair as an unplug would: both ends see `onClose(error)`. */
+  /**
+   * Ends the pair as an unplug would: both ends see `onClose(error)`. (`close()` ends it too, but
+   * only the other end sees an error: the closing end closed locally.)
+   */
   unplug(): void;
   /** Everything written by this end so far (when recording). */
   readonly written: Uint8Array[];
@@ -69,13 +72,14 @@ export function createStreamPair(options: StreamPairOptions = {}): StreamPair {
     scheduled = true;
     queueMicrotask(deliver);
   };
-  const end = (error?: Error) => {
+  /** Ends both sides: `closer` (if any) closed locally and sees no error; the other sees `error`. */
+  const end = (error: Error, closer?: 0 | 1) => {
     if (!open) return;
     open = false;
     queues[0].length = 0;
     queues[1].length = 0;
-    handlers[0]?.onClose(error);
-    handlers[1]?.onClose(error);
+    handlers[0]?.onClose(closer === 0 ? undefined : error);
+    handlers[1]?.onClose(closer === 1 ? undefined : error);
   };
   const make = (self: 0 | 1): MemoryStream => {
     const peer = self === 0 ? 1 : 0;
@@ -97,7 +101,8 @@ export function createStreamPair(options: StreamPairOptions = {}): StreamPair {
       },
       async close() {
         deliver(); // like a port drained before closing: bytes already written still arrive
-        end();
+        // ByteStream contract: only the end that called close() sees no error.
+        end(new Error('the other end closed the stream'), self);
       },
       unplug() {
         end(Object.assign(new Error('device unplugged'), { disconnected: true }));

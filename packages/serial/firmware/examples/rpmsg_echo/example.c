@@ -2,6 +2,8 @@
  * The rpmsg_echo sketch as plain C for a bare-metal MCU: the UART interrupt feeds bytes, the main
  * loop polls. uart_write(), uart_irq_byte() and systick_ms stand for your vendor HAL.
  * Build-checked on the host: gcc -std=c99 -Wall -Wextra -Werror -DEXAMPLE_HOST_CHECK -I../.. -c example.c
+ * Build every file with -DRPMSG_SERIAL_BAUD=<the UART's speed> (e.g. 115200): it is announced in
+ * HELLO, so both sides allow for the wire time in the link timeout (docs/serial-protocol.md §6).
  */
 #include "rpmsg_serial.h"
 
