@@ -1,12 +1,15 @@
-import type { LayoutProfile } from '@rpmsg/core';
+import type { LayoutProfile, RpmsgDevice } from '@rpmsg/core';
+import type { ResourceTableImage } from './boot.js';
 import type { RpmsgLite } from './lite.js';
 
 /**
  * The second argument of a user module's default export (the A-core program or the M-core
- * firmware), next to the ready `RpmsgDevice`:
+ * firmware), next to the ready `RpmsgDevice`; {@link FirmwareContext} and {@link MasterContext}
+ * are its two forms.
  *
  * ```js
  * // m-core.mjs
+ * /** @type {import('@rpmsg/soc').Firmware} *\/
  * export default function firmware(device, { lite }) {
  *   const ept = lite.createEpt(30);
  *   lite.nsAnnounce(ept, 'rpmsg-echo');
@@ -30,4 +33,44 @@ export interface CoreContext {
   log(...args: unknown[]): void;
   /** Remote only: the RPMsg-Lite style firmware API (blocking calls). */
   readonly lite?: RpmsgLite;
+}
+
+/** The context of the M-core firmware: {@link CoreContext} with the RPMsg-Lite style API. */
+export interface FirmwareContext extends CoreContext {
+  readonly role: 'remote';
+  /** The RPMsg-Lite style firmware API (blocking calls). */
+  readonly lite: RpmsgLite;
+}
+
+/** The context of the A-core program (`options.master`): {@link CoreContext} without `lite`. */
+export interface MasterContext extends CoreContext {
+  readonly role: 'master';
+  readonly lite?: undefined;
+}
+
+/**
+ * The default export of an M-core firmware module (`options.remote`). It gets the remote's ready
+ * `RpmsgDevice` and its context; it may block for ever in the `lite` calls, or return (or resolve)
+ * and keep serving endpoint callbacks. A throw or a rejection is a crash of the remote.
+ *
+ * ```js
+ * // m-core.mjs
+ * /** @type {import('@rpmsg/soc').Firmware} *\/
+ * export default function firmware(device, { lite }) { … }
+ * ```
+ */
+export type Firmware = (device: RpmsgDevice, ctx: FirmwareContext) => void | Promise<void>;
+
+/**
+ * The default export of an A-core program module (`options.master` as a module): it gets the
+ * master's ready `RpmsgDevice`; what it returns (or resolves with) is `soc.result`.
+ */
+export type MasterProgram = (device: RpmsgDevice, ctx: MasterContext) => unknown;
+
+/** What an M-core firmware module exports. */
+export interface FirmwareModule {
+  /** The firmware's main task. */
+  default: Firmware;
+  /** `linux`: the image's resource table — feature bits, or a patch of the default table's bytes. */
+  resourceTable?: ResourceTableImage;
 }

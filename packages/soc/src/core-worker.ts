@@ -2,11 +2,13 @@
  * The program of a core worker thread (built to dist/core-worker.js; a worker cannot load
  * TypeScript). It maps shared RAM and the mailbox, builds the core (master or remote), boots it
  * on the SoC's command, and runs the user module's default export with a ready RPMsg device.
- * Uncaught errors end the thread: the SoC sees them as a crash.
+ * A module that cannot be loaded is reported as `load-failed` (ERR_RPMSG_LOAD) and the thread ends;
+ * uncaught errors after that end the thread too: the SoC sees them as a crash.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RpmsgError } from '@rpmsg/core';
-import type { CoreContext } from './context.js';
+import type { CoreContext, FirmwareModule } from './context.js';
+import { loadError, noDefaultExport } from './load-error.js';
 import { Mailbox } from './mailbox.js';
 import { MasterCore } from './master-core.js';
 import type { CoreWorkerData, SocToWorker, WorkerToSoc } from './protocol.js';
@@ -24,14 +26,33 @@ function notInWorker(): never {
 const post = (message: WorkerToSoc) => port.postMessage(message);
 
 interface UserModule {
-  default?: (device: unknown, ctx: CoreContext) => unknown;
-  resourceTable?: unknown;
+  default: (device: unknown, ctx: CoreContext) => unknown;
+  resourceTable?: FirmwareModule['resourceTable'];
+}
+
+/**
+ * Imports the user module: a missing file, a syntax error, a throw while it evaluates or no default
+ * export function is `ERR_RPMSG_LOAD` (the program could not be loaded), never a crash.
+ */
+async function load(): Promise<UserModule> {
+  let mod: Partial<UserModule>;
+  try {
+    mod = (await import(data.module)) as Partial<UserModule>;
+  } catch (error) {
+    throw loadError(data.role, data.module, error);
+  }
+  if (typeof mod.default !== 'function') throw noDefaultExport(data.role, data.module, mod.default);
+  return mod as UserModule;
 }
 
 async function main(): Promise<void> {
-  const mod = (await import(data.module)) as UserModule;
-  if (typeof mod.default !== 'function') {
-    throw new TypeError(`${data.module} must export a default function (device, ctx) => …`);
+  let mod: UserModule;
+  try {
+    mod = await load();
+  } catch (error) {
+    // Nothing else was started: with the message posted, the thread has nothing left and ends.
+    post({ type: 'load-failed', error: toWireError(error) });
+    return;
   }
   const ram = new SharedRam(data.ram, data.layout.base);
   const mailbox = new Mailbox(data.mailbox);
@@ -56,10 +77,17 @@ async function main(): Promise<void> {
       sendTimeout: data.sendTimeout,
       tracer,
     });
+    let up: Promise<void>;
+    try {
+      up = core.load(mod.resourceTable);
+    } catch (error) {
+      // The image's resource table could not be put in place (a patch that throws): not loaded.
+      post({ type: 'load-failed', error: toWireError(loadError('remote', data.module, error)) });
+      return;
+    }
     port.on('message', (message: SocToWorker) => {
       if (message.type === 'stats') post({ type: 'stats', id: message.id, stats: collectStats(core.device) });
     });
-    const up = core.load(mod.resourceTable as Parameters<RemoteCore['load']>[0]);
     post({ type: 'loaded' });
     const serving = core.run();
     await up;
@@ -101,7 +129,7 @@ async function main(): Promise<void> {
 
 async function runApp(mod: UserModule, core: MasterCore, ctx: Omit<CoreContext, 'lite'>): Promise<void> {
   try {
-    const value = await mod.default?.(core.device, ctx);
+    const value = await mod.default(core.device, ctx);
     post({ type: 'result', value: cloneable(value) });
   } catch (error) {
     post({ type: 'failed', error: toWireError(error) });

@@ -6,7 +6,7 @@
  * Imports nothing at run time: it receives the device from the core worker.
  */
 import type { Endpoint, RpmsgDevice } from '@rpmsg/core';
-import type { CoreContext } from './context.js';
+import type { MasterContext } from './context.js';
 import type { DemoSummary } from './demo-summary.js';
 import { summarize } from './demo-summary.js';
 
@@ -26,7 +26,7 @@ interface Pending {
 }
 
 /** Runs the demo on `device` and returns its summary (failures are listed, never thrown). */
-export default async function demoApp(device: RpmsgDevice, ctx: CoreContext): Promise<DemoSummary> {
+export default async function demoApp(device: RpmsgDevice, ctx: MasterContext): Promise<DemoSummary> {
   const data = ctx.data as DemoAppData;
   const failures: string[] = [];
   const rtts: number[] = [];

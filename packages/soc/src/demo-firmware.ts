@@ -8,7 +8,7 @@
  * Imports nothing at run time: it receives the device and the firmware API from the core worker.
  */
 import type { RpmsgDevice } from '@rpmsg/core';
-import type { CoreContext } from './context.js';
+import type { FirmwareContext } from './context.js';
 
 /** Name of the echo service the demo firmware announces. */
 export const ECHO_SERVICE = 'rpmsg-echo';
@@ -16,7 +16,7 @@ export const ECHO_SERVICE = 'rpmsg-echo';
 export const TTY_SERVICE = 'rpmsg-tty';
 
 /** The firmware's main task: never returns while the core runs. */
-export default function demoFirmware(_device: RpmsgDevice, ctx: CoreContext): void {
+export default function demoFirmware(_device: RpmsgDevice, ctx: FirmwareContext): void {
   const lite = ctx.lite;
   if (!lite) throw new TypeError('the demo firmware runs on the remote core');
   // Both endpoints deliver into one queue, so one task serves both (rpmsg_queue shared by two epts).

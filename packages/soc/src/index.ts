@@ -1,6 +1,13 @@
 export type { ResourceTableImage } from './boot.js';
 export { driverFeatures, loadResourceTable, negotiateResourceTable, resetStatus } from './boot.js';
-export type { CoreContext } from './context.js';
+export type {
+  CoreContext,
+  Firmware,
+  FirmwareContext,
+  FirmwareModule,
+  MasterContext,
+  MasterProgram,
+} from './context.js';
 export { type DemoOptions, demoAppUrl, demoFirmwareUrl, runDemo } from './demo.js';
 export { ECHO_SERVICE, TTY_SERVICE } from './demo-firmware.js';
 export type { DemoSummary } from './demo-summary.js';
@@ -21,6 +28,13 @@ export { type CoreSide, Doorbell, MAILBOX_CHANNELS, Mailbox, type WaitResult } f
 export type { CoreStats, EndpointCounters } from './protocol.js';
 export { CorePump, type PumpOptions } from './pump.js';
 export { SharedRam } from './region.js';
-export { createSoc, Soc, type SocOptions, type SocSnapshot, type SocState } from './soc.js';
+export {
+  createSoc,
+  Soc,
+  type SocEvents,
+  type SocOptions,
+  type SocSnapshot,
+  type SocState,
+} from './soc.js';
 export type { TraceEvent, TraceOptions, TraceSource } from './trace.js';
 export { coreWorkerCount, distUrl } from './workers.js';

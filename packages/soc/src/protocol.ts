@@ -27,12 +27,18 @@ export interface WireError {
   addr?: number;
   length?: number;
   limit?: number;
+  /** The original error's stack (a load failure's cause keeps it: it says where). */
+  stack?: string;
+  /** The error's `cause`, flattened the same way (one level). */
+  cause?: WireError;
 }
 
 /** Control messages from a core worker to the SoC. */
 export type WorkerToSoc =
   | { type: 'ready' }
   | { type: 'loaded' }
+  /** The user module could not be loaded (`ERR_RPMSG_LOAD`); the thread then ends by itself. */
+  | { type: 'load-failed'; error: WireError }
   | { type: 'up' }
   | { type: 'booted'; layout: RpmsgLayout }
   | { type: 'boot-failed'; error: WireError }
@@ -68,10 +74,10 @@ export interface CoreStats {
   malformed: number;
 }
 
-/** Flattens an error for `postMessage`. */
-export function toWireError(error: unknown): WireError {
+/** Flattens an error for `postMessage` (its `cause` too, one level deep). */
+export function toWireError(error: unknown, depth = 1): WireError {
   if (error instanceof Error) {
-    const e = error as Error & Partial<WireError>;
+    const e = error as Error & Partial<Omit<WireError, 'cause'>>;
     return {
       name: e.name,
       message: e.message,
@@ -80,24 +86,40 @@ export function toWireError(error: unknown): WireError {
       addr: e.addr,
       length: e.length,
       limit: e.limit,
+      stack: e.stack,
+      cause: depth > 0 && e.cause !== undefined ? toWireError(e.cause, depth - 1) : undefined,
     };
   }
   return { name: 'Error', message: String(error) };
 }
 
+const BUILTIN_ERRORS: Record<string, ErrorConstructor | undefined> = {
+  SyntaxError,
+  TypeError,
+  RangeError,
+  ReferenceError,
+};
+
 /** Rebuilds an error that crossed `postMessage`: an `RpmsgError` when it carried an RPMsg code. */
 export function fromWireError(wire: WireError): Error {
+  const cause = wire.cause ? fromWireError(wire.cause) : undefined;
+  let error: Error & { code?: string };
   if (wire.code?.startsWith('ERR_RPMSG_')) {
-    return new RpmsgError(wire.code as RpmsgErrorCode, wire.message, {
+    error = new RpmsgError(wire.code as RpmsgErrorCode, wire.message, {
       field: wire.field,
       addr: wire.addr,
       length: wire.length,
       limit: wire.limit,
+      cause,
     });
+  } else {
+    // A built-in class stays itself (a SyntaxError from loading is still `instanceof SyntaxError`).
+    const Class = BUILTIN_ERRORS[wire.name] ?? Error;
+    error = new Class(wire.message, cause === undefined ? undefined : { cause });
+    error.name = wire.name;
+    if (wire.code) error.code = wire.code;
   }
-  const error = new Error(wire.message) as Error & { code?: string };
-  error.name = wire.name;
-  if (wire.code) error.code = wire.code;
+  if (wire.stack) error.stack = wire.stack;
   return error;
 }
 

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { LayoutProfile, RpmsgLayout } from '@rpmsg/core';
+import { watchdogLimit } from './check-options.js';
 import type { Mailbox } from './mailbox.js';
 import type { CoreWorkerData } from './protocol.js';
 import type { SharedRam } from './region.js';
@@ -14,31 +15,47 @@ export interface SocOptions {
   master?: string | URL;
   /** The M-core firmware: a module URL/path run in its own worker. */
   remote: string | URL;
-  /** Buffers per direction (a power of two, default 256). */
+  /** Buffers per direction (a power of two, 1 to 32768; default 256). */
   numBuffers?: number;
-  /** Bytes per buffer, header included (default 512). */
+  /**
+   * Bytes per buffer, header included: a power of two from 64 to 65536 (default 512, Linux's fixed
+   * size). RPMsg-Lite's buffers are 2^n bytes too (`RL_BUFFER_PAYLOAD_SIZE` = 2^n − 16).
+   */
   bufferSize?: number;
-  /** Device address of shared RAM (default 0x10000000). */
+  /** Device address of shared RAM: a multiple of 0x1000, as a carve-out is (default 0x10000000). */
   base?: number;
   /**
    * Offer and use VIRTIO_RING_F_EVENT_IDX (default false, as most remoteproc firmware): each side
    * says which index it wants to be kicked at, instead of a flag next to the hottest ring index.
    */
   eventIdx?: boolean;
-  /** Microseconds each core spins on its doorbell before sleeping (default 0). */
+  /** Microseconds each core spins on its doorbell before sleeping (0 to 1,000,000; default 0). */
   spin?: number;
-  /** Milliseconds without a heartbeat after which the remote is declared crashed (default 2000; 0 = off). */
-  watchdog?: number;
+  /**
+   * Milliseconds without a heartbeat after which the remote is declared crashed: 100 to 2^31 − 1
+   * (default 2000). `false`, `0` or `Infinity` switch the watchdog off.
+   */
+  watchdog?: number | false;
   /** Opt-in trace: `true`, or where to write it and how much payload to keep. */
   trace?: boolean | TraceOptions;
-  /** Default send timeout of both devices (ms, default 15000). */
+  /** Default send timeout of both devices (ms ≥ 0 or `Infinity`, default 15000). */
   sendTimeout?: number;
-  /** Handed to the A-core program as `ctx.data`. */
+  /** Handed to the A-core program as `ctx.data` (structured-cloned: must be cloneable). */
   masterData?: unknown;
-  /** Handed to the firmware as `ctx.data`. */
+  /** Handed to the firmware as `ctx.data` (structured-cloned: must be cloneable). */
   remoteData?: unknown;
-  /** Milliseconds a boot may take before it fails with `ERR_RPMSG_TIMEOUT` (default 10000). */
+  /**
+   * Milliseconds each boot step may take before it fails with `ERR_RPMSG_TIMEOUT` (1 to 2^31 − 1,
+   * default 10000). Also bounds the wait for `waitForChannels`.
+   */
   bootTimeout?: number;
+  /**
+   * Channels the firmware announces that `createSoc` (and `restart()`) wait for before resolving,
+   * so `soc.master.channels()` lists them at once (announcements arrive asynchronously after the
+   * link is up). Names that do not appear within `bootTimeout` ms fail the boot with
+   * `ERR_RPMSG_TIMEOUT`, naming them. Inline master only.
+   */
+  waitForChannels?: readonly string[];
 }
 
 /** Where a SoC is in its life. */
@@ -48,7 +65,7 @@ export type SocState = 'booting' | 'running' | 'crashed' | 'stopped';
 export interface SocSnapshot {
   /** The whole shared RAM. */
   image: Uint8Array;
-  /** The layout JSON (DESIGN §3) of the current boot. */
+  /** The layout JSON (docs/wire-format.md, "Layout JSON") of the current boot. */
   layout: object;
 }
 
@@ -75,7 +92,8 @@ export function coreWorkerData(
     mailbox: mailbox.buffer,
     layout,
     spin: options.spin ?? 0,
-    slice: Math.max(5, Math.min(50, Math.floor((options.watchdog || 2000) / 4))),
+    // A blocked firmware beats once per slice: well inside the watchdog's limit.
+    slice: Math.max(5, Math.min(50, Math.floor((watchdogLimit(options) || 2000) / 4))),
     sendTimeout: options.sendTimeout,
     trace: traceOptions(options),
     data: role === 'master' ? options.masterData : options.remoteData,

@@ -1,13 +1,14 @@
 import { EventEmitter } from 'node:events';
-import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import type { RpmsgDevice, RpmsgLayout } from '@rpmsg/core';
 import { createLayout, layoutToJson, RpmsgError } from '@rpmsg/core';
+import { checkSocOptions, watchdogLimit } from './check-options.js';
 import { Mailbox } from './mailbox.js';
 import { MasterCore } from './master-core.js';
 import type { CoreStats, CoreWorkerData, SocToWorker, WorkerToSoc } from './protocol.js';
 import { collectStats, fromWireError, toWireError } from './protocol.js';
 import { SharedRam } from './region.js';
+import type { SocEvents } from './soc-events.js';
 import {
   coreWorkerData,
   type SocOptions,
@@ -16,18 +17,23 @@ import {
   traceOptions,
 } from './soc-options.js';
 import { type TraceEvent, Tracer } from './trace.js';
+import { TraceFile } from './trace-file.js';
+import { waitForChannels } from './wait-channels.js';
 import { Watchdog } from './watchdog.js';
 import { withTimeout } from './with-timeout.js';
 import { requestStats } from './worker-stats.js';
 import { expectMessage, spawnCore } from './workers.js';
 
+export type { SocEvents } from './soc-events.js';
 export type { SocOptions, SocSnapshot, SocState } from './soc-options.js';
 
 /**
  * Boots a simulated SoC and resolves once both cores are up: shared RAM and mailbox are made, the
  * remote's firmware is loaded in a worker (its resource table goes into shared RAM), the master
  * validates the table, negotiates, posts its RX buffers and sets DRIVER_OK, and the firmware's
- * default export runs with a ready device.
+ * default export runs with a ready device. The firmware announces its channels asynchronously, just
+ * after: `soc.master.channels()` may still be empty when this resolves, unless `waitForChannels`
+ * names the ones to wait for (or use `soc.master.waitForChannel(name)`).
  *
  * ```ts
  * const soc = await createSoc({ remote: new URL('./m-core.mjs', import.meta.url) });
@@ -37,8 +43,15 @@ export type { SocOptions, SocSnapshot, SocState } from './soc-options.js';
  * await soc.stop();
  * ```
  *
- * @throws {RpmsgError} `ERR_RPMSG_RSC_TABLE` (the firmware's table is bad; `field` names what),
- *   `ERR_RPMSG_PEER_GONE` (a core failed while booting), `ERR_RPMSG_TIMEOUT`
+ * Every option is checked before anything starts.
+ *
+ * @throws {InvalidArgTypeError|InvalidArgValueError|OutOfRangeError} `ERR_INVALID_ARG_TYPE`,
+ *   `ERR_INVALID_ARG_VALUE`, `ERR_OUT_OF_RANGE`: a bad option, named (`options.watchdog`)
+ * @throws {RpmsgError} `ERR_RPMSG_TRACE` (the trace file cannot be opened; the fs error is the
+ *   `cause`), `ERR_RPMSG_LOAD` (a module could not be loaded: missing file, syntax error — file and
+ *   line in the message — or no default export function), `ERR_RPMSG_RSC_TABLE` (the firmware's
+ *   table is bad; `field` names what), `ERR_RPMSG_PEER_GONE` (a core failed while booting),
+ *   `ERR_RPMSG_TIMEOUT` (a boot step, or a channel of `waitForChannels`, did not come in time)
  */
 export async function createSoc(options: SocOptions): Promise<Soc> {
   const soc = new Soc(options);
@@ -52,11 +65,11 @@ export async function createSoc(options: SocOptions): Promise<Soc> {
 }
 
 /**
- * A running simulated SoC. Events: `trace` (TraceEvent, when tracing), `crash` (RpmsgError
- * `ERR_RPMSG_PEER_GONE`: the remote threw, exited or missed the watchdog), `restart` (), `stop` (),
- * `master-crash` (Error: a master worker failed).
+ * A running simulated SoC. Its events are typed by {@link SocEvents}: `trace`, `trace-error`,
+ * `crash` (`ERR_RPMSG_PEER_GONE`: the remote threw, exited or missed the watchdog), `restart`,
+ * `stop`, `master-crash`.
  */
-export class Soc extends EventEmitter {
+export class Soc extends EventEmitter<SocEvents> {
   /** The layout of the current boot (vrings where the firmware's table put them). */
   layout: RpmsgLayout;
   /** The shared RAM. */
@@ -72,20 +85,26 @@ export class Soc extends EventEmitter {
   private remoteWorker: Worker | undefined;
   private readonly tracer: Tracer | undefined;
   private readonly masterTracer: Tracer | undefined;
-  private traceFile: WriteStream | undefined;
+  private traceFile: TraceFile | undefined;
+  /** A trace-file error from before the caller could listen (during `start()`), reported after. */
+  private heldTraceError: RpmsgError | undefined;
+  private reportTraceErrors = false;
+  /** Aborted with the crash error when the remote crashes (ends a wait for its channels). */
+  private crashAbort = new AbortController();
   private readonly watchdog = new Watchdog();
   private settleResult: { resolve: (v: unknown) => void; reject: (e: Error) => void } | undefined;
   private nextStatsId = 0;
   /** Workers being terminated after a crash; stop() and restart() wait for them. */
   private readonly dying = new Set<Promise<number>>();
 
-  /** Prefer {@link createSoc}, which also starts it. */
+  /**
+   * Prefer {@link createSoc}, which also starts it.
+   *
+   * @throws {InvalidArgTypeError|InvalidArgValueError|OutOfRangeError} a bad option (see createSoc)
+   */
   constructor(options: SocOptions) {
     super();
-    if (!options || (typeof options.remote !== 'string' && !(options.remote instanceof URL))) {
-      throw new TypeError('options.remote must be the firmware module URL or path');
-    }
-    this.options = options;
+    this.options = checkSocOptions(options);
     this.layout = createLayout(options.profile ?? 'linux', {
       numBuffers: options.numBuffers,
       bufferSize: options.bufferSize,
@@ -96,7 +115,6 @@ export class Soc extends EventEmitter {
     this.mailbox = Mailbox.create();
     const trace = traceOptions(options);
     if (trace) {
-      if (trace.file) this.traceFile = createWriteStream(trace.file, { flags: 'w' });
       this.tracer = new Tracer('soc', (events) => this.onTrace(events), trace);
       this.masterTracer = new Tracer('master', (events) => this.onTrace(events), trace);
     }
@@ -131,6 +149,24 @@ export class Soc extends EventEmitter {
 
   /** @internal Boots both cores (createSoc calls it). */
   async start(): Promise<void> {
+    try {
+      await this.boot();
+    } finally {
+      // The caller can listen once this settles: report a trace-file error that came meanwhile.
+      setImmediate(() => {
+        this.reportTraceErrors = true;
+        const held = this.heldTraceError;
+        this.heldTraceError = undefined;
+        if (held) this.onTraceError(held);
+      });
+    }
+  }
+
+  private async boot(): Promise<void> {
+    // Before any thread starts: a trace file that cannot be opened fails the boot with nothing to undo.
+    const trace = traceOptions(this.options);
+    const file = trace ? trace.file : undefined;
+    if (file) this.traceFile = await TraceFile.open(file, (error) => this.onTraceError(error));
     this.lifecycle('boot');
     if (this.inline) {
       this.masterCore = new MasterCore({
@@ -164,12 +200,16 @@ export class Soc extends EventEmitter {
       this.settleResult?.reject(error);
       this.emit('master-crash', error);
     });
-    await expectMessage(worker, 'ready', this.bootTimeout, 'master start');
+    await expectMessage(worker, 'ready', this.bootTimeout, 'master start', 'load-failed');
   }
 
-  /** Loads the firmware in a new remote worker, boots the master over it, waits for both ends up. */
+  /**
+   * Loads the firmware in a new remote worker, boots the master over it, waits for both ends up
+   * (and for the channels of `waitForChannels`). On failure the new worker is ended.
+   */
   private async bootRemote(): Promise<void> {
     this.status = 'booting';
+    this.crashAbort = new AbortController();
     const worker = spawnCore(this.workerData('remote', this.options.remote));
     this.remoteWorker = worker;
     worker.on('message', (message: WorkerToSoc) => {
@@ -177,14 +217,29 @@ export class Soc extends EventEmitter {
     });
     worker.on('error', (error) => this.crash(worker, error));
     worker.on('exit', (code) => this.crash(worker, new Error(`the remote exited with code ${code}`)));
-    const up = expectMessage(worker, 'up', this.bootTimeout, 'remote boot');
-    up.catch(() => {});
-    await expectMessage(worker, 'loaded', this.bootTimeout, 'firmware load');
-    await this.bootMaster();
-    await up;
-    this.status = 'running';
-    this.lifecycle('up');
-    this.startWatchdog(worker);
+    try {
+      const up = expectMessage(worker, 'up', this.bootTimeout, 'remote boot');
+      up.catch(() => {});
+      await expectMessage(worker, 'loaded', this.bootTimeout, 'firmware load', 'load-failed');
+      await this.bootMaster();
+      await up;
+      this.status = 'running';
+      this.lifecycle('up');
+      this.startWatchdog(worker);
+      const names = this.options.waitForChannels ?? [];
+      if (this.masterCore && names.length > 0) {
+        await waitForChannels(this.masterCore.device, names, this.bootTimeout, this.crashAbort.signal);
+      }
+    } catch (error) {
+      if (this.remoteWorker === worker) {
+        this.watchdog.stop();
+        this.remoteWorker = undefined;
+        this.status = 'crashed';
+        this.peerGone(new RpmsgError('ERR_RPMSG_PEER_GONE', 'the remote failed to boot', { cause: error }));
+        this.retire(worker);
+      }
+      throw error;
+    }
   }
 
   private async bootMaster(): Promise<void> {
@@ -204,7 +259,7 @@ export class Soc extends EventEmitter {
   }
 
   private startWatchdog(worker: Worker): void {
-    this.watchdog.start(this.mailbox, this.options.watchdog ?? 2000, (reason) => this.crash(worker, reason));
+    this.watchdog.start(this.mailbox, watchdogLimit(this.options), (reason) => this.crash(worker, reason));
   }
 
   /**
@@ -216,15 +271,21 @@ export class Soc extends EventEmitter {
     this.status = 'crashed';
     this.watchdog.stop();
     this.remoteWorker = undefined;
-    const ending = worker.terminate();
-    this.dying.add(ending);
-    ending.finally(() => this.dying.delete(ending));
+    this.retire(worker);
     const error = new RpmsgError('ERR_RPMSG_PEER_GONE', `the remote core crashed: ${reason.message}`, {
       cause: reason,
     });
     this.peerGone(error);
     this.lifecycle('crash', reason.message);
+    this.crashAbort.abort(error);
     this.emit('crash', error);
+  }
+
+  /** Ends a remote worker that is no longer the SoC's; stop() and restart() wait for it. */
+  private retire(worker: Worker): void {
+    const ending = worker.terminate();
+    this.dying.add(ending);
+    ending.finally(() => this.dying.delete(ending));
   }
 
   private peerGone(error: RpmsgError): void {
@@ -234,9 +295,13 @@ export class Soc extends EventEmitter {
   }
 
   /**
-   * remoteproc recovery: stops the remote (if still running), takes the master's link down, loads
-   * the firmware again in a fresh worker and repeats the whole handshake; the firmware announces its
-   * channels again, so `waitForChannel` resolves again. Resolves once both ends are up.
+   * remoteproc recovery: stops the remote (if still running), takes the master's link down with
+   * `ERR_RPMSG_PEER_GONE`, loads the firmware again in a fresh worker and repeats the whole
+   * handshake; the firmware announces its channels again, so `waitForChannel` resolves again.
+   * Resolves once both ends are up (and the `waitForChannels` are announced). On failure the new
+   * worker is ended and the SoC is left `crashed`.
+   *
+   * @throws {RpmsgError} `ERR_RPMSG_CLOSED` after `stop()`; the boot codes of {@link createSoc}
    */
   async restart(): Promise<void> {
     if (this.status === 'stopped') throw new RpmsgError('ERR_RPMSG_CLOSED', 'the SoC is stopped');
@@ -297,9 +362,7 @@ export class Soc extends EventEmitter {
     this.lifecycle('stop');
     this.masterTracer?.flush();
     this.tracer?.flush();
-    const file = this.traceFile;
-    this.traceFile = undefined;
-    if (file) await new Promise<void>((resolve) => file.end(resolve));
+    await this.traceFile?.close();
     this.emit('stop');
   }
 
@@ -310,9 +373,20 @@ export class Soc extends EventEmitter {
   }
 
   private onTrace(events: TraceEvent[]): void {
-    for (const event of events) {
-      this.traceFile?.write(`${JSON.stringify(event)}\n`);
-      this.emit('trace', event);
+    this.traceFile?.write(events);
+    for (const event of events) this.emit('trace', event);
+  }
+
+  /**
+   * The trace file failed: a `trace-error` event, or — nobody listening — a process warning, so it
+   * is neither an uncaught error nor silent. Held until `start()` settled (nobody could listen yet).
+   */
+  private onTraceError(error: RpmsgError): void {
+    if (!this.reportTraceErrors) {
+      this.heldTraceError ??= error;
+      return;
     }
+    if (this.listenerCount('trace-error') > 0) this.emit('trace-error', error);
+    else process.emitWarning(error);
   }
 }

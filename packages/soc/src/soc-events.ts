@@ -1,0 +1,24 @@
+import type { RpmsgError } from '@rpmsg/core';
+import type { TraceEvent } from './trace.js';
+
+/**
+ * The events of a {@link Soc} and their arguments: `soc.on('crash', (error) => …)` gets an
+ * `RpmsgError`, and a misspelt event name or a listener of the wrong shape does not compile.
+ */
+export interface SocEvents {
+  /** A trace event (only when tracing is on). */
+  trace: [event: TraceEvent];
+  /**
+   * The trace file could not be written (`ERR_RPMSG_TRACE`, the fs error as `cause`); the file is
+   * given up, `trace` events go on. Without a listener it becomes a process warning instead.
+   */
+  'trace-error': [error: RpmsgError];
+  /** The remote threw, exited or missed the watchdog (`ERR_RPMSG_PEER_GONE`, the reason as `cause`). */
+  crash: [error: RpmsgError];
+  /** `restart()` brought the remote back up. */
+  restart: [];
+  /** `stop()` released everything. */
+  stop: [];
+  /** The master's worker thread failed (worker master only). */
+  'master-crash': [error: Error];
+}
