@@ -27,7 +27,11 @@ export interface CoreContext {
   readonly profile: LayoutProfile;
   /** What the SoC was given as `masterData` / `remoteData` (structured-cloned). */
   readonly data: unknown;
-  /** Aborted when the core is being stopped. */
+  /**
+   * A signal to hand to the program's waits and sends. The SoC ends a core by terminating its thread
+   * (`stop()`, `restart()`, a crash), so this signal is not aborted then: code after the core's end
+   * never runs anyway.
+   */
   readonly signal: AbortSignal;
   /** console.log with the core's name in front. */
   log(...args: unknown[]): void;
