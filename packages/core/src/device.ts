@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
+import { checkBoolean, checkInteger, checkOptions, InvalidArgTypeError } from '@rpmsg/virtio';
 import type { Channel } from './channel.js';
 import { ChannelRegistry } from './channel-registry.js';
 import type { Clock } from './clock.js';
-import { checkTimeout, systemClock } from './clock.js';
+import { checkClock, checkTimeout, systemClock } from './clock.js';
 import {
   RPMSG_ADDR_ANY,
   RPMSG_HDR_SIZE,
@@ -10,27 +11,23 @@ import {
   RPMSG_NS_ADDR,
   RPMSG_SEND_TIMEOUT_MS,
 } from './constants.js';
+import type { RpmsgDeviceEvents } from './device-events.js';
+import {
+  checkEndpointOptions,
+  checkMaxQueued,
+  isChannel,
+  type OpenChannelOptions,
+  type RpmsgDeviceOptions,
+} from './device-options.js';
 import { DeviceStats, type RpmsgDeviceStats } from './device-stats.js';
-import { checkAddress, Endpoint, type EndpointOptions, type EndpointState } from './endpoint.js';
+import { Endpoint, type EndpointOptions } from './endpoint.js';
 import { EndpointTable } from './endpoint-table.js';
 import { RpmsgError } from './errors.js';
-import { closedError, RpmsgLink } from './link.js';
+import { RpmsgLink } from './link.js';
+import { closedError } from './link-errors.js';
 import { encodeNsName } from './ns-message.js';
 import type { Transport } from './transport.js';
-import { type WaitOptions, waitUntil } from './wait-until.js';
-
-/** Options of {@link RpmsgDevice}. */
-export interface RpmsgDeviceOptions {
-  /** Default time (ms) a send waits for a TX buffer; default 15 000 as Linux `rpmsg_send`. */
-  sendTimeout?: number;
-  /** Where timeouts get their time; default Node's timers (tests pass a `FakeClock`). */
-  clock?: Clock;
-  /** Use the name service when the transport negotiated it (default true). */
-  nameService?: boolean;
-}
-
-/** Options of {@link RpmsgDevice.openChannel}. */
-export type OpenChannelOptions = Omit<EndpointOptions, 'dst' | 'announce' | 'name'> & WaitOptions;
+import { checkSignal, checkWaitOptions, type WaitOptions, waitUntil } from './wait-until.js';
 
 const EMPTY = new Uint8Array(0);
 
@@ -46,11 +43,11 @@ const EMPTY = new Uint8Array(0);
  * ep.on('message', (payload) => console.log(payload));
  * await ep.send(new TextEncoder().encode('hi'));
  *
- * Events: `up` (); `down` (reason: RpmsgError); `channel` (Channel); `channel-removed` (Channel);
- * `endpoint` (Endpoint); `protocol-error` (RpmsgError — the peer sent something this side refused;
- * counted in `stats` and dropped).
+ * Events ({@link RpmsgDeviceEvents}, typed): `up` (); `down` (reason: RpmsgError); `channel`
+ * (Channel); `channel-removed` (Channel); `endpoint` (Endpoint); `protocol-error` (error with a
+ * `code` — the peer sent something this side refused; counted in `stats` and dropped).
  */
-export class RpmsgDevice extends EventEmitter {
+export class RpmsgDevice extends EventEmitter<RpmsgDeviceEvents> {
   /** The transport under this device. */
   readonly transport: Transport;
   /** Counters; buffer numbers are live from the transport. */
@@ -67,23 +64,33 @@ export class RpmsgDevice extends EventEmitter {
   /**
    * Attaches to `transport` (which must not be attached to anything else).
    *
-   * @throws {RangeError} a `sendTimeout` that is not a number ≥ 0, or a transport buffer smaller than 16 bytes
+   * @throws {InvalidArgTypeError} `ERR_INVALID_ARG_TYPE`: `transport` or `options` not an object, an
+   *   option of the wrong type (`sendTimeout`, `maxQueuedSends` not numbers, `clock` not a Clock,
+   *   `nameService` not a boolean)
+   * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE`: `sendTimeout` negative or NaN, `maxQueuedSends`
+   *   not an integer ≥ 0 or `Infinity`, a transport `bufferSize` that is not an integer ≥ 16
    */
   constructor(transport: Transport, options: RpmsgDeviceOptions = {}) {
     super();
-    if (!Number.isInteger(transport.bufferSize) || transport.bufferSize < RPMSG_HDR_SIZE) {
-      throw new RangeError(`transport bufferSize must be ≥ ${RPMSG_HDR_SIZE}, got ${transport.bufferSize}`);
+    if (transport === null || typeof transport !== 'object') {
+      throw new InvalidArgTypeError('transport', 'a Transport object', transport);
     }
+    checkOptions('options', options);
+    checkInteger('transport.bufferSize', transport.bufferSize, RPMSG_HDR_SIZE, Number.MAX_SAFE_INTEGER);
+    const sendTimeout = checkTimeout(options.sendTimeout, RPMSG_SEND_TIMEOUT_MS, 'options.sendTimeout');
+    const maxQueuedSends = checkMaxQueued('options.maxQueuedSends', options.maxQueuedSends);
+    if (options.nameService !== undefined) checkBoolean('options.nameService', options.nameService);
     this.transport = transport;
     this.mtu = Math.min(transport.bufferSize - RPMSG_HDR_SIZE, RPMSG_MAX_PAYLOAD);
-    this.#clock = options.clock ?? systemClock;
+    this.#clock = options.clock === undefined ? systemClock : checkClock('options.clock', options.clock);
     this.#counters = new DeviceStats(transport);
     this.stats = this.#counters;
     this.#link = new RpmsgLink({
       device: this,
       transport,
       clock: this.#clock,
-      sendTimeout: checkTimeout(options.sendTimeout, RPMSG_SEND_TIMEOUT_MS),
+      sendTimeout,
+      maxQueuedSends,
       useNameService: options.nameService !== false,
       mtu: this.mtu,
       stats: this.#counters,
@@ -118,9 +125,15 @@ export class RpmsgDevice extends EventEmitter {
    * Calling it again returns the same promise.
    *
    * @throws {RpmsgError} `ERR_RPMSG_CLOSED`, or the transport's handshake error; `AbortError`
+   * @throws {InvalidArgTypeError} `ERR_INVALID_ARG_TYPE` when `signal` is not an AbortSignal (rejects)
    */
   start(signal?: AbortSignal): Promise<void> {
     if (this.#link.isClosed) return Promise.reject(closedError());
+    try {
+      checkSignal('signal', signal);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     this.#starting ??= this.transport.start(signal).then(() => this.#link.syncUp());
     return this.#starting;
   }
@@ -131,12 +144,11 @@ export class RpmsgDevice extends EventEmitter {
    * the number of messages delivered. With `budget`, delivers at most that many (the rest wait on
    * the ring for the next call, as with Linux NAPI's weight).
    *
-   * @throws {RangeError} when `budget` is not a positive integer
+   * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE` when `budget` is not a positive integer
+   *   (`InvalidArgTypeError` when not a number)
    */
   poll(budget?: number): number {
-    if (budget !== undefined && !(Number.isInteger(budget) && budget > 0)) {
-      throw new RangeError(`budget must be a positive integer, got ${String(budget)}`);
-    }
+    if (budget !== undefined) checkInteger('budget', budget, 1, Number.MAX_SAFE_INTEGER);
     return this.#link.poll(budget);
   }
 
@@ -152,24 +164,22 @@ export class RpmsgDevice extends EventEmitter {
 
   /**
    * Creates a local endpoint. With `name` (and `announce`, default on) it is announced through the
-   * name service now or when the link comes up.
+   * name service now or when the link comes up. Without `addr` it gets a dynamic address ≥ 1024:
+   * the next free one after the last handed out (cyclic, as ephemeral ports), so an address freed a
+   * moment ago — with messages to its old endpoint maybe still in flight — is not given out again soon.
    *
    * @throws {RpmsgError} `ERR_RPMSG_ADDR_IN_USE`, `ERR_RPMSG_ADDR_RESERVED` (53, the name service),
    *   `ERR_RPMSG_NO_ADDR`, `ERR_RPMSG_CLOSED`
-   * @throws {RangeError|TypeError} a bad address or name (1–31 UTF-8 bytes)
+   * @throws {InvalidArgTypeError} `ERR_INVALID_ARG_TYPE`: `options` not an object, an option of the
+   *   wrong type (`onMessage` not a function, `name` not a string, `announce` / `hello` not booleans)
+   * @throws {InvalidArgValueError} `ERR_INVALID_ARG_VALUE`: a name that is empty, longer than 31
+   *   UTF-8 bytes or holds a NUL; `announce: true` without a name
+   * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE`: `addr` / `dst` not an integer in [0, 0xFFFFFFFF],
+   *   `maxQueuedSends` not an integer ≥ 0 or `Infinity`
    */
   createEndpoint(options: EndpointOptions = {}): Endpoint {
     if (this.#link.isClosed) throw closedError();
-    const { name, onMessage, hello = false } = options;
-    const requested = options.addr ?? RPMSG_ADDR_ANY;
-    checkAddress('addr', requested);
-    const dst = options.dst ?? RPMSG_ADDR_ANY;
-    checkAddress('dst', dst);
-    if (onMessage !== undefined && typeof onMessage !== 'function')
-      throw new TypeError('onMessage must be a function');
-    const nameBytes = name === undefined ? null : encodeNsName(name);
-    const announce = options.announce ?? name !== undefined;
-    if (announce && nameBytes === null) throw new TypeError('announce needs a name');
+    const { requested, state } = checkEndpointOptions(options);
     if (requested === RPMSG_NS_ADDR) {
       throw new RpmsgError('ERR_RPMSG_ADDR_RESERVED', `address ${RPMSG_NS_ADDR} is the name service`, {
         addr: requested,
@@ -179,19 +189,7 @@ export class RpmsgDevice extends EventEmitter {
       throw new RpmsgError('ERR_RPMSG_ADDR_IN_USE', `address ${requested} is in use`, { addr: requested });
     }
     const addr = requested === RPMSG_ADDR_ANY ? this.#endpoints.allocate() : requested;
-    const state: EndpointState = {
-      configuredDst: dst,
-      nameBytes,
-      announce,
-      hello,
-      announced: false,
-      helloSent: false,
-      channel: null,
-      onMessage,
-      destroyed: false,
-      stats: { sent: 0, received: 0, dropped: 0, bytesSent: 0, bytesReceived: 0 },
-    };
-    const ep = new Endpoint(this.#link.host, addr, name, state);
+    const ep = new Endpoint(this.#link.host, addr, options.name, state);
     this.#endpoints.add(ep);
     this.emit('endpoint', ep);
     this.#link.activate(ep);
@@ -203,7 +201,13 @@ export class RpmsgDevice extends EventEmitter {
     return this.#endpoints.list();
   }
 
-  /** The channels the peer announced and has not destroyed, oldest first. */
+  /**
+   * The channels the peer announced and has not destroyed, oldest first. Announcements arrive
+   * asynchronously after the link comes up — the peer sends its NS CREATEs when it sees the link
+   * up, and they are delivered by a later `poll()` — so right after `start()` resolves this can
+   * still be `[]`: wait for a channel with {@link RpmsgDevice.waitForChannel} (or `openChannel(name)`,
+   * which waits) rather than reading it once.
+   */
   channels(): Channel[] {
     return this.#channels.list();
   }
@@ -215,19 +219,24 @@ export class RpmsgDevice extends EventEmitter {
 
   /**
    * Resolves with the channel `name` once the peer announced it (at once if it has). Default timeout:
-   * none (wait until `signal` aborts or the device closes).
+   * none (wait until `signal` aborts or the device closes). A name no channel can have (empty, over
+   * 31 UTF-8 bytes, with a NUL) rejects at once instead of waiting for ever.
    *
    * @throws {RpmsgError} `ERR_RPMSG_TIMEOUT`, `ERR_RPMSG_CLOSED`; `AbortError`
+   * @throws {InvalidArgTypeError} `ERR_INVALID_ARG_TYPE`: `name` not a string, bad `options` (rejects)
+   * @throws {InvalidArgValueError} `ERR_INVALID_ARG_VALUE`: a name no channel can have (rejects)
+   * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE`: `options.timeout` negative or NaN (rejects)
    */
-  waitForChannel(name: string, options: WaitOptions = {}): Promise<Channel> {
-    if (typeof name !== 'string') return Promise.reject(new TypeError('name must be a string'));
+  waitForChannel(name: string, options?: WaitOptions): Promise<Channel> {
     let timeout: number;
     try {
-      timeout = checkTimeout(options.timeout, Number.POSITIVE_INFINITY);
+      encodeNsName(name);
+      timeout = checkWaitOptions(options, Number.POSITIVE_INFINITY);
     } catch (error) {
       return Promise.reject(error);
     }
-    return waitUntil<Channel>(this.#clock, timeout, options.signal, `waitForChannel('${name}')`, (settle) => {
+    const what = `waitForChannel('${name}')`;
+    return waitUntil<Channel>(this.#clock, timeout, options?.signal, what, (settle) => {
       if (this.#link.isClosed) {
         settle(closedError());
         return () => {};
@@ -253,13 +262,28 @@ export class RpmsgDevice extends EventEmitter {
   /**
    * Opens a channel: waits for it if needed, creates a local endpoint at a dynamic address (or
    * `options.addr`) whose `dst` is the channel's remote address, and — unless `hello: false` — sends a
-   * 0-byte hello so the peer learns our address (DESIGN §7, the first-message problem). `timeout` and
-   * `signal` bound both the wait for the channel and the hello.
+   * 0-byte hello so the peer learns our address (docs/interop.md "Addresses and the first message").
+   * `timeout` and `signal` bound both the wait for the channel and the hello. The name and options
+   * are checked before anything waits: a name no channel can have rejects at once.
    *
    * @throws {RpmsgError} `ERR_RPMSG_CHANNEL_GONE`, and the codes of `waitForChannel`, `createEndpoint`, `send`
+   * @throws {InvalidArgTypeError} `ERR_INVALID_ARG_TYPE`: `nameOrChannel` neither a string nor a
+   *   Channel, bad options (rejects)
+   * @throws {InvalidArgValueError} `ERR_INVALID_ARG_VALUE`: a name that is empty, longer than 31
+   *   UTF-8 bytes or holds a NUL (rejects)
    */
   async openChannel(nameOrChannel: string | Channel, options: OpenChannelOptions = {}): Promise<Endpoint> {
+    checkOptions('options', options);
     const { timeout, signal, hello = true, ...rest } = options;
+    // Everything is checked before anything waits: a mistake must not surface only once (or never,
+    // for a name no channel can have) the channel is announced.
+    checkWaitOptions({ timeout, signal }, 0);
+    checkBoolean('options.hello', hello);
+    checkEndpointOptions(rest);
+    if (typeof nameOrChannel === 'string') encodeNsName(nameOrChannel);
+    else if (!isChannel(nameOrChannel)) {
+      throw new InvalidArgTypeError('name', 'of type string or a Channel', nameOrChannel);
+    }
     const channel =
       typeof nameOrChannel === 'string'
         ? (this.#channels.get(nameOrChannel) ??
@@ -288,8 +312,10 @@ export class RpmsgDevice extends EventEmitter {
   }
 
   /**
-   * Destroys every endpoint (announcing NS DESTROY while the link is up), rejects pending sends with
-   * `ERR_RPMSG_CLOSED` and closes the transport. Calling it again returns the same promise.
+   * Closes the device: pending sends, lends and waits reject with `ERR_RPMSG_CLOSED`, every endpoint
+   * is destroyed (announcing NS DESTROY while the link is up), and the transport closes. Every later
+   * operation — on the device or on one of its endpoints — fails with `ERR_RPMSG_CLOSED`. Calling it
+   * again returns the same promise.
    */
   close(): Promise<void> {
     return this.#link.close();

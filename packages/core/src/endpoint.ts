@@ -1,3 +1,4 @@
+import { checkInteger } from '@rpmsg/virtio';
 import type { Channel } from './channel.js';
 import { RPMSG_ADDR_ANY } from './constants.js';
 import { RpmsgError } from './errors.js';
@@ -19,7 +20,11 @@ export type MessageHandler = (payload: Uint8Array, src: number, msg: RxMessage) 
 
 /** Options of `device.createEndpoint()`. */
 export interface EndpointOptions {
-  /** Local address; default `RPMSG_ADDR_ANY` = the lowest free address ≥ 1024. 53 (name service) is refused. */
+  /**
+   * Local address; default `RPMSG_ADDR_ANY` = a dynamic address ≥ 1024, handed out cyclically (the
+   * next free one after the last given, as ephemeral ports), so a just-freed address is not reused
+   * at once. 53 (name service) is refused.
+   */
   addr?: number;
   /** Service name (1–31 UTF-8 bytes) announced through the name service. */
   name?: string;
@@ -31,6 +36,27 @@ export interface EndpointOptions {
   hello?: boolean;
   /** Receive callback, called before the `message` event. */
   onMessage?: MessageHandler;
+  /**
+   * Most sends of this endpoint that may wait for a TX buffer at once (`send`, `sendTo`,
+   * `getTxBuffer`); one more rejects with `ERR_RPMSG_QUEUE_FULL`. Default `Infinity`; the device's
+   * own `maxQueuedSends` applies as well.
+   */
+  maxQueuedSends?: number;
+}
+
+/** The events of an {@link Endpoint}: event name → listener arguments. */
+export interface EndpointEvents {
+  /**
+   * A message for this endpoint. `payload` is valid during the call only unless `msg.hold()`; a
+   * 0-byte payload is a peer's hello.
+   */
+  message: [payload: Uint8Array, src: number, msg: RxMessage];
+  /** The first message from a peer (or a `dst` set by hand) gave this endpoint its destination. */
+  bound: [dst: number];
+  /** The destination went away (NS DESTROY, link down): `reason` says why. */
+  unbound: [reason: RpmsgError];
+  /** The endpoint was destroyed (by `destroy()` or the device's close). */
+  close: [];
 }
 
 /** Per-endpoint counters. */
@@ -85,6 +111,10 @@ export interface EndpointState {
   onMessage: MessageHandler | undefined;
   destroyed: boolean;
   stats: MutableEndpointStats;
+  /** Sends of this endpoint waiting for a TX buffer now. */
+  queued: number;
+  /** The `maxQueuedSends` option (`Infinity` when unbounded). */
+  maxQueued: number;
 }
 
 /**
@@ -92,12 +122,12 @@ export interface EndpointState {
  * default destination `dst` or to any address. Made by `device.createEndpoint()` or
  * `device.openChannel()`.
  *
- * Events: `message` (payload, src, msg) — `payload` is valid during the call only unless `msg.hold()`;
- * `bound` (dst) — the first message from a peer gave this endpoint its destination;
- * `unbound` (reason: RpmsgError) — the destination went away (NS DESTROY, link down);
- * `close` () — destroyed.
+ * Events ({@link EndpointEvents}, typed): `message` (payload, src, msg) — `payload` is valid during
+ * the call only unless `msg.hold()`; `bound` (dst) — the first message from a peer gave this
+ * endpoint its destination; `unbound` (reason: RpmsgError) — the destination went away (NS DESTROY,
+ * link down); `close` () — destroyed.
  */
-export class Endpoint extends MessageEmitter {
+export class Endpoint extends MessageEmitter<EndpointEvents> {
   /** The local address. */
   readonly addr: number;
   /** The announced service name, if any. */
@@ -117,7 +147,12 @@ export class Endpoint extends MessageEmitter {
     this.#dst = state.configuredDst;
   }
 
-  /** Default destination; `RPMSG_ADDR_ANY` (0xFFFFFFFF) while unbound. */
+  /**
+   * Default destination; `RPMSG_ADDR_ANY` (0xFFFFFFFF) while unbound.
+   *
+   * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE` (or `InvalidArgTypeError`) when set to anything but
+   *   an integer in [0, 0xFFFFFFFF]
+   */
   get dst(): number {
     return this.#dst;
   }
@@ -161,8 +196,14 @@ export class Endpoint extends MessageEmitter {
    * 16th unpublished one, at the end of the microtask turn, or on `device.flush()` / `poll()`.
    *
    * @throws {RpmsgError} rejects with `ERR_RPMSG_NO_DST` (unbound), `ERR_RPMSG_MSG_TOO_BIG`,
-   *   `ERR_RPMSG_TIMEOUT`, `ERR_RPMSG_LINK_DOWN`/`ERR_RPMSG_PEER_GONE`, `ERR_RPMSG_ENDPOINT_DESTROYED`,
-   *   `ERR_RPMSG_CLOSED`; with an `AbortError` when `options.signal` aborts
+   *   `ERR_RPMSG_TIMEOUT`, `ERR_RPMSG_QUEUE_FULL` (`maxQueuedSends` sends already wait), while the
+   *   link is down the code of why it went down (`ERR_RPMSG_PEER_GONE`, `ERR_RPMSG_LINK_DOWN`,
+   *   `ERR_RPMSG_CLOSED`; the transport's error is the `cause`), `ERR_RPMSG_ENDPOINT_DESTROYED`
+   *   after `destroy()`, `ERR_RPMSG_CLOSED` after `device.close()`; with an `AbortError` when
+   *   `options.signal` aborts
+   * @throws {InvalidArgTypeError} `ERR_INVALID_ARG_TYPE`: `data` not a Uint8Array, `options` not an
+   *   object, `options.timeout` not a number, `options.signal` not an AbortSignal (rejects)
+   * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE`: `options.timeout` negative or NaN (rejects)
    */
   send(data: Uint8Array, options?: SendOptions): Promise<void> {
     return this.#host.send(this, this.#dst, data, options);
@@ -188,12 +229,19 @@ export class Endpoint extends MessageEmitter {
     this.#host.trySend(this, dst, data);
   }
 
-  /** Waits for a free TX buffer and lends it for zero-copy sending; same waiting rules as `send`. */
+  /**
+   * Waits for a free TX buffer and lends it for zero-copy sending; same waiting rules, bounds
+   * (`maxQueuedSends`) and error codes as `send`.
+   */
   getTxBuffer(options?: SendOptions): Promise<TxBuffer> {
     return this.#host.getTxBuffer(this, options);
   }
 
-  /** Lends a free TX buffer now, or returns `null`. */
+  /**
+   * Lends a free TX buffer now, or returns `null` (no buffer free, senders waiting, link down).
+   *
+   * @throws {RpmsgError} `ERR_RPMSG_ENDPOINT_DESTROYED`, `ERR_RPMSG_CLOSED` (the device closed)
+   */
   tryGetTxBuffer(): TxBuffer | null {
     return this.#host.tryGetTxBuffer(this);
   }
@@ -202,7 +250,8 @@ export class Endpoint extends MessageEmitter {
    * Resolves with `dst` once the endpoint has a destination (at once if it has one): the remote side
    * of the first-message problem waits here for the peer's hello.
    *
-   * @throws {RpmsgError} `ERR_RPMSG_TIMEOUT`, `ERR_RPMSG_ENDPOINT_DESTROYED`; `AbortError`
+   * @throws {RpmsgError} `ERR_RPMSG_TIMEOUT`, `ERR_RPMSG_ENDPOINT_DESTROYED`, `ERR_RPMSG_CLOSED`
+   *   (the device closed); `AbortError`; argument errors for bad `options` (rejects)
    */
   waitForBound(options?: WaitOptions): Promise<number> {
     return this.#host.waitForBound(this, options);
@@ -210,8 +259,10 @@ export class Endpoint extends MessageEmitter {
 
   /**
    * Destroys the endpoint: frees its address, announces NS DESTROY if it had announced, rejects its
-   * pending sends with `ERR_RPMSG_ENDPOINT_DESTROYED`, kills its lent TX buffers, emits `close`.
-   * Destroying twice does nothing.
+   * pending sends with `ERR_RPMSG_ENDPOINT_DESTROYED` (`ERR_RPMSG_CLOSED` when the device is
+   * closing), kills its lent TX buffers, emits `close`. Messages that arrive for its address later
+   * are dropped and counted; dynamic addresses are handed out cyclically, so a new endpoint does not
+   * get this address (and its messages still in flight) soon. Destroying twice does nothing.
    */
   destroy(): void {
     this.#host.destroyEndpoint(this);
@@ -221,12 +272,11 @@ export class Endpoint extends MessageEmitter {
 /**
  * Checks an address argument: an integer in [0, 0xFFFFFFFF] (`RPMSG_ADDR_ANY` included).
  *
- * @throws {RangeError} naming `field`
+ * @throws {InvalidArgTypeError} `ERR_INVALID_ARG_TYPE` naming `field` when it is not a number
+ * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE` naming `field` when it is not such an integer
  */
-export function checkAddress(field: string, value: number): void {
-  if (!Number.isInteger(value) || value < 0 || value > RPMSG_ADDR_ANY) {
-    throw new RangeError(`${field} must be an integer in [0, 0xFFFFFFFF], got ${String(value)}`);
-  }
+export function checkAddress(field: string, value: unknown): number {
+  return checkInteger(field, value, 0, RPMSG_ADDR_ANY);
 }
 
 /** Error for operations on a destroyed endpoint. */

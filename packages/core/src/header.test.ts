@@ -41,7 +41,15 @@ describe('header', () => {
       expect(() => writeHeader(view, 0, { src: 0, dst: 2 ** 32, len: 0 })).toThrow(/dst/);
       expect(() => writeHeader(view, 0, { src: 0, dst: 0, len: 0x10000 })).toThrow(/len/);
       expect(() => writeHeader(view, 0, { src: 0, dst: 0, len: 0, flags: 1.5 })).toThrow(/flags/);
-      expect(() => writeHeader(view, 1, { src: 0, dst: 0, len: 0 })).toThrow(RangeError);
+      expect(() => writeHeader(view, 1, { src: 0, dst: 0, len: 0 })).toThrow(
+        expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', argument: 'offset' }),
+      );
+      expect(() => writeHeader(view, 0, { src: '1' as never, dst: 0, len: 0 })).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', argument: 'header.src' }),
+      );
+      expect(() => writeHeader(view, 0, { src: 0, dst: 0, len: 0, flags: 1.5 })).toThrow(
+        expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', argument: 'header.flags' }),
+      );
     });
   });
 

@@ -1,3 +1,4 @@
+import { checkInteger, checkOptions } from '@rpmsg/virtio';
 import { RPMSG_HDR_SIZE } from './constants.js';
 import { RpmsgError } from './errors.js';
 
@@ -58,17 +59,18 @@ export interface RpmsgHeaderInit {
 /**
  * Writes the 16-byte header at `offset` of `view`; `reserved` is written 0.
  *
- * @throws {RangeError} naming the field when `src`/`dst` is not a u32 or `len`/`flags` not a u16
+ * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE` naming the field when `src`/`dst` is not a u32,
+ *   `len`/`flags` not a u16, or `offset` leaves no room for the header (`InvalidArgTypeError` for a
+ *   field that is not a number or a `header` that is not an object)
  */
 export function writeHeader(view: DataView, offset: number, header: RpmsgHeaderInit): void {
+  checkOptions('header', header);
   const { src, dst, len, flags = 0 } = header;
-  checkUint('src', src, 0xffffffff);
-  checkUint('dst', dst, 0xffffffff);
-  checkUint('len', len, 0xffff);
-  checkUint('flags', flags, 0xffff);
-  if (!Number.isInteger(offset) || offset < 0 || offset + RPMSG_HDR_SIZE > view.byteLength) {
-    throw new RangeError(`offset ${offset} leaves no room for a ${RPMSG_HDR_SIZE}-byte header`);
-  }
+  checkInteger('header.src', src, 0, 0xffffffff);
+  checkInteger('header.dst', dst, 0, 0xffffffff);
+  checkInteger('header.len', len, 0, 0xffff);
+  checkInteger('header.flags', flags, 0, 0xffff);
+  checkInteger('offset', offset, 0, view.byteLength - RPMSG_HDR_SIZE);
   writeHeaderFields(view, src, dst, len, flags, offset);
 }
 
@@ -89,12 +91,6 @@ export function writeHeaderFields(
   view.setUint32(offset + RPMSG_HDR_RESERVED, 0, true);
   view.setUint16(offset + RPMSG_HDR_LEN, len, true);
   view.setUint16(offset + RPMSG_HDR_FLAGS, flags, true);
-}
-
-function checkUint(field: string, value: number, max: number): void {
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new RangeError(`${field} must be an integer in [0, ${max}], got ${String(value)}`);
-  }
 }
 
 /**

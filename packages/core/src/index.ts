@@ -12,13 +12,16 @@ export {
   isArgError,
   OutOfRangeError,
 } from '@rpmsg/virtio';
-export { Channel } from './channel.js';
+export { Channel, type ChannelEvents } from './channel.js';
 export { type Clock, checkTimeout, MAX_TIMER_MS, systemClock } from './clock.js';
 export * from './constants.js';
-export { type OpenChannelOptions, RpmsgDevice, type RpmsgDeviceOptions } from './device.js';
+export { RpmsgDevice } from './device.js';
+export type { RpmsgDeviceEvents } from './device-events.js';
+export type { OpenChannelOptions, RpmsgDeviceOptions } from './device-options.js';
 export type { RpmsgDeviceStats } from './device-stats.js';
 export {
   Endpoint,
+  type EndpointEvents,
   type EndpointOptions,
   type EndpointStats,
   type MessageHandler,

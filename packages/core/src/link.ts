@@ -1,26 +1,29 @@
 import type { EventEmitter } from 'node:events';
 import type { ChannelRegistry } from './channel-registry.js';
 import type { Clock } from './clock.js';
-import { checkTimeout } from './clock.js';
 import { RPMSG_ADDR_ANY, RPMSG_HDR_SIZE, RPMSG_NS_ADDR } from './constants.js';
+import type { RpmsgDeviceEvents } from './device-events.js';
 import type { DeviceStats } from './device-stats.js';
 import { destroyedError, type Endpoint, type EndpointHost } from './endpoint.js';
 import type { EndpointTable } from './endpoint-table.js';
-import { RpmsgError, type RpmsgErrorCode } from './errors.js';
+import { RpmsgError } from './errors.js';
 import { checkRxHeader } from './header.js';
+import { closedError, downCode, downError } from './link-errors.js';
 import { reportListenerError, safeEmit } from './listener-error.js';
 import { NameService } from './name-service.js';
 import { type RxHost, RxSlot } from './rx-message.js';
 import { Sender, type SenderContext } from './sender.js';
 import type { Transport, TransportBuffer, TransportSink } from './transport.js';
-import { type WaitOptions, waitUntil } from './wait-until.js';
+import { checkWaitOptions, type WaitOptions, waitUntil } from './wait-until.js';
 
 /** @internal What `RpmsgDevice` hands its link engine. */
 export interface RpmsgLinkOptions {
-  readonly device: EventEmitter;
+  readonly device: EventEmitter<RpmsgDeviceEvents>;
   readonly transport: Transport;
   readonly clock: Clock;
   readonly sendTimeout: number;
+  /** Most sends waiting for a TX buffer at once (`Infinity`: no bound). */
+  readonly maxQueuedSends: number;
   readonly useNameService: boolean;
   readonly mtu: number;
   readonly stats: DeviceStats;
@@ -36,11 +39,6 @@ const EMPTY = new Uint8Array(0);
  * same for a burst of packets: `xmit_more`).
  */
 const PUBLISH_BATCH = 16;
-
-/** @internal `ERR_RPMSG_CLOSED`. */
-export function closedError(): RpmsgError {
-  return new RpmsgError('ERR_RPMSG_CLOSED', 'the RPMsg device is closed');
-}
 
 /**
  * @internal The engine behind `RpmsgDevice`: the transport sink (receive rules of DESIGN §7, link
@@ -61,7 +59,7 @@ export class RpmsgLink implements SenderContext, RxHost {
   readonly onClose = new Set<() => void>();
   /** Bumped on every link down: holds from an older epoch are dead buffers. */
   epoch = 0;
-  readonly #device: EventEmitter;
+  readonly #device: EventEmitter<RpmsgDeviceEvents>;
   readonly #endpoints: EndpointTable;
   readonly #useNameService: boolean;
   readonly #sender: Sender;
@@ -69,6 +67,11 @@ export class RpmsgLink implements SenderContext, RxHost {
   /** One RxMessage per RX slot, re-armed per message (no allocation per message). */
   readonly #rxSlots: (RxSlot | undefined)[] = [];
   #up = false;
+  /** Why the link last went down (`null` before the first down): what sends reject with meanwhile. */
+  #downReason: (Error & { readonly code: string }) | null = null;
+  /** `close()` was called: every operation from now on fails with ERR_RPMSG_CLOSED. */
+  #closeRequested = false;
+  /** The close is past its NS DESTROY announcements: nothing more goes out or comes in. */
   #closed = false;
   #closing: Promise<void> | undefined;
   #polling = 0;
@@ -85,7 +88,7 @@ export class RpmsgLink implements SenderContext, RxHost {
     this.stats = options.stats;
     this.#endpoints = options.endpoints;
     this.#useNameService = options.useNameService;
-    const sender = new Sender(this);
+    const sender = new Sender(this, options.maxQueuedSends);
     this.#sender = sender;
     this.#ns = new NameService({
       device: options.device,
@@ -124,18 +127,29 @@ export class RpmsgLink implements SenderContext, RxHost {
     return this.#up && !this.#closed;
   }
 
+  /** True from the moment `close()` is called. */
   get isClosed(): boolean {
-    return this.#closed;
+    return this.#closeRequested;
   }
 
   get hasNameService(): boolean {
     return this.#useNameService && this.transport.hasNameService;
   }
 
+  /**
+   * Why sends fail now: ERR_RPMSG_CLOSED after `close()`; while the link is down, the code of why it
+   * went down (see `downError`); ERR_RPMSG_LINK_DOWN before it was ever up; `null` while up.
+   */
   linkError(): RpmsgError | null {
-    if (this.#closed) return closedError();
-    if (!this.#up) return new RpmsgError('ERR_RPMSG_LINK_DOWN', 'the link is not up');
-    return null;
+    if (this.#closeRequested) return closedError();
+    if (this.#up) return null;
+    const reason = this.#downReason;
+    return reason ? downError(reason) : new RpmsgError('ERR_RPMSG_LINK_DOWN', 'the link is not up yet');
+  }
+
+  /** The error for an operation on a destroyed endpoint: ERR_RPMSG_CLOSED once the device closes. */
+  destroyedError(ep: Endpoint): RpmsgError {
+    return this.#closeRequested ? closedError() : destroyedError(ep);
   }
 
   /** After `transport.start()` resolved: catches up if the transport came up without telling the sink. */
@@ -182,10 +196,14 @@ export class RpmsgLink implements SenderContext, RxHost {
   }
 
   async #close(): Promise<void> {
-    // Destroy first, while the link is up: NS DESTROY announcements go out if buffers are free.
+    // A local close: pending and later operations fail with ERR_RPMSG_CLOSED, whatever they wait on.
+    this.#closeRequested = true;
+    const closed = closedError();
+    this.#sender.rejectAll(closed); // frees the queue, so NS DESTROY can take a free buffer at once
+    // Destroy while the link is up: NS DESTROY announcements go out if buffers are free.
     for (const ep of this.#endpoints.list()) ep.destroy();
     this.#closed = true;
-    this.#sender.linkDown(closedError());
+    this.#sender.linkDown(closed);
     for (const hook of [...this.onClose]) hook();
     await this.transport.close();
     if (this.#up) this.#onLinkDown(closedError()); // a transport that did not report its own close
@@ -281,12 +299,14 @@ export class RpmsgLink implements SenderContext, RxHost {
   #onLinkDown(reason: Error & { readonly code: string }): void {
     const wasUp = this.#up;
     this.#up = false;
+    this.#downReason = reason;
     this.epoch++;
+    // The `down` event gets the transport's RpmsgError as it is; another error is wrapped.
     const error =
       reason instanceof RpmsgError
         ? reason
-        : new RpmsgError(reason.code as RpmsgErrorCode, reason.message, { cause: reason });
-    this.#sender.linkDown(error);
+        : new RpmsgError(downCode(reason), reason.message, { cause: reason });
+    this.#sender.linkDown(this.#closeRequested ? closedError() : downError(reason));
     for (const ep of this.#endpoints.list()) {
       ep.state.announced = false;
       ep.state.helloSent = false;
@@ -310,23 +330,23 @@ export class RpmsgLink implements SenderContext, RxHost {
     if (s.destroyed) return;
     s.destroyed = true;
     this.#endpoints.delete(ep);
-    this.#sender.endpointDestroyed(ep);
+    this.#sender.endpointDestroyed(ep, this.destroyedError(ep));
     this.#ns.retract(ep);
     ep.emit('close');
   }
 
-  #waitForBound(ep: Endpoint, options: WaitOptions = {}): Promise<number> {
-    if (ep.destroyed) return Promise.reject(destroyedError(ep));
+  #waitForBound(ep: Endpoint, options: WaitOptions | undefined): Promise<number> {
     let timeout: number;
     try {
-      timeout = checkTimeout(options.timeout, Number.POSITIVE_INFINITY);
+      timeout = checkWaitOptions(options, Number.POSITIVE_INFINITY);
     } catch (error) {
       return Promise.reject(error);
     }
+    if (ep.destroyed) return Promise.reject(this.destroyedError(ep));
     return waitUntil<number>(
       this.clock,
       timeout,
-      options.signal,
+      options?.signal,
       `endpoint ${ep.addr} waitForBound`,
       (settle) => {
         if (ep.dst !== RPMSG_ADDR_ANY) {
@@ -334,7 +354,7 @@ export class RpmsgLink implements SenderContext, RxHost {
           return () => {};
         }
         const onBound = (dst: number) => settle(null, dst);
-        const onClose = () => settle(destroyedError(ep));
+        const onClose = () => settle(this.destroyedError(ep));
         ep.on('bound', onBound);
         ep.on('close', onClose);
         return () => {

@@ -1,9 +1,17 @@
 import type { EventEmitter } from 'node:events';
+import type { EventMap } from './message-emitter.js';
 
-/** @internal Emits from a transport callback: a throwing listener must not break the batch being delivered. */
-export function safeEmit(emitter: EventEmitter, event: string, ...args: unknown[]): void {
+/**
+ * @internal Emits from a transport callback: a throwing listener must not break the batch being
+ * delivered. Typed by the emitter's event map, so a misspelt event or wrong arguments fail to compile.
+ */
+export function safeEmit<T extends EventMap<T>, K extends keyof T & string>(
+  emitter: EventEmitter<T>,
+  event: K,
+  ...args: T[K] extends unknown[] ? T[K] : never
+): void {
   try {
-    emitter.emit(event, ...args);
+    (emitter as EventEmitter).emit(event, ...args);
   } catch (error) {
     reportListenerError(error);
   }

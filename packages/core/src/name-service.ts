@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { Channel } from './channel.js';
 import type { ChannelRegistry } from './channel-registry.js';
 import { RPMSG_ADDR_ANY, RPMSG_NS_CREATE, RPMSG_NS_DESTROY } from './constants.js';
+import type { RpmsgDeviceEvents } from './device-events.js';
 import type { DeviceStats } from './device-stats.js';
 import type { Endpoint } from './endpoint.js';
 import type { EndpointTable } from './endpoint-table.js';
@@ -12,7 +13,7 @@ import type { Sender } from './sender.js';
 
 /** @internal What the name service needs from its link. */
 export interface NameServiceHost {
-  readonly device: EventEmitter;
+  readonly device: EventEmitter<RpmsgDeviceEvents>;
   readonly stats: DeviceStats;
   readonly endpoints: EndpointTable;
   readonly channels: ChannelRegistry;

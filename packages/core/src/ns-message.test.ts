@@ -34,11 +34,21 @@ describe('ns-message', () => {
       expect(target[40]).toBe(0xff);
     });
 
-    it('refuses names that do not fit or contain NUL, and non-u32 addresses', () => {
-      expect(() => encodeNsName('x'.repeat(32))).toThrow(RangeError);
-      expect(() => encodeNsName('')).toThrow(RangeError);
-      expect(() => encodeNsName('a\0b')).toThrow(TypeError);
-      expect(() => encodeNsMessage({ name: 'ok', addr: -1 })).toThrow(/addr/);
+    it('refuses names that do not fit or contain NUL, and non-u32 addresses, with argument codes', () => {
+      const value = { code: 'ERR_INVALID_ARG_VALUE', argument: 'name' };
+      expect(() => encodeNsName('x'.repeat(32))).toThrow(expect.objectContaining(value));
+      expect(() => encodeNsName('é'.repeat(16))).toThrow(expect.objectContaining(value)); // 32 UTF-8 bytes
+      expect(() => encodeNsName('')).toThrow(expect.objectContaining(value));
+      expect(() => encodeNsName('a\0b')).toThrow(expect.objectContaining(value));
+      expect(() => encodeNsName(null as never)).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', argument: 'name' }),
+      );
+      expect(() => encodeNsMessage({ name: 'ok', addr: -1 })).toThrow(
+        expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', argument: 'message.addr' }),
+      );
+      expect(() => encodeNsMessage(null as never)).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', argument: 'message' }),
+      );
       expect(encodeNsName('x'.repeat(31)).length).toBe(31);
     });
 

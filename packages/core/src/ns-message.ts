@@ -1,3 +1,10 @@
+import {
+  checkInteger,
+  checkOptions,
+  InvalidArgTypeError,
+  InvalidArgValueError,
+  OutOfRangeError,
+} from '@rpmsg/virtio';
 import { RPMSG_ADDR_ANY, RPMSG_NAME_SIZE, RPMSG_NS_DESTROY, RPMSG_NS_SIZE } from './constants.js';
 import { RpmsgError } from './errors.js';
 
@@ -18,17 +25,24 @@ const decoder = new TextDecoder('utf-8');
 
 /**
  * Encodes and checks a channel name once (at endpoint creation), so announcing never re-encodes.
- * A name must be 1–31 UTF-8 bytes (the 32nd byte is the terminating NUL) without NUL characters.
+ * A name must be 1–31 UTF-8 bytes (the 32nd byte is the terminating NUL) without NUL characters:
+ * the same check guards `createEndpoint`, `openChannel` and `waitForChannel`, so a name no channel
+ * can have is refused at once rather than waited for.
  *
- * @throws {TypeError} `name` is not a string or contains NUL
- * @throws {RangeError} `name` is empty or longer than 31 bytes
+ * @throws {InvalidArgTypeError} `ERR_INVALID_ARG_TYPE` naming `argument` when `name` is not a string
+ * @throws {InvalidArgValueError} `ERR_INVALID_ARG_VALUE` naming `argument` when `name` is empty,
+ *   longer than 31 bytes or contains NUL
  */
-export function encodeNsName(name: string): Uint8Array {
-  if (typeof name !== 'string') throw new TypeError('name must be a string');
-  if (name.includes('\0')) throw new TypeError('name must not contain NUL characters');
+export function encodeNsName(name: string, argument = 'name'): Uint8Array {
+  if (typeof name !== 'string') throw new InvalidArgTypeError(argument, 'of type string', name);
+  if (name.includes('\0')) throw new InvalidArgValueError(argument, 'must not contain NUL characters', name);
   const bytes = encoder.encode(name);
   if (bytes.length === 0 || bytes.length > RPMSG_NAME_SIZE - 1) {
-    throw new RangeError(`name must be 1-${RPMSG_NAME_SIZE - 1} UTF-8 bytes, got ${bytes.length}`);
+    throw new InvalidArgValueError(
+      argument,
+      `must be 1-${RPMSG_NAME_SIZE - 1} UTF-8 bytes (it is ${bytes.length})`,
+      name,
+    );
   }
   return bytes;
 }
@@ -48,7 +62,8 @@ export interface NsMessageInit {
  * bytes, then `addr` and `flags` little-endian. `nameBytes` comes from {@link encodeNsName}; this is
  * the allocation-free form the device uses. Returns the number of bytes written (always 40).
  *
- * @throws {RangeError} `target` shorter than 40 bytes or `nameBytes` longer than 31
+ * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE`: `target` shorter than 40 bytes or `nameBytes` longer
+ *   than 31
  */
 export function writeNsMessage(
   target: Uint8Array,
@@ -56,8 +71,12 @@ export function writeNsMessage(
   addr: number,
   flags: number,
 ): number {
-  if (target.length < RPMSG_NS_SIZE) throw new RangeError(`target must hold ${RPMSG_NS_SIZE} bytes`);
-  if (nameBytes.length > RPMSG_NAME_SIZE - 1) throw new RangeError('nameBytes longer than 31 bytes');
+  if (target.length < RPMSG_NS_SIZE) {
+    throw new OutOfRangeError('target.length', `>= ${RPMSG_NS_SIZE}`, target.length);
+  }
+  if (nameBytes.length > RPMSG_NAME_SIZE - 1) {
+    throw new OutOfRangeError('nameBytes.length', `<= ${RPMSG_NAME_SIZE - 1}`, nameBytes.length);
+  }
   target.fill(0, 0, RPMSG_NAME_SIZE);
   target.set(nameBytes, 0);
   const view = new DataView(target.buffer, target.byteOffset, RPMSG_NS_SIZE);
@@ -70,7 +89,9 @@ export function writeNsMessage(
  * Encodes a name-service message as the 40 bytes that go after the RPMsg header.
  *
  * @example encodeNsMessage({ name: 'rpmsg-tty', addr: 1024 }) // Uint8Array(40)
- * @throws {TypeError|RangeError} a bad name (see {@link encodeNsName}) or an address/flags outside u32
+ * @throws {InvalidArgTypeError|InvalidArgValueError} a bad name (see {@link encodeNsName}) or a
+ *   message that is not an object
+ * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE`: `addr` / `flags` not a u32
  */
 export function encodeNsMessage(message: NsMessageInit): Uint8Array;
 /** Older form, kept for callers of the first draft: same as {@link writeNsMessage}. */
@@ -89,17 +110,12 @@ export function encodeNsMessage(
   if (messageOrTarget instanceof Uint8Array) {
     return writeNsMessage(messageOrTarget, nameBytes ?? new Uint8Array(0), addr ?? 0, flags ?? 0);
   }
+  checkOptions('message', messageOrTarget);
   const { name, addr: address, flags: f = 0 } = messageOrTarget;
-  for (const [field, value] of [
-    ['addr', address],
-    ['flags', f],
-  ] as const) {
-    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
-      throw new RangeError(`${field} must be a u32, got ${String(value)}`);
-    }
-  }
+  checkInteger('message.addr', address, 0, 0xffffffff);
+  checkInteger('message.flags', f, 0, 0xffffffff);
   const out = new Uint8Array(RPMSG_NS_SIZE);
-  writeNsMessage(out, encodeNsName(name), address, f);
+  writeNsMessage(out, encodeNsName(name, 'message.name'), address, f);
   return out;
 }
 

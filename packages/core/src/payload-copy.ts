@@ -1,3 +1,4 @@
+import { OutOfRangeError } from '@rpmsg/virtio';
 import { RPMSG_HDR_SIZE } from './constants.js';
 import { writeHeaderFields } from './header.js';
 import type { TransportBuffer } from './transport.js';
@@ -34,13 +35,11 @@ export function writePayload(buf: TransportBuffer, data: Uint8Array): void {
  * The check every `Transport.sendMessage` makes before it takes a buffer: `payload` must fit one of
  * `bufferSize` bytes after the header.
  *
- * @throws {RangeError} when it does not
+ * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE` (a RangeError) when it does not
  */
 export function checkMessageFits(payload: Uint8Array, bufferSize: number): void {
   if (payload.length > bufferSize - RPMSG_HDR_SIZE) {
-    throw new RangeError(
-      `sendMessage: payload of ${payload.length} bytes exceeds ${bufferSize - RPMSG_HDR_SIZE}`,
-    );
+    throw new OutOfRangeError('payload.length', `<= ${bufferSize - RPMSG_HDR_SIZE}`, payload.length);
   }
 }
 

@@ -1,9 +1,9 @@
+import { checkInteger, InvalidArgTypeError, OutOfRangeError } from '@rpmsg/virtio';
 import type { Clock } from './clock.js';
-import { checkTimeout } from './clock.js';
 import { RPMSG_ADDR_ANY, RPMSG_HDR_SIZE, RPMSG_NS_ADDR, RPMSG_NS_SIZE } from './constants.js';
 import type { DeviceStats } from './device-stats.js';
 import type { Endpoint, SendOptions } from './endpoint.js';
-import { checkAddress, destroyedError } from './endpoint.js';
+import { checkAddress } from './endpoint.js';
 import { AbortError, RpmsgError } from './errors.js';
 import { writeHeaderFields } from './header.js';
 import { writeNsMessage } from './ns-message.js';
@@ -11,6 +11,7 @@ import { writeMessage } from './payload-copy.js';
 import type { Transport, TransportBuffer } from './transport.js';
 import { LentTxBuffer, type TxBuffer, type TxBufferHost } from './tx-buffer.js';
 import { TxQueue, type TxWaiter } from './tx-queue.js';
+import { checkWaitOptions } from './wait-until.js';
 
 /** @internal What the sender reads from the link. */
 export interface SenderContext {
@@ -21,6 +22,8 @@ export interface SenderContext {
   readonly stats: DeviceStats;
   /** Why sends fail right now (closed, link down), or `null` when the link is up. */
   linkError(): RpmsgError | null;
+  /** The error for an operation on a destroyed endpoint (ERR_RPMSG_CLOSED once the device closes). */
+  destroyedError(ep: Endpoint): RpmsgError;
   /** A message went to the transport: publish it with the batch (see `RpmsgLink.queued`). */
   queued(): void;
   /** Publishes what is unpublished now; true if there was something (it may bring buffers back). */
@@ -39,29 +42,37 @@ const SENT: Promise<void> = Promise.resolve();
 export class Sender implements TxBufferHost {
   readonly #ctx: SenderContext;
   readonly #queue: TxQueue;
+  /** The device's `maxQueuedSends`. */
+  readonly #maxQueued: number;
   /** Zero-copy buffers lent out on the current link, by slot, so destroy / link down can take them back. */
   readonly #lent: (LentTxBuffer | undefined)[] = [];
   /** Payload view per TX slot, made once (a TransportBuffer object is stable per slot). */
   readonly #payloadViews: (Uint8Array | undefined)[] = [];
 
-  constructor(ctx: SenderContext) {
+  constructor(ctx: SenderContext, maxQueued: number) {
     this.#ctx = ctx;
     this.#queue = new TxQueue(ctx.clock);
+    this.#maxQueued = maxQueued;
   }
 
   /** Copying send with waiting; see `Endpoint.send`. */
   send(ep: Endpoint, dst: number, data: Uint8Array, options: SendOptions | undefined): Promise<void> {
+    let timeout = this.#ctx.sendTimeout;
+    if (options !== undefined) {
+      // Checked even when a buffer is free: a bad option is the caller's mistake either way.
+      try {
+        timeout = checkWaitOptions(options, timeout);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     const error = this.#check(ep, dst, data);
     if (error) return Promise.reject(error);
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
     if (this.#queue.length === 0 && this.#post(ep, ep.addr, dst, data)) return SENT;
-    let timeout: number;
-    try {
-      timeout = checkTimeout(options?.timeout, this.#ctx.sendTimeout);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    const full = this.#queueFull(ep);
+    if (full) return Promise.reject(full);
     return this.#queue.enqueue(ep, ep.addr, dst, data, timeout, signal) as Promise<unknown> as Promise<void>;
   }
 
@@ -77,24 +88,26 @@ export class Sender implements TxBufferHost {
 
   /** Zero-copy lend with waiting; see `Endpoint.getTxBuffer`. */
   getTxBuffer(ep: Endpoint, options: SendOptions | undefined): Promise<TxBuffer> {
-    const error = ep.destroyed ? destroyedError(ep) : this.#ctx.linkError();
+    let timeout: number;
+    try {
+      timeout = checkWaitOptions(options, this.#ctx.sendTimeout);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const error = ep.destroyed ? this.#ctx.destroyedError(ep) : this.#ctx.linkError();
     if (error) return Promise.reject(error);
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
     const now = this.tryGetTxBuffer(ep);
     if (now) return Promise.resolve(now);
-    let timeout: number;
-    try {
-      timeout = checkTimeout(options?.timeout, this.#ctx.sendTimeout);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    const full = this.#queueFull(ep);
+    if (full) return Promise.reject(full);
     return this.#queue.enqueue(ep, ep.addr, RPMSG_ADDR_ANY, null, timeout, signal) as Promise<TxBuffer>;
   }
 
   /** Non-waiting zero-copy lend: `null` when no buffer is free, other senders wait, or the link is down. */
   tryGetTxBuffer(ep: Endpoint): TxBuffer | null {
-    if (ep.destroyed) throw destroyedError(ep);
+    if (ep.destroyed) throw this.#ctx.destroyedError(ep);
     if (this.#ctx.linkError() || this.#queue.length > 0) return null;
     const buf = this.#take();
     return buf ? this.#lend(ep, buf) : null;
@@ -125,6 +138,11 @@ export class Sender implements TxBufferHost {
     }
   }
 
+  /** Rejects every waiter (a local close). Lent buffers stay lent: `linkDown` or the destroy takes them. */
+  rejectAll(error: Error): void {
+    this.#queue.rejectAll(error);
+  }
+
   /** Rejects the waiters `match` selects. */
   rejectWhere(match: (waiter: TxWaiter) => boolean, error: Error): void {
     this.#queue.rejectWhere(match, error);
@@ -137,10 +155,12 @@ export class Sender implements TxBufferHost {
     this.#lent.length = 0;
   }
 
-  /** Endpoint destroyed: its waiters reject, its lent buffers go back to the pool. */
-  endpointDestroyed(ep: Endpoint): void {
-    const error = destroyedError(ep);
-    this.#queue.rejectWhere((waiter) => waiter.owner === ep, error);
+  /**
+   * Endpoint destroyed: its waiters reject with `error` (ERR_RPMSG_ENDPOINT_DESTROYED, or
+   * ERR_RPMSG_CLOSED when the device closes), its lent buffers go back to the pool.
+   */
+  endpointDestroyed(ep: Endpoint, error: RpmsgError): void {
+    if (ep.state.queued > 0) this.#queue.rejectWhere((waiter) => waiter.owner === ep, error);
     for (const lent of this.#lent) {
       if (lent?.endpoint !== ep) continue;
       lent.kill(error);
@@ -152,13 +172,9 @@ export class Sender implements TxBufferHost {
 
   sendLent(lent: LentTxBuffer, length: number, dst: number, flags: number): void {
     if (!lent.live) throw lent.deadError();
-    if (!Number.isInteger(length) || length < 0 || length > this.#ctx.mtu) {
-      throw new RangeError(`length must be an integer in [0, ${this.#ctx.mtu}], got ${String(length)}`);
-    }
+    checkInteger('length', length, 0, this.#ctx.mtu);
     checkAddress('dst', dst);
-    if (flags !== 0 && !(Number.isInteger(flags) && flags > 0 && flags <= 0xffff)) {
-      throw new RangeError(`flags must be an integer in [0, 0xFFFF], got ${String(flags)}`);
-    }
+    if (flags !== 0) checkInteger('flags', flags, 0, 0xffff);
     if (dst === RPMSG_ADDR_ANY) throw noDst(lent.endpoint);
     const ctx = this.#ctx;
     writeHeaderFields(lent.buf.view, lent.endpoint.addr, dst, length, flags);
@@ -232,11 +248,28 @@ export class Sender implements TxBufferHost {
     }
   }
 
+  /** ERR_RPMSG_QUEUE_FULL when the device's or `ep`'s bound on waiting sends is reached. */
+  #queueFull(ep: Endpoint): RpmsgError | null {
+    const s = ep.state;
+    if (this.#queue.length < this.#maxQueued && s.queued < s.maxQueued) return null;
+    const [limit, whose] =
+      s.queued >= s.maxQueued ? [s.maxQueued, `endpoint ${ep.addr}`] : [this.#maxQueued, 'the device'];
+    return new RpmsgError(
+      'ERR_RPMSG_QUEUE_FULL',
+      `${limit} sends already wait for a TX buffer (maxQueuedSends of ${whose})`,
+      { limit, addr: ep.addr },
+    );
+  }
+
   #check(ep: Endpoint, dst: number, data: Uint8Array): Error | null {
-    if (!(data instanceof Uint8Array)) return new TypeError('data must be a Uint8Array');
-    if (ep.destroyed) return destroyedError(ep);
+    if (!(data instanceof Uint8Array)) {
+      return new InvalidArgTypeError('data', 'an instance of Uint8Array', data);
+    }
+    if (ep.destroyed) return this.#ctx.destroyedError(ep);
     if (!Number.isInteger(dst) || dst < 0 || dst > RPMSG_ADDR_ANY) {
-      return new RangeError(`dst must be an integer in [0, 0xFFFFFFFF], got ${String(dst)}`);
+      return typeof dst === 'number'
+        ? new OutOfRangeError('dst', `an integer >= 0 and <= ${RPMSG_ADDR_ANY}`, dst)
+        : new InvalidArgTypeError('dst', 'of type number', dst);
     }
     if (data.length > this.#ctx.mtu) {
       return new RpmsgError(

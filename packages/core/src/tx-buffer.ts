@@ -15,9 +15,11 @@ export interface TxBuffer {
    * `flags` in the header's 16-bit flags word (default 0, as Linux and RPMsg-Lite always send; the
    * tty's end-of-stream marker is the one use of it in this project, see docs/wire-format.md).
    *
-   * @throws {RangeError} `length` not an integer in [0, mtu]
-   * @throws {RpmsgError} `ERR_RPMSG_NO_DST`, `ERR_RPMSG_BUFFER_STATE`, `ERR_RPMSG_ENDPOINT_DESTROYED`,
-   *   `ERR_RPMSG_LINK_DOWN` (the link went down since the buffer was lent; it is released)
+   * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE`: `length` not an integer in [0, mtu], `dst` not a
+   *   u32, `flags` not a u16 (`InvalidArgTypeError` for one that is not a number)
+   * @throws {RpmsgError} `ERR_RPMSG_NO_DST`, `ERR_RPMSG_BUFFER_STATE`, `ERR_RPMSG_ENDPOINT_DESTROYED`;
+   *   when the link went down since the buffer was lent (it is released), the code of why
+   *   (`ERR_RPMSG_PEER_GONE`, `ERR_RPMSG_LINK_DOWN`); `ERR_RPMSG_CLOSED` after `device.close()`
    */
   send(length: number, dst?: number, flags?: number): void;
   /**

@@ -46,10 +46,19 @@ describe('waitUntil', () => {
 });
 
 describe('checkTimeout', () => {
-  it('returns the fallback for undefined and refuses negative or NaN', () => {
+  it('returns the fallback for undefined, keeps Infinity, and refuses negative, NaN or non-numbers by code', () => {
     expect(checkTimeout(undefined, 15_000)).toBe(15_000);
     expect(checkTimeout(0, 1)).toBe(0);
-    expect(() => checkTimeout(-1, 1)).toThrow(/timeout/);
-    expect(() => checkTimeout(Number.NaN, 1)).toThrow(RangeError);
+    expect(checkTimeout(Number.POSITIVE_INFINITY, 1)).toBe(Number.POSITIVE_INFINITY);
+    const range = { code: 'ERR_OUT_OF_RANGE', argument: 'options.timeout' };
+    expect(() => checkTimeout(-1, 1)).toThrow(expect.objectContaining(range));
+    expect(() => checkTimeout(Number.NaN, 1)).toThrow(expect.objectContaining(range));
+    expect(() => checkTimeout(Number.NaN, 1)).toThrow(RangeError); // still a RangeError
+    expect(() => checkTimeout('x', 1)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', argument: 'options.timeout' }),
+    );
+    expect(() => checkTimeout(-5, 1, 'options.sendTimeout')).toThrow(
+      expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', argument: 'options.sendTimeout' }),
+    );
   });
 });

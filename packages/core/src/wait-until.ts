@@ -1,5 +1,6 @@
+import { checkOptions, InvalidArgTypeError } from '@rpmsg/virtio';
 import type { Clock } from './clock.js';
-import { MAX_TIMER_MS } from './clock.js';
+import { checkTimeout, MAX_TIMER_MS } from './clock.js';
 import { AbortError, RpmsgError } from './errors.js';
 
 /** Options every waiting call of this package takes. */
@@ -8,6 +9,34 @@ export interface WaitOptions {
   timeout?: number;
   /** Aborting it rejects the wait with an `AbortError`. */
   signal?: AbortSignal;
+}
+
+/**
+ * Checks the options of a waiting call (`WaitOptions`, `SendOptions`) in place — nothing is
+ * allocated, so a send that passes options pays a few compares — and returns its timeout, `fallback`
+ * when none is given.
+ *
+ * @throws {InvalidArgTypeError} `ERR_INVALID_ARG_TYPE`: `options` not an object, `timeout` not a
+ *   number, `signal` not an AbortSignal
+ * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE`: `timeout` negative or NaN
+ */
+export function checkWaitOptions(options: WaitOptions | undefined, fallback: number): number {
+  if (options === undefined) return fallback;
+  checkOptions('options', options);
+  checkSignal('options.signal', options.signal);
+  return checkTimeout(options.timeout, fallback);
+}
+
+/**
+ * Checks an optional AbortSignal argument as Node's `validateAbortSignal` does: an object with
+ * `aborted`, so signals of any realm pass.
+ *
+ * @throws {InvalidArgTypeError} `ERR_INVALID_ARG_TYPE` naming `argument`
+ */
+export function checkSignal(argument: string, signal: unknown): void {
+  if (signal !== undefined && (signal === null || typeof signal !== 'object' || !('aborted' in signal))) {
+    throw new InvalidArgTypeError(argument, 'an instance of AbortSignal', signal);
+  }
 }
 
 /**

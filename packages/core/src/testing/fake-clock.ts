@@ -19,22 +19,28 @@ interface Timer {
 export class FakeClock implements Clock {
   /** Virtual milliseconds since the clock was made. */
   now = 0;
-  #timers: Timer[] = [];
+  /** By id, in the order they were set: clearing one is O(1) however many are pending (queued sends). */
+  readonly #timers = new Map<number, Timer>();
   #nextId = 1;
 
   setTimeout(callback: () => void, ms: number): unknown {
     const timer = { id: this.#nextId++, at: this.now + Math.max(0, ms), callback };
-    this.#timers.push(timer);
+    this.#timers.set(timer.id, timer);
     return timer.id;
   }
 
   clearTimeout(handle: unknown): void {
-    this.#timers = this.#timers.filter((t) => t.id !== handle);
+    this.#timers.delete(handle as number);
+  }
+
+  /** {@link Clock.currentTime}: the virtual time, `now`. */
+  currentTime(): number {
+    return this.now;
   }
 
   /** Number of timers not yet fired or cleared. */
   get pending(): number {
-    return this.#timers.length;
+    return this.#timers.size;
   }
 
   /** Moves time forward by `ms`, firing every timer that falls due, earliest first. */
@@ -42,12 +48,11 @@ export class FakeClock implements Clock {
     const until = this.now + ms;
     for (;;) {
       let next: Timer | undefined;
-      for (const t of this.#timers) if (t.at <= until && (!next || t.at < next.at)) next = t;
+      for (const t of this.#timers.values()) if (t.at <= until && (!next || t.at < next.at)) next = t;
       if (!next) break;
-      const fire = next;
-      this.#timers = this.#timers.filter((t) => t !== fire);
-      this.now = fire.at;
-      fire.callback();
+      this.#timers.delete(next.id);
+      this.now = next.at;
+      next.callback();
     }
     this.now = until;
   }

@@ -1,5 +1,6 @@
 import { featureBit, MemoryRegion, VIRTIO_RING_F_EVENT_IDX, VIRTIO_RPMSG_F_NS } from '@rpmsg/virtio';
-import { RpmsgDevice, type RpmsgDeviceOptions } from '../device.js';
+import { RpmsgDevice } from '../device.js';
+import type { RpmsgDeviceOptions } from '../device-options.js';
 import { type CreateLayoutOptions, createLayout } from '../layout/create-layout.js';
 import { writeResourceTable } from '../layout/resource-table.js';
 import type { LayoutProfile, RpmsgLayout } from '../layout/types.js';

@@ -1,3 +1,4 @@
+import { checkInteger, checkOptions } from '@rpmsg/virtio';
 import { RPMSG_BUFFER_SIZE, RPMSG_HDR_SIZE } from '../constants.js';
 import type { RpmsgErrorCode } from '../errors.js';
 import { Lane } from './mock-lane.js';
@@ -38,6 +39,7 @@ export interface MockTransportPair {
  * await Promise.all([a.start(), b.start()]);
  */
 export function createMockTransportPair(options: MockTransportPairOptions = {}): MockTransportPair {
+  checkOptions('options', options);
   const resolved: Required<MockTransportPairOptions> = {
     bufferSize: options.bufferSize ?? RPMSG_BUFFER_SIZE,
     buffers: options.buffers ?? 8,
@@ -46,9 +48,9 @@ export function createMockTransportPair(options: MockTransportPairOptions = {}):
     record: options.record ?? true,
   };
   const { bufferSize, buffers } = resolved;
-  if (!Number.isInteger(bufferSize) || bufferSize < RPMSG_HDR_SIZE)
-    throw new RangeError('bufferSize must be ≥ 16');
-  if (!Number.isInteger(buffers) || buffers < 1) throw new RangeError('buffers must be ≥ 1');
+  // The upper bounds only keep a typo from allocating gigabytes.
+  checkInteger('options.bufferSize', bufferSize, RPMSG_HDR_SIZE, 1 << 20);
+  checkInteger('options.buffers', buffers, 1, 1 << 20);
   const toRemote = new Lane(0, buffers, bufferSize);
   const toMaster = new Lane(buffers, buffers, bufferSize);
   const master = new MockTransport('master', toRemote, toMaster, resolved);

@@ -106,7 +106,15 @@ describe('createMockTransportPair', () => {
     expect(m.log).toContain('message 9999');
     pair.master.reportError('ERR_RPMSG_RING');
     expect(m.log.at(-1)).toBe('error ERR_RPMSG_RING');
-    expect(() => pair.master.inject(new Uint8Array(513))).toThrow(RangeError);
+    expect(() => pair.master.inject(new Uint8Array(513))).toThrow(
+      expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', argument: 'bytes.length' }),
+    );
+    expect(() => createMockTransportPair({ buffers: 0 })).toThrow(
+      expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', argument: 'options.buffers' }),
+    );
+    expect(() => createMockTransportPair({ bufferSize: '512' as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', argument: 'options.bufferSize' }),
+    );
   });
 
   it('tells the peer it is gone on close', async () => {

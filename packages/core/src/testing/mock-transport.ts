@@ -1,3 +1,4 @@
+import { checkInteger, OutOfRangeError } from '@rpmsg/virtio';
 import { RPMSG_HDR_SIZE } from '../constants.js';
 import { AbortError, RpmsgError, type RpmsgErrorCode } from '../errors.js';
 import type {
@@ -141,9 +142,7 @@ export class MockTransport implements Transport {
     const slot = this.#tx.own(buf, 'sendTxBuffer');
     if (slot.state !== 'tx')
       throw breach(`sendTxBuffer: buffer ${slot.index} is ${slot.state}, not lent for TX`);
-    if (!Number.isInteger(length) || length < RPMSG_HDR_SIZE || length > this.bufferSize) {
-      throw new RangeError(`sendTxBuffer: length ${length} outside [${RPMSG_HDR_SIZE}, ${this.bufferSize}]`);
-    }
+    checkInteger('length', length, RPMSG_HDR_SIZE, this.bufferSize);
     slot.state = 'sent';
     this.#tx.pendingSend.push({ slot, length });
     this.#counts.txMessages++;
@@ -201,11 +200,13 @@ export class MockTransport implements Transport {
    * peer's free TX buffers and published with `length` (default `bytes.length`) as the length the
    * transport saw — which may lie.
    *
-   * @throws {RangeError} `bytes` longer than `bufferSize`
+   * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE`: `bytes` longer than `bufferSize`
    * @throws {RpmsgError} `ERR_RPMSG_NO_BUFFER` when the peer has no free buffer, `ERR_RPMSG_LINK_DOWN`
    */
   inject(bytes: Uint8Array, length: number = bytes.length): void {
-    if (bytes.length > this.bufferSize) throw new RangeError(`inject: ${bytes.length} bytes > bufferSize`);
+    if (bytes.length > this.bufferSize) {
+      throw new OutOfRangeError('bytes.length', `<= ${this.bufferSize} (bufferSize)`, bytes.length);
+    }
     if (!this.#up) throw new RpmsgError('ERR_RPMSG_LINK_DOWN', 'inject: link is down');
     const slot = this.#rx.free.shift();
     if (!slot) throw new RpmsgError('ERR_RPMSG_NO_BUFFER', 'inject: the peer has no free buffer');

@@ -1,4 +1,4 @@
-import type { MemoryRegion } from '@rpmsg/virtio';
+import { InvalidArgValueError, type MemoryRegion } from '@rpmsg/virtio';
 import type { RpmsgLayout } from '../layout/types.js';
 import type { TransportBuffer } from '../transport.js';
 
@@ -78,17 +78,26 @@ export class BufferPool {
    * Checks that `buf` is one of ours and in state `expected`; a dead slot returns false (the caller
    * ignores the call). Anything else is a contract breach.
    *
-   * @throws {TypeError} naming the method when the buffer is foreign or in the wrong state
+   * @throws {InvalidArgValueError} `ERR_INVALID_ARG_VALUE` naming the method when the buffer is
+   *   foreign or in the wrong state (sent or released already, lent for the other direction)
    */
   check(buf: TransportBuffer, expected: number, method: string): boolean {
-    const k = buf.index;
-    if (this.buffers[k] !== buf) throw new TypeError(`${method}: buffer is not from this transport`);
+    const k = buf?.index;
+    if (this.buffers[k] !== buf) {
+      throw new InvalidArgValueError('buf', `of ${method}() is not from this transport`, buf);
+    }
     const s = this.state[k];
     if (s === SLOT_DEAD) {
       this.state[k] = SLOT_FREE;
       return false;
     }
-    if (s !== expected) throw new TypeError(`${method}: buffer ${k} is not lent for this (state ${s})`);
+    if (s !== expected) {
+      throw new InvalidArgValueError(
+        'buf',
+        `of ${method}() is buffer ${k}, not lent for it (state ${s})`,
+        buf,
+      );
+    }
     return true;
   }
 }

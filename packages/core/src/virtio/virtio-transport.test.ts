@@ -4,6 +4,7 @@ import type { RpmsgError } from '../errors.js';
 import type { HeldMessage } from '../rx-message.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import { createMemoryPair, type MemoryPair } from '../testing/memory-pair.js';
+import { VirtioTransport } from './virtio-transport.js';
 
 const PROFILES = ['linux', 'rpmsg-lite'] as const;
 const pattern = (n: number) => Uint8Array.from({ length: n }, (_, i) => i & 0xff);
@@ -61,7 +62,7 @@ describe.each(PROFILES)('createMemoryPair (%s profile)', (profile) => {
   it('removes the channel when the remote destroys its endpoint', async () => {
     const pair = createMemoryPair({ profile, numBuffers: 16 });
     const { remoteEp, channel } = await connected(pair);
-    const removed = new Promise((resolve) => channel.once('removed', resolve));
+    const removed = new Promise<void>((resolve) => channel.once('removed', resolve));
     remoteEp.destroy();
     await removed;
     expect(pair.master.getChannel('rpmsg-tty')).toBeUndefined();
@@ -206,7 +207,7 @@ describe.each(PROFILES)('createMemoryPair (%s profile)', (profile) => {
     const pair = createMemoryPair({ profile, numBuffers: 16 });
     await connected(pair);
     const errors: string[] = [];
-    pair.master.on('protocol-error', (e: RpmsgError) => errors.push(e.code));
+    pair.master.on('protocol-error', (e) => errors.push(e.code));
     const down = new Promise<RpmsgError>((resolve) => pair.master.once('down', resolve));
     // Push vq0's used.idx far ahead of the buffers the master posted.
     const vq0 = pair.layout.vrings[0];
@@ -275,7 +276,7 @@ describe('VirtioTransport', () => {
     await pair.start();
     await pair.settle();
     const errors: string[] = [];
-    pair.master.on('protocol-error', (e: RpmsgError) => errors.push(e.code));
+    pair.master.on('protocol-error', (e) => errors.push(e.code));
     const ep = pair.remote.createEndpoint({ addr: 30 });
     pair.master.createEndpoint({ addr: 1024 });
     ep.trySendTo(1024, Uint8Array.of(1));
@@ -345,10 +346,25 @@ describe('VirtioTransport', () => {
     const pair = createMemoryPair({ profile: 'rpmsg-lite', numBuffers: 4, align: 16 });
     await pair.start();
     const t = pair.masterTransport;
-    expect(() => t.attach({} as never)).toThrow(TypeError);
+    expect(() => t.attach({} as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
     const buf = t.getTxBuffer()!;
     expect(() => t.releaseRxBuffer(buf)).toThrow(/releaseRxBuffer/);
-    expect(() => t.sendTxBuffer(buf, 8)).toThrow(RangeError);
+    expect(() => t.releaseRxBuffer(buf)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    expect(() => t.sendTxBuffer(buf, 8)).toThrow(
+      expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', argument: 'length' }),
+    );
+    const { layout, memory } = pair;
+    const bad = (o: object) => () =>
+      new VirtioTransport({ role: 'master', layout, memory, notify: () => {}, ...o });
+    expect(bad({ role: 'driver' })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', argument: 'options.role' }),
+    );
+    expect(bad({ notify: 1 })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', argument: 'options.notify' }),
+    );
+    expect(bad({ layout: null })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', argument: 'options.layout' }),
+    );
     t.releaseTxBuffer(buf);
     expect(() => t.releaseTxBuffer(buf)).toThrow(/releaseTxBuffer/);
     const foreign = pair.remoteTransport.getTxBuffer()!;
@@ -401,7 +417,7 @@ describe('VirtioTransport on a ring the peer scribbles on', () => {
           for (const [offset, value] of writes) pair.memory.bytes[at + (offset % ring.size)] = value;
           const codes: string[] = [];
           const victim = hitMaster ? pair.master : pair.remote;
-          victim.on('protocol-error', (e: RpmsgError) => codes.push(e.code));
+          victim.on('protocol-error', (e) => codes.push(e.code));
           victim.on('down', () => {});
           expect(() => victim.poll()).not.toThrow();
           expect(() => victim.poll()).not.toThrow();

@@ -1,5 +1,14 @@
 import type { MemoryRegion } from '@rpmsg/virtio';
-import { featureBit, VIRTIO_RING_F_EVENT_IDX, VIRTIO_RPMSG_F_NS } from '@rpmsg/virtio';
+import {
+  checkFunction,
+  checkInteger,
+  checkOneOf,
+  checkOptions,
+  featureBit,
+  InvalidArgValueError,
+  VIRTIO_RING_F_EVENT_IDX,
+  VIRTIO_RPMSG_F_NS,
+} from '@rpmsg/virtio';
 import { RPMSG_HDR_SIZE } from '../constants.js';
 import { AbortError, RpmsgError } from '../errors.js';
 import type { RpmsgLayout } from '../layout/types.js';
@@ -84,14 +93,18 @@ export class VirtioTransport implements Transport {
   #waiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
 
   /**
-   * @throws {TypeError} for a bad role or a missing notify
+   * @throws {InvalidArgValueError} `ERR_INVALID_ARG_VALUE` for a role other than master / remote
+   * @throws {InvalidArgTypeError} `ERR_INVALID_ARG_TYPE` when `options`, `layout` or `memory` is not
+   *   an object, or `notify` not a function
    * @throws {RpmsgError} `ERR_RPMSG_LAYOUT` when the layout does not lie inside `memory`
    */
   constructor(options: VirtioTransportOptions) {
+    checkOptions('options', options);
     const { role, layout, memory } = options;
-    if (role !== 'master' && role !== 'remote')
-      throw new TypeError(`role must be 'master' or 'remote', got ${String(role)}`);
-    if (typeof options.notify !== 'function') throw new TypeError('notify must be a function');
+    checkOneOf('options.role', role, ['master', 'remote'] as const);
+    checkFunction('options.notify', options.notify);
+    checkOptions('options.layout', layout);
+    checkOptions('options.memory', memory);
     if (!memory.contains(layout.base, layout.size)) {
       throw new RpmsgError('ERR_RPMSG_LAYOUT', 'the layout region does not lie inside the memory region', {
         field: 'size',
@@ -164,7 +177,8 @@ export class VirtioTransport implements Transport {
 
   /** @see Transport.attach */
   attach(sink: TransportSink): void {
-    if (this.#sink) throw new TypeError('attach: a sink is already attached');
+    if (this.#sink)
+      throw new InvalidArgValueError('sink', 'cannot be attached: a sink is attached already', sink);
     this.#sink = sink;
   }
 
@@ -242,21 +256,20 @@ export class VirtioTransport implements Transport {
 
   /**
    * @see Transport.sendTxBuffer
-   * @throws {TypeError} when `buf` is not a lent TX buffer; {RangeError} for a length outside 16..bufferSize
+   * @throws {InvalidArgValueError} `ERR_INVALID_ARG_VALUE` when `buf` is not a lent TX buffer
+   * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE` for a length outside 16..bufferSize
    */
   sendTxBuffer(buf: TransportBuffer, length: number): void {
     if (this.#closed) return;
     if (!this.#pool.check(buf, SLOT_LENT_TX, 'sendTxBuffer')) return;
-    if (!Number.isInteger(length) || length < 16 || length > this.bufferSize) {
-      throw new RangeError(`sendTxBuffer: length must be 16..${this.bufferSize}, got ${length}`);
-    }
+    checkInteger('length', length, RPMSG_HDR_SIZE, this.bufferSize);
     this.#engine.send(buf.index, length);
     this.#counters.txMessages++;
   }
 
   /**
    * @see Transport.sendMessage
-   * @throws {RangeError} when `payload` does not fit a buffer after the header
+   * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE` when `payload` does not fit a buffer after the header
    */
   sendMessage(src: number, dst: number, payload: Uint8Array): boolean {
     checkMessageFits(payload, this.bufferSize);
