@@ -275,6 +275,27 @@ describe('VirtqueueDevice', () => {
     });
   });
 
+  describe('#numAvail', () => {
+    it('counts the chains published and not popped, reading avail.idx afresh each time', () => {
+      const { device, puppet, chain, bufAddr } = setup({ num: 4 });
+      expect(device.numAvail()).toBe(0);
+      puppet.postChain(0, [{ addr: bufAddr(0), len: 1, flags: 0 }]);
+      puppet.postChain(1, [{ addr: bufAddr(1), len: 1, flags: 0 }]);
+      expect(device.numAvail()).toBe(2);
+      expect(device.popAvail(chain)).toBe(true);
+      puppet.postChain(2, [{ addr: bufAddr(2), len: 1, flags: 0 }]); // after the load popAvail made
+      expect(device.numAvail()).toBe(2);
+    });
+
+    it('breaks the queue when avail.idx runs more than num ahead', () => {
+      const { device, puppet } = setup({ num: 4 });
+      puppet.setAvailIdx(5);
+      expect(codeOf(() => device.numAvail())).toBe('ERR_VIRTQ_AVAIL_IDX');
+      expect(device.isBroken).toBe(true);
+      expect(codeOf(() => device.numAvail())).toBe('ERR_VIRTQ_BROKEN');
+    });
+  });
+
   describe('#pushUsed / #publishUsed', () => {
     it('writes used elements and publishes them in one index store', () => {
       const { device, puppet } = setup();

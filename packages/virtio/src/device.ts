@@ -151,19 +151,18 @@ export class VirtqueueDevice {
     this.#assertUsable();
     // Entries seen at the last load and not popped yet: already validated, no need to read the index.
     if (this.#availSeen !== this.#nextAvail) return true;
-    // Atomics.load: pairs with the driver's Atomics.store of avail.idx, so the ring slots and descriptors
-    // it wrote before are visible to the plain reads in popAvail().
-    const availIdx = this.#memory.load16(this.#availIdx);
-    const pending = (availIdx - this.#nextAvail) & 0xffff;
-    // The driver has at most num buffers out, and inFlight of them are with us already.
-    if (pending + this.#inFlight > this.num) {
-      this.#fail('ERR_VIRTQ_AVAIL_IDX', `avail.idx ${availIdx} is ${pending} ahead of ${this.#nextAvail}`, {
-        index: availIdx,
-        limit: this.num - this.#inFlight,
-      });
-    }
-    this.#availSeen = availIdx;
-    return pending !== 0;
+    return this.#loadAvail() !== 0;
+  }
+
+  /**
+   * How many chains the driver has made available that were not popped yet — for an RPMsg remote, the
+   * TX buffers it can still take. Reads avail.idx now (not the entries seen at the last read) and
+   * validates it as `hasAvail()` does.
+   * @throws VirtioError ERR_VIRTQ_AVAIL_IDX (breaks the queue) or ERR_VIRTQ_BROKEN.
+   */
+  numAvail(): number {
+    this.#assertUsable();
+    return this.#loadAvail();
   }
 
   /**
@@ -268,6 +267,23 @@ export class VirtqueueDevice {
   disableNotification(): void {
     this.#assertUsable();
     if (!this.eventIdx) this.#memory.store16(this.#usedFlags, VRING_USED_F_NO_NOTIFY);
+  }
+
+  /** Loads and validates avail.idx; returns the entries not popped yet. */
+  #loadAvail(): number {
+    // Atomics.load: pairs with the driver's Atomics.store of avail.idx, so the ring slots and descriptors
+    // it wrote before are visible to the plain reads in popAvail().
+    const availIdx = this.#memory.load16(this.#availIdx);
+    const pending = (availIdx - this.#nextAvail) & 0xffff;
+    // The driver has at most num buffers out, and inFlight of them are with us already.
+    if (pending + this.#inFlight > this.num) {
+      this.#fail('ERR_VIRTQ_AVAIL_IDX', `avail.idx ${availIdx} is ${pending} ahead of ${this.#nextAvail}`, {
+        index: availIdx,
+        limit: this.num - this.#inFlight,
+      });
+    }
+    this.#availSeen = availIdx;
+    return pending;
   }
 
   #assertUsable(): void {

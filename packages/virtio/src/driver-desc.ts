@@ -134,7 +134,13 @@ export function writeIndirect(
   writeDesc(view, descOff, tableAddr, bytes, VRING_DESC_F_INDIRECT, 0);
 }
 
-/** Writes a little-endian descriptor (virtio 1.2 §2.7.5): addr u64 as two u32 halves. */
+/**
+ * Writes a little-endian descriptor (virtio 1.2 §2.7.5): addr u64 as two u32 halves, then len, then
+ * flags and next as one u32. Only the fields that differ from memory are stored: a descriptor posted
+ * again as it was (an RX buffer, a message of the length before) leaves its cache line shared with the
+ * device, which reads it next — a store would take the line from the device's cache for nothing. The
+ * bytes in memory end up exactly as storing every field would leave them.
+ */
 export function writeDesc(
   view: DataView,
   off: number,
@@ -143,11 +149,15 @@ export function writeDesc(
   flags: number,
   next: number,
 ): void {
-  view.setUint32(off, addr % TWO_32, true);
-  view.setUint32(off + 4, Math.floor(addr / TWO_32), true);
-  view.setUint32(off + 8, len, true);
-  view.setUint16(off + 12, flags, true);
-  view.setUint16(off + 14, next, true);
+  // Compared as one number: both halves are < 2^32, so hi * 2^32 + lo is exact below 2^53.
+  if (view.getUint32(off, true) + view.getUint32(off + 4, true) * TWO_32 !== addr) {
+    view.setUint32(off, addr % TWO_32, true);
+    view.setUint32(off + 4, Math.floor(addr / TWO_32), true);
+  }
+  if (view.getUint32(off + 8, true) !== len) view.setUint32(off + 8, len, true);
+  // flags (u16) then next (u16), little-endian: one u32 of value flags + next·2^16.
+  const flagsNext = flags + next * 0x10000;
+  if (view.getUint32(off + 12, true) !== flagsNext) view.setUint32(off + 12, flagsNext, true);
 }
 
 /** ERR_VIRTQ_NO_DESC: fewer descriptors free than a buffer needs (the queue stays usable). */

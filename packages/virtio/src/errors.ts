@@ -28,7 +28,7 @@ export type VirtioErrorCode =
   | 'ERR_VIRTQ_USED_LEN'
   /** An indirect descriptor table is misplaced, misshaped, nested or not negotiated. */
   | 'ERR_VIRTQ_INDIRECT'
-  /** The queue saw a bad ring earlier; every operation fails until `reset()`/`resync()`. */
+  /** The queue saw a bad ring earlier; its operations fail until `reset()`/`resync()`/`adopt()`. */
   | 'ERR_VIRTQ_BROKEN'
   /** The driver has too few free descriptors for this buffer (a caller condition: the queue stays usable). */
   | 'ERR_VIRTQ_NO_DESC'
@@ -52,9 +52,9 @@ export interface VirtioErrorDetails {
 }
 
 /**
- * The one error class of `@rpmsg/virtio`. Thrown by the queue operations of `VirtqueueDriver` and
- * `VirtqueueDevice` (ring validation), `MemoryRegion.offsetOf` (`ERR_VIRTQ_ADDR`), `DeviceStatus`
- * (`ERR_VIRTQ_STATUS`) and `checkAcceptedFeatures` (`ERR_VIRTQ_FEATURES`).
+ * The one error class of `@rpmsg/virtio`. Thrown by the queue operations of `VirtqueueDriver`,
+ * `FixedVirtqueueDriver` and `VirtqueueDevice` (ring validation), `MemoryRegion.offsetOf`
+ * (`ERR_VIRTQ_ADDR`), `DeviceStatus` (`ERR_VIRTQ_STATUS`) and `checkAcceptedFeatures` (`ERR_VIRTQ_FEATURES`).
  *
  * @see VirtioErrorCode for the list of codes.
  */

@@ -45,6 +45,7 @@ export {
   VIRTIO_RING_F_INDIRECT_DESC,
   VIRTIO_RPMSG_F_NS,
 } from './features.js';
+export { FixedVirtqueueDriver, type FixedVirtqueueOptions } from './fixed-driver.js';
 export {
   alignUp,
   isPowerOfTwo,
