@@ -1,2 +1,2 @@
-// The A-core program of `rpmsg demo` (built from packages/soc/src/demo-app.ts).
-export { default } from '../../packages/soc/dist/demo-app.js';
+// The A-core program of `rpmsg demo` (built from packages/cli/src/workers/demo-app.ts).
+export { default } from '../../packages/cli/dist/workers/demo-app.js';

@@ -1,5 +1,5 @@
 // Runs the demo without the CLI: node examples/demo/run.mjs (after `pnpm build`).
-import { runDemo } from '../../packages/soc/dist/index.js';
+import { runDemo } from '../../packages/cli/dist/index.js';
 
 const summary = await runDemo();
 console.log(summary);

@@ -19,6 +19,7 @@ export default defineConfig([
       'workers/baseline': 'src/workers/baseline.ts',
       'workers/rpmsg-bench-app': 'src/workers/rpmsg-bench-app.ts',
       'workers/rpmsg-bench-firmware': 'src/workers/rpmsg-bench-firmware.ts',
+      'workers/demo-app': 'src/workers/demo-app.ts',
     },
     format: ['esm'],
     tsconfig: 'tsconfig.build.json',

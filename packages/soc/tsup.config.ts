@@ -21,7 +21,6 @@ export default defineConfig([
     entry: {
       'core-worker': 'src/core-worker.ts',
       'demo-firmware': 'src/demo-firmware.ts',
-      'demo-app': 'src/demo-app.ts',
     },
     format: ['esm'],
     dts: false,

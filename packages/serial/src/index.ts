@@ -1,4 +1,3 @@
-export { benchSerial, type SerialBenchOptions, type SerialBenchResult } from './bench/bench-serial.js';
 export { type BridgeChannelsOptions, bridgeChannels, type ChannelBridge } from './bridge-channels.js';
 export type { ByteStream, ByteStreamHandler, ByteStreamOpener } from './byte-stream.js';
 export { type LinkClock, systemLinkClock } from './clock.js';

@@ -8,9 +8,7 @@ export type {
   MasterContext,
   MasterProgram,
 } from './context.js';
-export { type DemoOptions, demoAppUrl, demoFirmwareUrl, runDemo } from './demo.js';
 export { ECHO_SERVICE, TTY_SERVICE } from './demo-firmware.js';
-export type { DemoSummary } from './demo-summary.js';
 export { CoreLink, type LinkObserver, type LinkTransport } from './link.js';
 export {
   type LiteEndpoint,
@@ -28,6 +26,7 @@ export { type CoreSide, Doorbell, MAILBOX_CHANNELS, Mailbox, type WaitResult } f
 export type { CoreStats, EndpointCounters } from './protocol.js';
 export { CorePump, type PumpOptions } from './pump.js';
 export { SharedRam } from './region.js';
+export { demoFirmwareUrl } from './sample-firmware.js';
 export {
   createSoc,
   Soc,

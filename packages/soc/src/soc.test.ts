@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import type { RpmsgDevice, RpmsgLayout } from '@rpmsg/core';
 import { inspectImage, parseLayoutJson, RpmsgError, readResourceTable } from '@rpmsg/core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runDemo } from './demo.js';
 import { createSoc, type Soc } from './soc.js';
 import { ensureBuilt } from './test-build.js';
 import type { TraceEvent } from './trace.js';
@@ -280,24 +279,5 @@ describe('trace, stats and snapshot', () => {
     expect(result.problems).toEqual([]);
     expect(result.messages.some((m) => m.ns?.name === 'rpmsg-echo')).toBe(true);
     expect(result.messages.some((m) => m.payload === Buffer.from('snap').toString('hex'))).toBe(true);
-  });
-});
-
-describe('runDemo', () => {
-  it('discovers both services, verifies every echo and reports numbers', async () => {
-    const summary = await runDemo({ rounds: 20, burst: 200 });
-    expect(summary.failures).toEqual([]);
-    expect(summary.ok).toBe(true);
-    expect(summary.channels.sort()).toEqual(['rpmsg-echo', 'rpmsg-tty']);
-    expect(summary.messages).toBe(2 * (6 * 20 + 200));
-    expect(summary.rttMedianUs).toBeGreaterThan(0);
-    expect(summary.rttP99Us).toBeGreaterThanOrEqual(summary.rttMedianUs);
-    expect(coreWorkerCount()).toBe(0);
-  });
-
-  it('reports a failed run instead of throwing', async () => {
-    const summary = await runDemo({ rounds: 1, burst: 1, sizes: [600] });
-    expect(summary.ok).toBe(false);
-    expect(summary.failures[0]).toMatch(/ERR_RPMSG_MSG_TOO_BIG/);
   });
 });

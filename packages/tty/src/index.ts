@@ -1,4 +1,3 @@
-export { benchTty, type TtyBenchOptions, type TtyBenchResult } from './bench-tty.js';
 export { RPMSG_TTY_F_EOF } from './end-marker.js';
 export { TtyError, type TtyErrorCode } from './errors.js';
 export { openTty } from './open-tty.js';

@@ -3,11 +3,11 @@ export type Mode = 'one-way' | 'ping-pong';
 /** How the receiver waits: busy polling, or sleeping on the doorbell. */
 export type Wait = 'spin' | 'sleep';
 /** The channel measured (DESIGN §6). */
-export type Transport = 'rpmsg' | 'postMessage' | 'sab-raw';
+export type BenchTransport = 'rpmsg' | 'postMessage' | 'sab-raw';
 
 /** One row of `rpmsg bench --json`'s `results` (DESIGN §6: outside tools read these keys). */
 export interface BenchResult {
-  readonly transport: Transport;
+  readonly transport: BenchTransport;
   readonly mode: Mode;
   readonly payload: number;
   readonly msgsPerSec: number;
@@ -21,7 +21,7 @@ export interface BenchResult {
 
 /** Turns raw counts and times into a result row. */
 export function summarize(input: {
-  transport: Transport;
+  transport: BenchTransport;
   mode: Mode;
   wait: Wait;
   payload: number;

@@ -1,7 +1,8 @@
 import { once } from 'node:events';
 import { createSoc, demoFirmwareUrl, TTY_SERVICE } from '@rpmsg/soc';
-import { benchTty, openTty } from '@rpmsg/tty';
+import { openTty } from '@rpmsg/tty';
 import type { BenchResult } from './result.js';
+import { benchTty } from './tty-stream.js';
 
 /**
  * tty stream throughput: this thread is the A-core (master inline), the demo firmware echoes the

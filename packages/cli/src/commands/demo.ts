@@ -1,5 +1,5 @@
 import type { LayoutProfile } from '@rpmsg/core';
-import { runDemo } from '@rpmsg/soc';
+import { runDemo } from '../demo/run-demo.js';
 import type { CommandIo } from './io.js';
 
 /** Options of `rpmsg demo`. */

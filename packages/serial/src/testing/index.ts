@@ -1,3 +1,4 @@
+export { benchSerial, type SerialBenchOptions, type SerialBenchResult } from '../bench/bench-serial.js';
 export {
   type BuildFirmwareOptions,
   buildFirmwareHost,

@@ -1,10 +1,9 @@
 import type { LayoutProfile } from '@rpmsg/core';
-import type { DemoAppData } from './demo-app.js';
+import { createSoc, demoFirmwareUrl, type TraceOptions } from '@rpmsg/soc';
+import { workerUrl } from '../worker-url.js';
+import type { DemoAppData } from '../workers/demo-app.js';
 import type { DemoSummary } from './demo-summary.js';
 import { summarize } from './demo-summary.js';
-import { createSoc } from './soc.js';
-import type { TraceOptions } from './trace.js';
-import { distUrl } from './workers.js';
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
@@ -26,14 +25,9 @@ export interface DemoOptions {
   trace?: boolean | TraceOptions;
 }
 
-/** URL of the demo's M-core firmware module (inside this package). */
-export function demoFirmwareUrl(): URL {
-  return distUrl('demo-firmware.js');
-}
-
-/** URL of the demo's A-core program module (inside this package). */
+/** URL of the demo's A-core program module (a worker program of this package). */
 export function demoAppUrl(): URL {
-  return distUrl('demo-app.js');
+  return workerUrl('demo-app');
 }
 
 /**

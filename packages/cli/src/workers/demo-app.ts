@@ -6,9 +6,9 @@
  * Imports nothing at run time: it receives the device from the core worker.
  */
 import type { Endpoint, RpmsgDevice } from '@rpmsg/core';
-import type { MasterContext } from './context.js';
-import type { DemoSummary } from './demo-summary.js';
-import { summarize } from './demo-summary.js';
+import type { MasterContext } from '@rpmsg/soc';
+import type { DemoSummary } from '../demo/demo-summary.js';
+import { summarize } from '../demo/demo-summary.js';
 
 /** What `runDemo` passes the program as `ctx.data`. */
 export interface DemoAppData {

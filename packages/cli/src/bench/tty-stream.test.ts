@@ -1,8 +1,23 @@
+import { RpmsgDevice } from '@rpmsg/core';
+import { createMockTransportPair, type MockTransportPair } from '@rpmsg/core/testing';
+import { openTty, serveTty } from '@rpmsg/tty';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { benchTty } from './bench-tty.js';
-import { openTty } from './open-tty.js';
-import { type DevicePair, startPair } from './test-support.js';
-import { serveTty } from './tty-service.js';
+import { benchTty } from './tty-stream.js';
+
+interface DevicePair {
+  readonly master: RpmsgDevice;
+  readonly remote: RpmsgDevice;
+  readonly link: MockTransportPair;
+}
+
+/** A master/remote pair over core's in-memory mock transports; `link.disconnect()` is a crash. */
+async function startPair(): Promise<DevicePair> {
+  const link = createMockTransportPair({ buffers: 32, record: false });
+  const master = new RpmsgDevice(link.master);
+  const remote = new RpmsgDevice(link.remote);
+  await Promise.all([master.start(), remote.start()]);
+  return { master, remote, link };
+}
 
 describe('benchTty', () => {
   let pair: DevicePair;
@@ -11,7 +26,7 @@ describe('benchTty', () => {
     pair = await startPair();
   });
   afterEach(async () => {
-    await pair.close();
+    await Promise.all([pair.master.close(), pair.remote.close()]);
   });
 
   it('waits for every byte to come back and reports MB/s from the elapsed time', async () => {
