@@ -78,3 +78,15 @@ export class AbortError extends Error {
     super(message, options);
   }
 }
+
+/**
+ * True for an `RpmsgError` — also one made by another copy of this package (two versions in one
+ * app, or a worker's bundled copy), which `instanceof` would miss: it checks `name` and `code`.
+ * The counterpart of `@rpmsg/virtio`'s `isVirtioError`.
+ */
+export function isRpmsgError(e: unknown): e is RpmsgError {
+  if (e instanceof RpmsgError) return true;
+  if (!(e instanceof Error) || e.name !== 'RpmsgError') return false;
+  const code: unknown = (e as Error & { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('ERR_RPMSG_');
+}

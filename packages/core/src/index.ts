@@ -27,7 +27,13 @@ export {
   type MessageHandler,
   type SendOptions,
 } from './endpoint.js';
-export { AbortError, RpmsgError, type RpmsgErrorCode, type RpmsgErrorDetails } from './errors.js';
+export {
+  AbortError,
+  isRpmsgError,
+  RpmsgError,
+  type RpmsgErrorCode,
+  type RpmsgErrorDetails,
+} from './errors.js';
 export {
   checkRxHeader,
   RPMSG_HDR_DST,

@@ -41,7 +41,7 @@ export interface SerialErrorDetails {
 /**
  * The one error class of `@rpmsg/serial`: a stable `code` plus structured details. Reported through
  * `TransportSink.onError` (bad frames), as the `cause` of a link-down `RpmsgError`, and thrown or
- * rejected by `connectSerial` / `openByteStream` (ERR_SERIAL_OPEN).
+ * rejected by `connectSerial` / `openPort` (ERR_SERIAL_OPEN).
  * @see SerialLink, SerialTransport, connectSerial
  */
 export class SerialError extends Error {

@@ -1,4 +1,4 @@
-import { VirtioError, type VirtioErrorCode, type VirtioErrorDetails } from './errors.js';
+import { VirtioError } from './errors.js';
 import { VRING_DESC_ALIGN_SIZE, type VringLayout, vringLayout } from './layout.js';
 import type { MemoryRegion } from './memory.js';
 
@@ -71,11 +71,6 @@ export function placeRing(options: VirtqueueOptions): RingPlacement {
     );
   }
   return { layout, ring };
-}
-
-/** Builds the error and returns it, for `throw this.#bad(...)` style at call sites. */
-export function ringError(code: VirtioErrorCode, message: string, details?: VirtioErrorDetails): VirtioError {
-  return new VirtioError(code, message, details);
 }
 
 /** The error every operation throws once a queue is broken. */
