@@ -2,7 +2,7 @@ import { checkBoolean, checkFunction, checkInteger, checkOptions, InvalidArgValu
 import type { Channel } from './channel.js';
 import type { Clock } from './clock.js';
 import { RPMSG_ADDR_ANY } from './constants.js';
-import { checkAddress, type EndpointOptions, type EndpointState } from './endpoint.js';
+import { checkAddress, type EndpointInit, type EndpointOptions } from './endpoint.js';
 import { encodeNsName } from './ns-message.js';
 import type { WaitOptions } from './wait-until.js';
 
@@ -48,13 +48,13 @@ export function checkMaxQueued(argument: string, value: unknown): number {
 }
 
 /**
- * Checks `createEndpoint`'s options and makes the new endpoint's state from them; `requested` is
+ * Checks `createEndpoint`'s options and returns what the new endpoint starts from; `requested` is
  * the `addr` option (`RPMSG_ADDR_ANY` for a dynamic one). Whether the address is free is the
  * device's to check.
  *
  * @throws {InvalidArgTypeError|InvalidArgValueError|OutOfRangeError} naming the option
  */
-export function checkEndpointOptions(options: EndpointOptions): { requested: number; state: EndpointState } {
+export function checkEndpointOptions(options: EndpointOptions): { requested: number; init: EndpointInit } {
   checkOptions('options', options);
   const { name, onMessage } = options;
   const requested = options.addr === undefined ? RPMSG_ADDR_ANY : checkAddress('options.addr', options.addr);
@@ -68,19 +68,5 @@ export function checkEndpointOptions(options: EndpointOptions): { requested: num
   if (announce && nameBytes === null) {
     throw new InvalidArgValueError('options.announce', 'needs options.name', announce);
   }
-  const state: EndpointState = {
-    configuredDst: dst,
-    nameBytes,
-    announce,
-    hello,
-    announced: false,
-    helloSent: false,
-    channel: null,
-    onMessage,
-    destroyed: false,
-    stats: { sent: 0, received: 0, dropped: 0, bytesSent: 0, bytesReceived: 0 },
-    queued: 0,
-    maxQueued,
-  };
-  return { requested, state };
+  return { requested, init: { dst, nameBytes, announce, hello, onMessage, maxQueued } };
 }

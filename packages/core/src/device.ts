@@ -97,7 +97,7 @@ export class RpmsgDevice extends EventEmitter<RpmsgDeviceEvents> {
       endpoints: this.#endpoints,
       channels: this.#channels,
     });
-    transport.attach(this.#link.sink);
+    transport.attach(this.#link);
   }
 
   /** `master` (virtio driver, owns the buffers) or `remote` (virtio device), from the transport. */
@@ -179,7 +179,7 @@ export class RpmsgDevice extends EventEmitter<RpmsgDeviceEvents> {
    */
   createEndpoint(options: EndpointOptions = {}): Endpoint {
     if (this.#link.isClosed) throw closedError();
-    const { requested, state } = checkEndpointOptions(options);
+    const { requested, init } = checkEndpointOptions(options);
     if (requested === RPMSG_NS_ADDR) {
       throw new RpmsgError('ERR_RPMSG_ADDR_RESERVED', `address ${RPMSG_NS_ADDR} is the name service`, {
         addr: requested,
@@ -189,10 +189,10 @@ export class RpmsgDevice extends EventEmitter<RpmsgDeviceEvents> {
       throw new RpmsgError('ERR_RPMSG_ADDR_IN_USE', `address ${requested} is in use`, { addr: requested });
     }
     const addr = requested === RPMSG_ADDR_ANY ? this.#endpoints.allocate() : requested;
-    const ep = new Endpoint(this.#link.host, addr, options.name, state);
+    const ep = new Endpoint(this.#link, addr, options.name, init);
     this.#endpoints.add(ep);
     this.emit('endpoint', ep);
-    this.#link.activate(ep);
+    ep.binding.open();
     return ep;
   }
 
@@ -296,11 +296,8 @@ export class RpmsgDevice extends EventEmitter<RpmsgDeviceEvents> {
     }
     const ep = this.createEndpoint({ ...rest, dst: channel.remoteAddr, announce: false, hello: false });
     // Bound by the channel: a link down or NS DESTROY unbinds it (back to ANY).
-    ep.state.configuredDst = RPMSG_ADDR_ANY;
-    ep.state.channel = channel;
+    ep.binding.openOnChannel(channel, hello);
     if (hello) {
-      ep.state.hello = true;
-      ep.state.helloSent = true;
       try {
         await ep.send(EMPTY, { timeout, signal });
       } catch (error) {

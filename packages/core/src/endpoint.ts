@@ -1,9 +1,10 @@
 import { checkInteger } from '@rpmsg/virtio';
-import type { Channel } from './channel.js';
+import { Binding, type BindingHost, type BindingOptions } from './binding.js';
 import { RPMSG_ADDR_ANY } from './constants.js';
 import { RpmsgError } from './errors.js';
 import { MessageEmitter } from './message-emitter.js';
 import type { RxMessage } from './rx-message.js';
+import type { Sender } from './sender.js';
 import type { TxBuffer } from './tx-buffer.js';
 import type { WaitOptions } from './wait-until.js';
 
@@ -82,39 +83,33 @@ export interface MutableEndpointStats {
   bytesReceived: number;
 }
 
-/** @internal What an endpoint asks of its device; the device implements it. */
-export interface EndpointHost {
+/**
+ * @internal What an endpoint calls on its device's link (`RpmsgLink`): the sends go straight to its
+ * `sender`, the binding's transitions to the link as their {@link BindingHost}.
+ */
+export interface EndpointLink extends BindingHost {
   readonly mtu: number;
-  send(ep: Endpoint, dst: number, data: Uint8Array, options: SendOptions | undefined): Promise<void>;
-  trySend(ep: Endpoint, dst: number, data: Uint8Array): void;
-  getTxBuffer(ep: Endpoint, options: SendOptions | undefined): Promise<TxBuffer>;
-  tryGetTxBuffer(ep: Endpoint): TxBuffer | null;
-  destroyEndpoint(ep: Endpoint): void;
-  waitForBound(ep: Endpoint, options: WaitOptions | undefined): Promise<number>;
-  bindChanged(ep: Endpoint, previous: number): void;
+  readonly sender: Sender;
 }
 
-/** @internal State the device keeps on an endpoint. */
+/** @internal The options of a new endpoint, checked (see `checkEndpointOptions`). */
+export interface EndpointInit extends BindingOptions {
+  readonly onMessage: MessageHandler | undefined;
+  /** The `maxQueuedSends` option (`Infinity` when unbounded). */
+  readonly maxQueued: number;
+}
+
+/**
+ * @internal The bookkeeping the send and receive paths keep on an endpoint (the binding is in
+ * {@link Binding}).
+ */
 export interface EndpointState {
-  /** The `dst` option: what `dst` returns to when a binding ends. */
-  configuredDst: number;
-  /** NS name bytes, encoded once. */
-  nameBytes: Uint8Array | null;
-  announce: boolean;
-  hello: boolean;
-  /** An NS CREATE went out on the current link. */
-  announced: boolean;
-  /** The hello went out to the current `dst` on the current link. */
-  helloSent: boolean;
-  /** The channel this endpoint was opened on, if any. */
-  channel: Channel | null;
-  onMessage: MessageHandler | undefined;
-  destroyed: boolean;
-  stats: MutableEndpointStats;
-  /** Sends of this endpoint waiting for a TX buffer now. */
+  readonly onMessage: MessageHandler | undefined;
+  readonly stats: MutableEndpointStats;
+  /** Sends of this endpoint waiting for a TX buffer now (the TxQueue counts them). */
   queued: number;
   /** The `maxQueuedSends` option (`Infinity` when unbounded). */
-  maxQueued: number;
+  readonly maxQueued: number;
 }
 
 /**
@@ -132,19 +127,27 @@ export class Endpoint extends MessageEmitter<EndpointEvents> {
   readonly addr: number;
   /** The announced service name, if any. */
   readonly name: string | undefined;
-  /** @internal */
+  /** @internal The destination, the announcement and the hello, as one state machine. */
+  readonly binding: Binding;
+  /** @internal Counters and queued sends. */
   readonly state: EndpointState;
-  #dst: number;
-  readonly #host: EndpointHost;
+  readonly #sender: Sender;
+  readonly #mtu: number;
 
   /** Made by the device only: use `device.createEndpoint()`. */
-  constructor(host: EndpointHost, addr: number, name: string | undefined, state: EndpointState) {
+  constructor(link: EndpointLink, addr: number, name: string | undefined, init: EndpointInit) {
     super();
-    this.#host = host;
     this.addr = addr;
     this.name = name;
-    this.state = state;
-    this.#dst = state.configuredDst;
+    this.#sender = link.sender;
+    this.#mtu = link.mtu;
+    this.state = {
+      onMessage: init.onMessage,
+      stats: { sent: 0, received: 0, dropped: 0, bytesSent: 0, bytesReceived: 0 },
+      queued: 0,
+      maxQueued: init.maxQueued,
+    };
+    this.binding = new Binding(this, link, init);
   }
 
   /**
@@ -154,35 +157,27 @@ export class Endpoint extends MessageEmitter<EndpointEvents> {
    *   an integer in [0, 0xFFFFFFFF]
    */
   get dst(): number {
-    return this.#dst;
+    return this.binding.dst;
   }
 
   set dst(value: number) {
     checkAddress('dst', value);
-    const previous = this.#dst;
-    if (value === previous) return;
-    this.#dst = value;
-    this.#host.bindChanged(this, previous);
-  }
-
-  /** @internal Sets `dst` without side effects (the device's binding logic). */
-  setDst(value: number): void {
-    this.#dst = value;
+    this.binding.setDst(value);
   }
 
   /** True once `destroy()` ran (or the device closed). */
   get destroyed(): boolean {
-    return this.state.destroyed;
+    return this.binding.state === 'destroyed';
   }
 
   /** True while `dst` is a real address (not `RPMSG_ADDR_ANY`). */
   get isBound(): boolean {
-    return this.#dst !== RPMSG_ADDR_ANY;
+    return this.binding.dst !== RPMSG_ADDR_ANY;
   }
 
   /** Largest payload one message can carry: buffer size − 16. */
   get mtu(): number {
-    return this.#host.mtu;
+    return this.#mtu;
   }
 
   /** Counters of this endpoint. */
@@ -206,12 +201,12 @@ export class Endpoint extends MessageEmitter<EndpointEvents> {
    * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE`: `options.timeout` negative or NaN (rejects)
    */
   send(data: Uint8Array, options?: SendOptions): Promise<void> {
-    return this.#host.send(this, this.#dst, data, options);
+    return this.#sender.send(this, this.binding.dst, data, options);
   }
 
   /** Like {@link Endpoint.send} to an explicit destination address. */
   sendTo(dst: number, data: Uint8Array, options?: SendOptions): Promise<void> {
-    return this.#host.send(this, dst, data, options);
+    return this.#sender.send(this, dst, data, options);
   }
 
   /**
@@ -221,12 +216,12 @@ export class Endpoint extends MessageEmitter<EndpointEvents> {
    *   and the codes of {@link Endpoint.send}
    */
   trySend(data: Uint8Array): void {
-    this.#host.trySend(this, this.#dst, data);
+    this.#sender.trySend(this, this.binding.dst, data);
   }
 
   /** Like {@link Endpoint.trySend} to an explicit destination address. */
   trySendTo(dst: number, data: Uint8Array): void {
-    this.#host.trySend(this, dst, data);
+    this.#sender.trySend(this, dst, data);
   }
 
   /**
@@ -234,7 +229,7 @@ export class Endpoint extends MessageEmitter<EndpointEvents> {
    * (`maxQueuedSends`) and error codes as `send`.
    */
   getTxBuffer(options?: SendOptions): Promise<TxBuffer> {
-    return this.#host.getTxBuffer(this, options);
+    return this.#sender.getTxBuffer(this, options);
   }
 
   /**
@@ -243,7 +238,7 @@ export class Endpoint extends MessageEmitter<EndpointEvents> {
    * @throws {RpmsgError} `ERR_RPMSG_ENDPOINT_DESTROYED`, `ERR_RPMSG_CLOSED` (the device closed)
    */
   tryGetTxBuffer(): TxBuffer | null {
-    return this.#host.tryGetTxBuffer(this);
+    return this.#sender.tryGetTxBuffer(this);
   }
 
   /**
@@ -254,7 +249,7 @@ export class Endpoint extends MessageEmitter<EndpointEvents> {
    *   (the device closed); `AbortError`; argument errors for bad `options` (rejects)
    */
   waitForBound(options?: WaitOptions): Promise<number> {
-    return this.#host.waitForBound(this, options);
+    return this.binding.waitForBound(options);
   }
 
   /**
@@ -265,7 +260,7 @@ export class Endpoint extends MessageEmitter<EndpointEvents> {
    * get this address (and its messages still in flight) soon. Destroying twice does nothing.
    */
   destroy(): void {
-    this.#host.destroyEndpoint(this);
+    this.binding.destroy();
   }
 }
 

@@ -1,20 +1,19 @@
 import type { EventEmitter } from 'node:events';
 import type { ChannelRegistry } from './channel-registry.js';
 import type { Clock } from './clock.js';
-import { RPMSG_ADDR_ANY, RPMSG_HDR_SIZE, RPMSG_NS_ADDR } from './constants.js';
+import { RPMSG_HDR_SIZE, RPMSG_NS_ADDR } from './constants.js';
 import type { RpmsgDeviceEvents } from './device-events.js';
 import type { DeviceStats } from './device-stats.js';
-import { destroyedError, type Endpoint, type EndpointHost } from './endpoint.js';
+import { destroyedError, type Endpoint, type EndpointLink } from './endpoint.js';
 import type { EndpointTable } from './endpoint-table.js';
 import { RpmsgError } from './errors.js';
 import { checkRxHeader } from './header.js';
 import { closedError, downCode, downError } from './link-errors.js';
 import { reportListenerError, safeEmit } from './listener-error.js';
-import { NameService } from './name-service.js';
+import { NameService, type NameServiceHost } from './name-service.js';
 import { type RxHost, RxSlot } from './rx-message.js';
 import { Sender, type SenderContext } from './sender.js';
 import type { Transport, TransportBuffer, TransportSink } from './transport.js';
-import { checkWaitOptions, type WaitOptions, waitUntil } from './wait-until.js';
 
 /** @internal What `RpmsgDevice` hands its link engine. */
 export interface RpmsgLinkOptions {
@@ -31,7 +30,6 @@ export interface RpmsgLinkOptions {
   readonly channels: ChannelRegistry;
 }
 
-const EMPTY = new Uint8Array(0);
 /**
  * Sends and held-buffer releases made outside `poll()` are published (avail.idx / used.idx) at least
  * this often. Linux and RPMsg-Lite publish every one; a batch of 16 keeps a streaming peer supplied
@@ -41,28 +39,26 @@ const EMPTY = new Uint8Array(0);
 const PUBLISH_BATCH = 16;
 
 /**
- * @internal The engine behind `RpmsgDevice`: the transport sink (receive rules of DESIGN §7, link
- * up/down; NS messages go to its {@link NameService}), the host endpoints call, batching of flushes,
- * and close.
+ * @internal The engine behind `RpmsgDevice`. It is, without wrappers, the transport's sink (the
+ * receive rules of docs/interop.md "Receiving", link up and down), what endpoints and their bindings
+ * call (`EndpointLink`), the sender's and the name service's host; and it batches flushes and runs
+ * the close. Messages for address 53 go to its {@link NameService}.
  */
-export class RpmsgLink implements SenderContext, RxHost {
+export class RpmsgLink implements TransportSink, EndpointLink, SenderContext, NameServiceHost, RxHost {
+  readonly device: EventEmitter<RpmsgDeviceEvents>;
   readonly transport: Transport;
   readonly clock: Clock;
   readonly sendTimeout: number;
   readonly mtu: number;
   readonly stats: DeviceStats;
-  /** The sink given to `transport.attach`. */
-  readonly sink: TransportSink;
-  /** What endpoints call. */
-  readonly host: EndpointHost;
+  readonly endpoints: EndpointTable;
+  readonly channels: ChannelRegistry;
+  readonly sender: Sender;
   /** Called once when the device closes (waits in progress end with ERR_RPMSG_CLOSED). */
   readonly onClose = new Set<() => void>();
   /** Bumped on every link down: holds from an older epoch are dead buffers. */
   epoch = 0;
-  readonly #device: EventEmitter<RpmsgDeviceEvents>;
-  readonly #endpoints: EndpointTable;
   readonly #useNameService: boolean;
-  readonly #sender: Sender;
   readonly #ns: NameService;
   /** One RxMessage per RX slot, re-armed per message (no allocation per message). */
   readonly #rxSlots: (RxSlot | undefined)[] = [];
@@ -80,47 +76,17 @@ export class RpmsgLink implements SenderContext, RxHost {
   #unflushed = 0;
 
   constructor(options: RpmsgLinkOptions) {
-    this.#device = options.device;
+    this.device = options.device;
     this.transport = options.transport;
     this.clock = options.clock;
     this.sendTimeout = options.sendTimeout;
     this.mtu = options.mtu;
     this.stats = options.stats;
-    this.#endpoints = options.endpoints;
+    this.endpoints = options.endpoints;
+    this.channels = options.channels;
     this.#useNameService = options.useNameService;
-    const sender = new Sender(this, options.maxQueuedSends);
-    this.#sender = sender;
-    this.#ns = new NameService({
-      device: options.device,
-      stats: options.stats,
-      endpoints: options.endpoints,
-      channels: options.channels,
-      sender,
-      canAnnounce: () => this.isUp && this.hasNameService,
-      protocolError: (error) => this.#protocolError(error),
-      unbind: (ep, reason, dst) => this.#unbind(ep, reason, dst),
-    });
-    this.sink = {
-      onMessage: (buf, length) => this.#onMessage(buf, length),
-      onTxAvailable: () => sender.drain(),
-      onLinkUp: () => this.#onLinkUp(),
-      onLinkDown: (reason) => this.#onLinkDown(reason),
-      onError: (error) => this.#protocolError(error),
-    };
-    this.host = {
-      mtu: this.mtu,
-      send: (ep, dst, data, opts) => sender.send(ep, dst, data, opts),
-      trySend: (ep, dst, data) => sender.trySend(ep, dst, data),
-      getTxBuffer: (ep, opts) => sender.getTxBuffer(ep, opts),
-      tryGetTxBuffer: (ep) => sender.tryGetTxBuffer(ep),
-      destroyEndpoint: (ep) => this.#destroy(ep),
-      waitForBound: (ep, opts) => this.#waitForBound(ep, opts),
-      bindChanged: (ep, previous) => {
-        ep.state.helloSent = false;
-        if (previous === RPMSG_ADDR_ANY) safeEmit(ep, 'bound', ep.dst);
-        this.activate(ep);
-      },
-    };
+    this.sender = new Sender(this, options.maxQueuedSends);
+    this.#ns = new NameService(this);
   }
 
   get isUp(): boolean {
@@ -154,7 +120,7 @@ export class RpmsgLink implements SenderContext, RxHost {
 
   /** After `transport.start()` resolved: catches up if the transport came up without telling the sink. */
   syncUp(): void {
-    if (this.transport.isUp) this.#onLinkUp();
+    if (this.transport.isUp) this.onLinkUp();
   }
 
   /** Pumps the transport, then flushes the batch's releases once. */
@@ -169,18 +135,6 @@ export class RpmsgLink implements SenderContext, RxHost {
     }
     if (this.#polling === 0) this.flush();
     return delivered;
-  }
-
-  /** Sends what is due for `ep` on the current link: NS CREATE, then its hello. */
-  activate(ep: Endpoint): void {
-    if (!this.isUp || ep.destroyed) return;
-    this.#ns.announce(ep);
-    const s = ep.state;
-    if (s.hello && !s.helloSent && ep.dst !== RPMSG_ADDR_ANY) {
-      s.helloSent = true;
-      // Best effort: a hello lost to a timeout or link down is sent again on the next link up.
-      this.#sender.send(ep, ep.dst, EMPTY, undefined).catch(() => {});
-    }
   }
 
   releaseHeld(buf: TransportBuffer, epoch: number): void {
@@ -199,28 +153,29 @@ export class RpmsgLink implements SenderContext, RxHost {
     // A local close: pending and later operations fail with ERR_RPMSG_CLOSED, whatever they wait on.
     this.#closeRequested = true;
     const closed = closedError();
-    this.#sender.rejectAll(closed); // frees the queue, so NS DESTROY can take a free buffer at once
+    this.sender.rejectAll(closed); // frees the queue, so NS DESTROY can take a free buffer at once
     // Destroy while the link is up: NS DESTROY announcements go out if buffers are free.
-    for (const ep of this.#endpoints.list()) ep.destroy();
+    for (const ep of this.endpoints.list()) ep.binding.destroy();
     this.#closed = true;
-    this.#sender.linkDown(closed);
+    this.sender.linkDown(closed);
     for (const hook of [...this.onClose]) hook();
     await this.transport.close();
-    if (this.#up) this.#onLinkDown(closedError()); // a transport that did not report its own close
+    if (this.#up) this.onLinkDown(closedError()); // a transport that did not report its own close
   }
 
-  /** The transport sink's onMessage: true hands `buf` back to the transport on return. */
-  #onMessage(buf: TransportBuffer, length: number): boolean {
+  /** @see TransportSink.onMessage — true hands `buf` back to the transport on return. */
+  onMessage(buf: TransportBuffer, length: number): boolean {
     const transport = this.transport;
     if (this.#closed) return false;
     let len: number;
     try {
-      // DESIGN §7: payload length from the header only, checked against what the transport saw.
+      // docs/interop.md "Receiving": the length comes from the header only, checked against what the
+      // transport saw.
       len = checkRxHeader(buf.view, length, transport.bufferSize);
     } catch (error) {
       this.stats.malformed++;
       this.#release(buf);
-      this.#protocolError(error as RpmsgError);
+      this.onError(error as RpmsgError);
       return false;
     }
     const src = buf.view.getUint32(0, true);
@@ -234,12 +189,12 @@ export class RpmsgLink implements SenderContext, RxHost {
       if (message) this.#ns.onMessage(message);
       return false;
     }
-    const ep = this.#endpoints.get(dst);
+    const ep = this.endpoints.get(dst);
     if (!ep) {
       this.stats.dropped++;
       this.#release(buf);
-      if (this.#device.listenerCount('protocol-error') > 0) {
-        this.#protocolError(
+      if (this.device.listenerCount('protocol-error') > 0) {
+        this.onError(
           new RpmsgError('ERR_RPMSG_UNKNOWN_DST', `message from ${src} to unknown address ${dst} dropped`, {
             addr: dst,
           }),
@@ -253,12 +208,10 @@ export class RpmsgLink implements SenderContext, RxHost {
   /** Runs the endpoint's handler and listeners; true when the buffer is done with (not held). */
   #deliver(ep: Endpoint, buf: TransportBuffer, src: number, dst: number, len: number): boolean {
     const s = ep.state;
-    if (ep.dst === RPMSG_ADDR_ANY && src !== RPMSG_ADDR_ANY) {
-      // The first message binds (DESIGN §7): the peer now knows us and we know it — no hello needed.
-      ep.setDst(src);
-      s.helloSent = true;
-      safeEmit(ep, 'bound', src);
-    }
+    const binding = ep.binding;
+    // The first message binds (docs/interop.md "Addresses and the first message"); a bound endpoint
+    // pays this compare only.
+    if (binding.state === 'unbound') binding.firstMessage(src);
     const handler = s.onMessage;
     const listening = ep.hasMessageListeners;
     if (!handler && !listening) {
@@ -289,14 +242,21 @@ export class RpmsgLink implements SenderContext, RxHost {
     return false;
   }
 
-  #onLinkUp(): void {
-    if (this.#closed || this.#up) return;
-    this.#up = true;
-    safeEmit(this.#device, 'up');
-    for (const ep of this.#endpoints.list()) this.activate(ep);
+  /** @see TransportSink.onTxAvailable — blocked senders retry. */
+  onTxAvailable(): void {
+    this.sender.drain();
   }
 
-  #onLinkDown(reason: Error & { readonly code: string }): void {
+  /** @see TransportSink.onLinkUp */
+  onLinkUp(): void {
+    if (this.#closed || this.#up) return;
+    this.#up = true;
+    safeEmit(this.device, 'up');
+    for (const ep of this.endpoints.list()) ep.binding.linkUp();
+  }
+
+  /** @see TransportSink.onLinkDown */
+  onLinkDown(reason: Error & { readonly code: string }): void {
     const wasUp = this.#up;
     this.#up = false;
     this.#downReason = reason;
@@ -306,63 +266,15 @@ export class RpmsgLink implements SenderContext, RxHost {
       reason instanceof RpmsgError
         ? reason
         : new RpmsgError(downCode(reason), reason.message, { cause: reason });
-    this.#sender.linkDown(this.#closeRequested ? closedError() : downError(reason));
-    for (const ep of this.#endpoints.list()) {
-      ep.state.announced = false;
-      ep.state.helloSent = false;
-      if (ep.dst !== ep.state.configuredDst || ep.state.channel)
-        this.#unbind(ep, error, ep.state.configuredDst);
-    }
+    this.sender.linkDown(this.#closeRequested ? closedError() : downError(reason));
+    for (const ep of this.endpoints.list()) ep.binding.linkDown(error);
     this.#ns.clear();
-    if (wasUp) safeEmit(this.#device, 'down', error);
+    if (wasUp) safeEmit(this.device, 'down', error);
   }
 
-  #unbind(ep: Endpoint, reason: RpmsgError, dst: number): void {
-    const previous = ep.dst;
-    ep.setDst(dst);
-    ep.state.channel = null;
-    ep.state.helloSent = false;
-    if (previous !== RPMSG_ADDR_ANY) safeEmit(ep, 'unbound', reason);
-  }
-
-  #destroy(ep: Endpoint): void {
-    const s = ep.state;
-    if (s.destroyed) return;
-    s.destroyed = true;
-    this.#endpoints.delete(ep);
-    this.#sender.endpointDestroyed(ep, this.destroyedError(ep));
-    this.#ns.retract(ep);
-    ep.emit('close');
-  }
-
-  #waitForBound(ep: Endpoint, options: WaitOptions | undefined): Promise<number> {
-    let timeout: number;
-    try {
-      timeout = checkWaitOptions(options, Number.POSITIVE_INFINITY);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (ep.destroyed) return Promise.reject(this.destroyedError(ep));
-    return waitUntil<number>(
-      this.clock,
-      timeout,
-      options?.signal,
-      `endpoint ${ep.addr} waitForBound`,
-      (settle) => {
-        if (ep.dst !== RPMSG_ADDR_ANY) {
-          settle(null, ep.dst);
-          return () => {};
-        }
-        const onBound = (dst: number) => settle(null, dst);
-        const onClose = () => settle(this.destroyedError(ep));
-        ep.on('bound', onBound);
-        ep.on('close', onClose);
-        return () => {
-          ep.off('bound', onBound);
-          ep.off('close', onClose);
-        };
-      },
-    );
+  /** @see TransportSink.onError — also the name service's: reported as `protocol-error`. */
+  onError(error: Error & { readonly code: string }): void {
+    if (this.device.listenerCount('protocol-error') > 0) safeEmit(this.device, 'protocol-error', error);
   }
 
   #release(buf: TransportBuffer): void {
@@ -404,8 +316,4 @@ export class RpmsgLink implements SenderContext, RxHost {
     this.#flushScheduled = false;
     this.flush();
   };
-
-  #protocolError(error: Error & { readonly code: string }): void {
-    if (this.#device.listenerCount('protocol-error') > 0) safeEmit(this.#device, 'protocol-error', error);
-  }
 }

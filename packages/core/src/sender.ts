@@ -265,7 +265,8 @@ export class Sender implements TxBufferHost {
     if (!(data instanceof Uint8Array)) {
       return new InvalidArgTypeError('data', 'an instance of Uint8Array', data);
     }
-    if (ep.destroyed) return this.#ctx.destroyedError(ep);
+    // Read from the binding, not through `ep.destroyed`: one call less per send.
+    if (ep.binding.state === 'destroyed') return this.#ctx.destroyedError(ep);
     if (!Number.isInteger(dst) || dst < 0 || dst > RPMSG_ADDR_ANY) {
       return typeof dst === 'number'
         ? new OutOfRangeError('dst', `an integer >= 0 and <= ${RPMSG_ADDR_ANY}`, dst)
