@@ -5,7 +5,7 @@ export default defineConfig([
     // The library entry (programmatic `main(argv)`), dual format for consumers.
     entry: { index: 'src/index.ts' },
     format: ['esm', 'cjs'],
-    dts: { compilerOptions: { composite: false } },
+    dts: { compilerOptions: { composite: false, stripInternal: true } },
     tsconfig: 'tsconfig.build.json',
     shims: true,
     sourcemap: true,

@@ -8,7 +8,7 @@ export default defineConfig([
   {
     entry: { index: 'src/index.ts' },
     format: ['esm', 'cjs'],
-    dts: { entry: { index: 'src/index.ts' }, compilerOptions: { composite: false } },
+    dts: { entry: { index: 'src/index.ts' }, compilerOptions: { composite: false, stripInternal: true } },
     tsconfig: 'tsconfig.build.json',
     sourcemap: true,
     clean: false,
