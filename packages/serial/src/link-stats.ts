@@ -1,3 +1,5 @@
+import type { TransportStats } from '@rpmsg/core';
+
 /** Counters kept by a serial link (all monotonic). Frame-level errors are also in `errors`. */
 export interface SerialLinkStats {
   /** Frames sent (every type, retransmissions included). */
@@ -59,5 +61,73 @@ export function createLinkStats(): SerialLinkStats {
     handshakes: 0,
     linkUps: 0,
     linkDowns: 0,
+  };
+}
+
+/**
+ * Transport counters plus the serial link's own: one live object per transport, as every transport
+ * keeps. `notifications` counts writes that reached the port — each wakes the peer's receive path
+ * once, however many frames it carries (see `TransportStats.notifications`).
+ */
+export interface SerialTransportStats extends TransportStats {
+  /** Frame-level counters of the link (retransmits, CRC errors, …). */
+  readonly link: SerialLinkStats;
+  /** Times the port was (re)opened. */
+  readonly opens: number;
+}
+
+/** The counters a serial transport keeps itself; the rest of its stats are read from pools and link. */
+export interface SerialTransportCounts {
+  txMessages: number;
+  rxMessages: number;
+  notifications: number;
+  opens: number;
+}
+
+/** What a serial transport's buffer pools say right now. */
+export interface SerialPoolCounts {
+  /** TX buffers free (0 while the link is down). */
+  txFree(): number;
+  /** TX buffers in all. */
+  readonly txTotal: number;
+  /** RX buffers lent to the sink. */
+  rxHeld(): number;
+}
+
+/**
+ * The one {@link SerialTransportStats} of a transport, made once: its fields read `counts`, `link`
+ * and `pools` when read, so reading stats allocates nothing. Protocol errors are the link's.
+ */
+export function liveTransportStats(
+  counts: Readonly<SerialTransportCounts>,
+  link: SerialLinkStats,
+  pools: SerialPoolCounts,
+): SerialTransportStats {
+  return {
+    get txMessages() {
+      return counts.txMessages;
+    },
+    get rxMessages() {
+      return counts.rxMessages;
+    },
+    get notifications() {
+      return counts.notifications;
+    },
+    get txFree() {
+      return pools.txFree();
+    },
+    get txTotal() {
+      return pools.txTotal;
+    },
+    get rxHeld() {
+      return pools.rxHeld();
+    },
+    get errors() {
+      return link.errors;
+    },
+    get opens() {
+      return counts.opens;
+    },
+    link,
   };
 }

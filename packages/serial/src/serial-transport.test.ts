@@ -168,6 +168,106 @@ describe('SerialTransport', () => {
     expect(downs).toEqual(['ERR_RPMSG_PEER_GONE']);
   });
 
+  describe('the Transport seam', () => {
+    it('sends a copy in one call, or says false at once when no TX buffer is free or the link is down', async () => {
+      const { host, mcu, hostT, clock } = setup({}, { txBuffers: 2 });
+      expect(hostT.sendMessage(1024, 30, Uint8Array.of(1))).toBe(false); // not up yet
+      await Promise.all([host.start(), mcu.start()]);
+      await settle(clock);
+      const got: number[][] = [];
+      mcu.createEndpoint({ addr: 30 }).on('message', (p: Uint8Array, src: number) => got.push([src, ...p]));
+      expect(() => hostT.sendMessage(1024, 30, new Uint8Array(497))).toThrow(
+        expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', argument: 'payload.length' }),
+      );
+      const txMessages = hostT.stats.txMessages;
+      expect(hostT.sendMessage(1024, 30, Uint8Array.of(1, 2))).toBe(true);
+      expect(hostT.sendMessage(1024, 30, Uint8Array.of(3))).toBe(true);
+      expect(hostT.sendMessage(1024, 30, Uint8Array.of(4))).toBe(false); // both TX buffers queued
+      expect(hostT.stats.txMessages).toBe(txMessages + 2);
+      hostT.flush();
+      await settle(clock);
+      expect(got).toEqual([
+        [1024, 1, 2],
+        [1024, 3],
+      ]);
+    });
+
+    it('keeps one live stats object: the same on every read, counting as it goes', async () => {
+      const { host, mcu, hostT, clock } = setup();
+      const stats = hostT.stats;
+      expect(stats).toMatchObject({ txMessages: 0, txFree: 0, txTotal: 16, opens: 0 });
+      await Promise.all([host.start(), mcu.start()]);
+      echo(mcu.createEndpoint({ name: 'rpmsg-echo' }));
+      const ep = await host.openChannel('rpmsg-echo', { timeout: 1000 });
+      await settle(clock);
+      const before = { ...stats }; // a snapshot
+      for (let i = 0; i < 3; i++) await ep.send(Uint8Array.of(i));
+      await settle(clock);
+      expect(hostT.stats).toBe(stats);
+      expect(stats.link).toBe(hostT.stats.link);
+      expect(stats.txMessages - before.txMessages).toBe(3);
+      expect(stats.rxMessages - before.rxMessages).toBe(3); // the echoes
+      expect(stats).toMatchObject({ txFree: 16, rxHeld: 0, opens: 1 });
+    });
+
+    it('counts a notification per write that reached the port, and none for a RESET it could not write', async () => {
+      const { host, mcu, hostT, clock, pair } = setup({ record: true });
+      await Promise.all([host.start(), mcu.start()]);
+      echo(mcu.createEndpoint({ name: 'rpmsg-echo' }));
+      const ep = await host.openChannel('rpmsg-echo', { timeout: 1000 });
+      for (let i = 0; i < 3; i++) await ep.send(Uint8Array.of(i));
+      await settle(clock);
+      const writes = pair.a.written.length;
+      expect(writes).toBeGreaterThan(3);
+      expect(hostT.stats.notifications).toBe(writes);
+      await pair.a.close(); // closed under the transport: the port is gone before the RESET
+      expect(pair.a.written.length).toBe(writes);
+      expect(hostT.stats.notifications).toBe(writes);
+    });
+
+    it('shows its observer each message sent, by either call, and each one delivered', async () => {
+      const { host, mcu, hostT, mcuT, clock } = setup();
+      await Promise.all([host.start(), mcu.start()]);
+      mcu.createEndpoint({ name: 'sink', addr: 30 });
+      const ep = await host.openChannel('sink', { timeout: 1000 });
+      await settle(clock);
+      const seen: string[] = [];
+      const watch = (side: string) => ({
+        onSend: (buf: { view: DataView }, length: number) =>
+          seen.push(`${side} tx ${buf.view.getUint32(4, true)} ${buf.view.getUint16(12, true)} ${length}`),
+        onReceive: (buf: { view: DataView }, length: number) =>
+          seen.push(`${side} rx ${buf.view.getUint32(4, true)} ${buf.view.getUint16(12, true)} ${length}`),
+      });
+      hostT.observer = watch('host');
+      mcuT.observer = watch('mcu');
+      await ep.send(Uint8Array.of(1, 2, 3)); // sendMessage
+      const lent = await ep.getTxBuffer(); // sendTxBuffer
+      lent.send(2);
+      await settle(clock);
+      expect(seen.filter((s) => s.startsWith('host'))).toEqual(['host tx 30 3 19', 'host tx 30 2 18']);
+      expect(seen.filter((s) => s.startsWith('mcu'))).toEqual(['mcu rx 30 3 19', 'mcu rx 30 2 18']);
+    });
+
+    it('answers caller mistakes with coded argument errors', async () => {
+      const { host, mcu, hostT, mcuT } = setup();
+      await Promise.all([host.start(), mcu.start()]);
+      expect(() => hostT.attach({} as never)).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', argument: 'sink' }),
+      );
+      const foreign = mcuT.getTxBuffer()!;
+      expect(() => hostT.sendTxBuffer(foreign, 16)).toThrow(
+        expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE', argument: 'buf' }),
+      );
+      const buf = hostT.getTxBuffer()!;
+      expect(() => hostT.sendTxBuffer(buf, 8)).toThrow(
+        expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', argument: 'length' }),
+      );
+      expect(() => hostT.sendTxBuffer(buf, 513)).toThrow(RangeError);
+      hostT.releaseTxBuffer(buf);
+      mcuT.releaseTxBuffer(foreign);
+    });
+  });
+
   describe('error codes when the link goes down', () => {
     /** Host and MCU up, the MCU holding every message, and `count` sends from the host waiting. */
     async function stalled(count: number) {

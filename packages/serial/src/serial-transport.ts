@@ -1,15 +1,18 @@
 import {
   AbortError,
   checkInteger,
+  checkMessageFits,
   checkOneOf,
   checkOptions,
   InvalidArgTypeError,
+  InvalidArgValueError,
+  RPMSG_HDR_SIZE,
   RpmsgError,
   type Transport,
   type TransportBuffer,
   type TransportRole,
   type TransportSink,
-  type TransportStats,
+  writeMessage,
 } from '@rpmsg/core';
 import { BufferPool } from './buffer-pool.js';
 import type { ByteStream, ByteStreamOpener } from './byte-stream.js';
@@ -18,7 +21,7 @@ import { SerialError } from './errors.js';
 import type { HelloParams } from './hello.js';
 import { SerialLink, type SerialLinkHandler } from './link.js';
 import type { SerialLinkOptions } from './link-options.js';
-import type { SerialLinkStats } from './link-stats.js';
+import { liveTransportStats, type SerialTransportStats } from './link-stats.js';
 import { Reconnector } from './reconnector.js';
 
 /** Options of a {@link SerialTransport}. */
@@ -33,13 +36,7 @@ export interface SerialTransportOptions extends SerialLinkOptions {
   reconnectMaxMs?: number;
 }
 
-/** Transport counters plus the serial link's own. */
-export interface SerialTransportStats extends TransportStats {
-  /** Frame-level counters of the link (retransmits, CRC errors, …). */
-  readonly link: SerialLinkStats;
-  /** Times the port was (re)opened. */
-  readonly opens: number;
-}
+export type { SerialTransportStats } from './link-stats.js';
 
 /**
  * Maps why the serial link went down to the RPMsg code the device and its users branch on: the
@@ -86,6 +83,8 @@ export class SerialTransport implements Transport, SerialLinkHandler {
   readonly role: TransportRole;
   /** Bytes per buffer, header included (the MTU we announce). */
   readonly bufferSize: number;
+  /** @see Transport.observer */
+  observer: Transport['observer'] = undefined;
   private readonly link: SerialLink;
   private readonly tx: BufferPool;
   private readonly rx: BufferPool;
@@ -100,7 +99,8 @@ export class SerialTransport implements Transport, SerialLinkHandler {
   private closed = false;
   private txAvailableScheduled = false;
   private startWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
-  private readonly counts = { txMessages: 0, rxMessages: 0, notifications: 0, errors: 0, opens: 0 };
+  private readonly counts = { txMessages: 0, rxMessages: 0, notifications: 0, opens: 0 };
+  private readonly liveStats: SerialTransportStats;
 
   /**
    * @param options the port plus link sizes and timings
@@ -118,6 +118,11 @@ export class SerialTransport implements Transport, SerialLinkHandler {
     this.rx = new BufferPool(rxCount, this.bufferSize, txCount);
     this.ready = new Int32Array(rxCount);
     this.readyLen = new Int32Array(rxCount);
+    this.liveStats = liveTransportStats(this.counts, this.link.stats, {
+      txFree: () => (this.isUp ? this.tx.available : 0),
+      txTotal: txCount,
+      rxHeld: () => this.rx.size - this.rx.available - this.readyCount,
+    });
     const { port } = options;
     if (typeof port === 'function') {
       this.reconnector = new Reconnector(port, options.clock ?? systemLinkClock, {
@@ -154,21 +159,20 @@ export class SerialTransport implements Transport, SerialLinkHandler {
   get linkTimeoutMs(): number {
     return this.link.linkTimeoutMs;
   }
-  /** Counters. */
+  /** Counters: the same live object on every read (copy it for a snapshot). */
   get stats(): SerialTransportStats {
-    return {
-      ...this.counts,
-      txFree: this.isUp ? this.tx.available : 0,
-      txTotal: this.tx.size,
-      rxHeld: this.rx.size - this.rx.available - this.readyCount,
-      errors: this.link.stats.errors,
-      link: this.link.stats,
-    };
+    return this.liveStats;
   }
 
-  /** Connects the one consumer (the RPMsg device). */
+  /**
+   * Connects the one consumer (the RPMsg device).
+   *
+   * @throws {InvalidArgValueError} `ERR_INVALID_ARG_VALUE` when a sink is attached already
+   */
   attach(sink: TransportSink): void {
-    if (this.sink !== null) throw new TypeError('SerialTransport.attach: already attached');
+    if (this.sink !== null) {
+      throw new InvalidArgValueError('sink', 'cannot be attached: a sink is attached already', sink);
+    }
     this.sink = sink;
   }
 
@@ -216,6 +220,7 @@ export class SerialTransport implements Transport, SerialLinkHandler {
       n++;
       this.counts.rxMessages++;
       const buf = this.rx.slots[slot - this.rx.firstIndex]!;
+      this.observer?.onReceive(buf, length);
       if (this.sink.onMessage(buf, length) === true) this.releaseRxBuffer(buf);
     }
     return n;
@@ -226,17 +231,46 @@ export class SerialTransport implements Transport, SerialLinkHandler {
     return this.isUp ? this.tx.take(this.epoch) : null;
   }
 
-  /** Queues `buf[0, length)` for the peer; frames leave as the peer's credits allow. */
+  /**
+   * Queues `buf[0, length)` for the peer; frames leave as the peer's credits allow.
+   *
+   * @throws {InvalidArgValueError} `ERR_INVALID_ARG_VALUE` when `buf` is not a TX buffer of this transport
+   * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE` for a length outside 16..bufferSize
+   */
   sendTxBuffer(buf: TransportBuffer, length: number): void {
     if (!this.tx.isLent(buf, this.epoch)) {
       if (this.tx.slots[buf.index] === buf) return; // lent before a link-down: dead, ignored
-      throw new TypeError('sendTxBuffer: not a TX buffer of this transport');
+      throw new InvalidArgValueError('buf', 'is not a TX buffer of this transport', buf);
     }
-    if (!Number.isInteger(length) || length < 16 || length > this.bufferSize) {
-      throw new RangeError(`sendTxBuffer: length ${length} outside 16..${this.bufferSize}`);
+    checkInteger('length', length, RPMSG_HDR_SIZE, this.bufferSize);
+    this.submit(buf, length);
+  }
+
+  /**
+   * Sends a copy of `payload` from `src` to `dst` (the Transport's copying send): false at once when
+   * no TX buffer is free or the link is down.
+   *
+   * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE` when `payload` does not fit a buffer after the header
+   */
+  sendMessage(src: number, dst: number, payload: Uint8Array): boolean {
+    checkMessageFits(payload, this.bufferSize);
+    const buf = this.getTxBuffer();
+    if (buf === null) return false;
+    // Frames are encoded from the TX buffer when they leave (and again on a retransmission), so the
+    // message is written into one, as a lent buffer would be.
+    writeMessage(buf, src, dst, payload);
+    this.submit(buf, RPMSG_HDR_SIZE + payload.length);
+    return true;
+  }
+
+  /** Hands a filled TX buffer of this session to the link (which keeps it until `txDone`). */
+  private submit(buf: TransportBuffer, length: number): void {
+    if (this.link.submit(buf.index, buf.bytes, length)) {
+      this.counts.txMessages++;
+      this.observer?.onSend(buf, length);
+    } else {
+      this.tx.give(buf.index);
     }
-    if (this.link.submit(buf.index, buf.bytes, length)) this.counts.txMessages++;
-    else this.tx.give(buf.index);
   }
 
   /** Returns an unsent TX buffer. */
@@ -288,8 +322,11 @@ export class SerialTransport implements Transport, SerialLinkHandler {
 
   /** @internal */
   write(bytes: Uint8Array, length: number): void {
+    const stream = this.stream;
+    if (stream === null) return; // the port is gone (a RESET on close): nothing reaches the peer
+    // One write wakes the peer's receive path once, however many frames it carries: our doorbell.
     this.counts.notifications++;
-    this.stream?.write(bytes.slice(0, length));
+    stream.write(bytes.slice(0, length));
   }
   /** @internal */
   deliver(bytes: Uint8Array, start: number, length: number): void {

@@ -1,23 +1,25 @@
 import type { Transport, TransportBuffer, TransportRole, TransportSink, TransportStats } from '@rpmsg/core';
-import { checkMessageFits, RPMSG_HDR_SIZE, RpmsgError, writeMessage } from '@rpmsg/core';
+import { RpmsgError } from '@rpmsg/core';
 
-/** What {@link CoreLink} needs of the transport under it: a core `Transport` plus the virtio extras. */
+/**
+ * What {@link CoreLink} needs of the transport under it: a transport a pump drives by doorbell —
+ * `PolledTransport` in `@rpmsg/core/src/transport.ts`, whose doc holds the contract (the virtio
+ * transport implements it). Spelled out here until `@rpmsg/core` exports that name.
+ */
 export interface LinkTransport extends Transport {
   /** The peer rang the doorbell of vring `vring`. */
-  onKick?(vring: 0 | 1): void;
-  /** DESIGN §5 rule 1: re-enable notifications and re-check; true when it is safe to sleep. */
-  prepareToSleep?(): boolean;
-  /** Asks the peer not to ring while this side is awake and polling (DESIGN §5). */
-  disableNotifications?(): void;
+  onKick(vring: 0 | 1): void;
+  /** Re-enables notifications and re-checks the rings; true when it is safe to sleep. */
+  prepareToSleep(): boolean;
+  /** Asks the peer not to ring while this side is awake and polling. */
+  disableNotifications(): void;
 }
 
-/** Sees every message crossing a link (the trace hooks it); called on the hot path only when set. */
-export interface LinkObserver {
-  /** A message is about to be handed to the peer (`buf` holds the header). */
-  onSend(buf: TransportBuffer, length: number): void;
-  /** A message arrived from the peer. */
-  onReceive(buf: TransportBuffer, length: number): void;
-}
+/**
+ * Sees every message crossing a link (the trace): the `Transport` observer, which the link hands
+ * to each transport under it, so the trace watches the transport's own send and receive paths.
+ */
+export type LinkObserver = NonNullable<Transport['observer']>;
 
 /**
  * The transport the RPMsg device of a core sees for its whole life, while the virtio transport
@@ -31,8 +33,7 @@ export interface LinkObserver {
 export class CoreLink implements Transport {
   readonly role: TransportRole;
   readonly bufferSize: number;
-  /** Optional message observer (trace). */
-  observer: LinkObserver | undefined;
+  private observed: LinkObserver | undefined;
   private inner: LinkTransport | undefined;
   private generation = 0;
   private sink: TransportSink | undefined;
@@ -59,6 +60,20 @@ export class CoreLink implements Transport {
 
   get hasNameService(): boolean {
     return this.inner?.hasNameService ?? false;
+  }
+
+  /**
+   * Sees every message sent and received over the link (the trace), whatever transport is under it:
+   * the link passes it on to the current transport and to each one it connects later. The
+   * transport shows it the messages on its one send path, so tracing changes no path.
+   */
+  get observer(): LinkObserver | undefined {
+    return this.observed;
+  }
+
+  set observer(observer: LinkObserver | undefined) {
+    this.observed = observer;
+    if (this.inner) this.inner.observer = observer;
   }
 
   /** The transport currently under the link (undefined between a crash and the next boot). */
@@ -102,6 +117,7 @@ export class CoreLink implements Transport {
     const generation = ++this.generation;
     const live = () => generation === this.generation;
     this.inner = inner;
+    inner.observer = this.observed;
     inner.attach({
       onMessage: (buf, length) => {
         if (!live()) {
@@ -109,7 +125,6 @@ export class CoreLink implements Transport {
           return false;
         }
         this.lent[buf.index] = buf;
-        this.observer?.onReceive(buf, length);
         // Given back on return: still ours unless a reset retired this transport meanwhile.
         return this.sink?.onMessage(buf, length) === true && this.take(buf);
       },
@@ -150,6 +165,7 @@ export class CoreLink implements Transport {
     this.lent.fill(undefined);
     this.takeDown(reason);
     if (inner) {
+      inner.observer = undefined;
       const s = inner.stats;
       this.retired.txMessages += s.txMessages;
       this.retired.rxMessages += s.rxMessages;
@@ -172,20 +188,23 @@ export class CoreLink implements Transport {
 
   /** Forwards a doorbell to the transport under the link. */
   onKick(vring: 0 | 1): void {
-    this.inner?.onKick?.(vring);
-  }
-
-  /** DESIGN §5 rule 1 on the current transport; with none, there is nothing to wait for. */
-  prepareToSleep(): boolean {
-    return this.inner?.prepareToSleep ? this.inner.prepareToSleep() : true;
+    this.inner?.onKick(vring);
   }
 
   /**
-   * The core is awake and will poll before it sleeps again: the peer need not ring meanwhile (DESIGN
-   * §5; `prepareToSleep()` asks again). Saves the peer a doorbell per message.
+   * Rule 1 of docs/architecture.md, "Threads and notifications", on the current transport; with
+   * none, there is nothing to wait for.
+   */
+  prepareToSleep(): boolean {
+    return this.inner ? this.inner.prepareToSleep() : true;
+  }
+
+  /**
+   * The core is awake and will poll before it sleeps again: the peer need not ring meanwhile
+   * (`prepareToSleep()` asks again). Saves the peer a doorbell per message.
    */
   disableNotifications(): void {
-    this.inner?.disableNotifications?.();
+    this.inner?.disableNotifications();
   }
 
   getTxBuffer(): TransportBuffer | null {
@@ -197,27 +216,20 @@ export class CoreLink implements Transport {
 
   sendTxBuffer(buf: TransportBuffer, length: number): void {
     if (!this.take(buf) || !this.inner) return; // dead buffer of a retired transport: dropped
-    this.observer?.onSend(buf, length);
     this.inner.sendTxBuffer(buf, length);
   }
 
   /**
-   * @see Transport.sendMessage. Handed straight to the transport under the link when it has one and
-   * nothing observes the link; otherwise the message takes the lending way, so a trace sees it in
-   * its buffer as the peer will.
+   * @see Transport.sendMessage. Handed straight to the transport under the link, traced or not:
+   * no buffer is lent, so the link has none to track.
    *
-   * @throws {RangeError} when `payload` does not fit a buffer after the header
+   * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE` (a RangeError) when `payload` does not fit a
+   *   buffer after the header
    */
   sendMessage(src: number, dst: number, payload: Uint8Array): boolean {
     const inner = this.inner;
     if (!this.up || !inner) return false;
-    if (inner.sendMessage && !this.observer) return inner.sendMessage(src, dst, payload);
-    checkMessageFits(payload, this.bufferSize);
-    const buf = this.getTxBuffer();
-    if (!buf) return false;
-    writeMessage(buf, src, dst, payload);
-    this.sendTxBuffer(buf, RPMSG_HDR_SIZE + payload.length);
-    return true;
+    return inner.sendMessage(src, dst, payload);
   }
 
   releaseTxBuffer(buf: TransportBuffer): void {

@@ -117,6 +117,77 @@ describe('createMockTransportPair', () => {
     );
   });
 
+  it('sends a copy in one call, or says false at once when no buffer is free or the link is down', async () => {
+    const { pair, r } = await started({ buffers: 2 });
+    const t = pair.master;
+    expect(t.sendMessage(1024, 30, Uint8Array.of(1, 2, 3))).toBe(true);
+    expect(t.lastSent).toMatchObject({ src: 1024, dst: 30, len: 3, flags: 0, length: 19 });
+    expect(() => t.sendMessage(1024, 30, new Uint8Array(497))).toThrow(
+      expect.objectContaining({ code: 'ERR_OUT_OF_RANGE', argument: 'payload.length' }),
+    );
+    expect(t.sendMessage(1024, 30, new Uint8Array(496))).toBe(true);
+    expect(t.sendMessage(1024, 30, new Uint8Array(0))).toBe(false); // both buffers sent
+    expect(t.stats).toMatchObject({ txMessages: 2, txFree: 0 });
+    t.flush();
+    pair.remote.poll();
+    expect(r.log).toEqual(['up', 'message 19', 'message 512']);
+    expect(r.held[0]!.buf.bytes.subarray(16, 19)).toEqual(Uint8Array.of(1, 2, 3));
+    pair.disconnect();
+    expect(t.sendMessage(1024, 30, new Uint8Array(0))).toBe(false);
+  });
+
+  it('keeps one live stats object: the same on every read, counting as it goes', async () => {
+    const { pair } = await started({ buffers: 2 });
+    const stats = pair.master.stats;
+    expect(pair.master.stats).toBe(stats);
+    expect(stats).toMatchObject({ txMessages: 0, txFree: 2, notifications: 0 });
+    pair.master.sendMessage(1024, 30, Uint8Array.of(1));
+    pair.master.flush();
+    pair.remote.poll();
+    expect(stats).toMatchObject({ txMessages: 1, txFree: 1, txTotal: 2, notifications: 1 });
+    expect(pair.remote.stats).toMatchObject({ rxMessages: 1, rxHeld: 1 });
+    expect({ ...stats }).toEqual({
+      txMessages: 1,
+      rxMessages: 0,
+      notifications: 1,
+      errors: 0,
+      txFree: 1,
+      txTotal: 2,
+      rxHeld: 0,
+    });
+  });
+
+  it('shows its observer each message sent, by either call, and each one delivered', async () => {
+    const { pair } = await started({ buffers: 4 });
+    const seen: string[] = [];
+    const observer = (side: string) => ({
+      onSend: (buf: TransportBuffer, length: number) =>
+        seen.push(`${side} tx ${buf.view.getUint32(4, true)} ${length}`),
+      onReceive: (buf: TransportBuffer, length: number) =>
+        seen.push(`${side} rx ${buf.view.getUint32(4, true)} ${length}`),
+    });
+    pair.master.observer = observer('master');
+    pair.remote.observer = observer('remote');
+    pair.master.sendMessage(1024, 30, Uint8Array.of(1));
+    const buf = pair.master.getTxBuffer()!;
+    buf.view.setUint32(4, 31, true);
+    pair.master.sendTxBuffer(buf, 16);
+    expect(() => pair.master.sendTxBuffer(buf, 16)).toThrow(); // a breach is not shown as a send
+    pair.master.flush();
+    pair.remote.poll();
+    pair.master.observer = undefined;
+    pair.master.sendMessage(1024, 32, Uint8Array.of(1));
+    pair.master.flush();
+    pair.remote.poll();
+    expect(seen).toEqual([
+      'master tx 30 17',
+      'master tx 31 16',
+      'remote rx 30 17',
+      'remote rx 31 16',
+      'remote rx 32 17',
+    ]);
+  });
+
   it('tells the peer it is gone on close', async () => {
     const { pair, m, r } = await started();
     await pair.remote.close();

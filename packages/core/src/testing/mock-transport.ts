@@ -1,9 +1,11 @@
 import { checkInteger, OutOfRangeError } from '@rpmsg/virtio';
 import { RPMSG_HDR_SIZE } from '../constants.js';
 import { AbortError, RpmsgError, type RpmsgErrorCode } from '../errors.js';
+import { checkMessageFits, writeMessage } from '../payload-copy.js';
 import type {
   Transport,
   TransportBuffer,
+  TransportObserver,
   TransportRole,
   TransportSink,
   TransportStats,
@@ -20,7 +22,7 @@ export interface RecordedMessage {
   readonly len: number;
   /** Header `flags`. */
   readonly flags: number;
-  /** Bytes handed to `sendTxBuffer`, header included. */
+  /** Bytes sent (`sendTxBuffer` length, or 16 + payload for `sendMessage`), header included. */
   readonly length: number;
   /** Copy of the payload (`len` bytes, clipped to what was sent). */
   readonly payload: Uint8Array;
@@ -37,6 +39,8 @@ export class MockTransport implements Transport {
   readonly hasNameService: boolean;
   /** Every message this side sent, oldest first (when recording; `reset()` clears it). */
   readonly sent: RecordedMessage[] = [];
+  /** @see Transport.observer */
+  observer: TransportObserver | undefined = undefined;
   /** @internal */
   peer!: MockTransport;
   #sink: TransportSink | null = null;
@@ -50,6 +54,7 @@ export class MockTransport implements Transport {
   readonly #record: boolean;
   #pollScheduled = false;
   readonly #counts = { txMessages: 0, rxMessages: 0, notifications: 0, errors: 0 };
+  readonly #stats: TransportStats = this.#liveStats();
 
   /** @internal Made by {@link createMockTransportPair}. */
   constructor(role: TransportRole, tx: Lane, rx: Lane, options: Required<MockTransportPairOptions>) {
@@ -71,12 +76,36 @@ export class MockTransport implements Transport {
     return this.sent.at(-1);
   }
 
+  /** Counters: one live object, as every transport keeps (see the Transport stats rule). */
   get stats(): TransportStats {
+    return this.#stats;
+  }
+
+  #liveStats(): TransportStats {
+    const counts = this.#counts;
+    const self = this;
     return {
-      ...this.#counts,
-      txFree: this.#tx.free.length,
-      txTotal: this.#tx.slots.length,
-      rxHeld: this.#rx.lentCount,
+      get txMessages() {
+        return counts.txMessages;
+      },
+      get rxMessages() {
+        return counts.rxMessages;
+      },
+      get notifications() {
+        return counts.notifications;
+      },
+      get errors() {
+        return counts.errors;
+      },
+      get txFree() {
+        return self.#tx.free.length;
+      },
+      get txTotal() {
+        return self.#tx.slots.length;
+      },
+      get rxHeld() {
+        return self.#rx.lentCount;
+      },
     };
   }
 
@@ -125,6 +154,7 @@ export class MockTransport implements Transport {
       if (!this.#up) break; // the link went down from inside a callback
       slot.state = 'rx';
       this.#counts.rxMessages++;
+      this.observer?.onReceive(slot, length);
       if (sink.onMessage(slot, length) === true) this.releaseRxBuffer(slot);
     }
     return batch.length;
@@ -143,10 +173,25 @@ export class MockTransport implements Transport {
     if (slot.state !== 'tx')
       throw breach(`sendTxBuffer: buffer ${slot.index} is ${slot.state}, not lent for TX`);
     checkInteger('length', length, RPMSG_HDR_SIZE, this.bufferSize);
+    this.observer?.onSend(slot, length);
     slot.state = 'sent';
     this.#tx.pendingSend.push({ slot, length });
     this.#counts.txMessages++;
     if (this.#record) this.sent.push(recordOf(slot, length));
+  }
+
+  /**
+   * @see Transport.sendMessage: the lending way done in one call, so the recording and the contract
+   * checks are those of `sendTxBuffer`.
+   * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE` when `payload` does not fit a buffer after the header
+   */
+  sendMessage(src: number, dst: number, payload: Uint8Array): boolean {
+    checkMessageFits(payload, this.bufferSize);
+    const buf = this.getTxBuffer();
+    if (!buf) return false;
+    writeMessage(buf, src, dst, payload);
+    this.sendTxBuffer(buf, RPMSG_HDR_SIZE + payload.length);
+    return true;
   }
 
   releaseTxBuffer(buf: TransportBuffer): void {

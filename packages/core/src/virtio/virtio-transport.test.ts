@@ -1,9 +1,11 @@
 import { vringLayout } from '@rpmsg/virtio';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { RpmsgError } from '../errors.js';
 import type { HeldMessage } from '../rx-message.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import { createMemoryPair, type MemoryPair } from '../testing/memory-pair.js';
+import type { TransportBuffer, TransportObserver } from '../transport.js';
+import { MasterEngine } from './master-engine.js';
 import { VirtioTransport } from './virtio-transport.js';
 
 const PROFILES = ['linux', 'rpmsg-lite'] as const;
@@ -271,6 +273,75 @@ describe('VirtioTransport', () => {
     },
   );
 
+  it.each(PROFILES)(
+    'shows its observer each message sent by either call, in the ring buffer the peer reads, and each one delivered (%s)',
+    async (profile) => {
+      const pair = createMemoryPair({ profile, numBuffers: 4, align: 16 });
+      const { remoteEp, masterEp } = await connected(pair);
+      type Seen = { dir: string; src: number; dst: number; len: number; length: number; at: number };
+      const seen: Seen[] = [];
+      const watch = (name: string): TransportObserver => {
+        const record = (dir: string) => (buf: TransportBuffer, length: number) =>
+          seen.push({
+            dir: `${name} ${dir}`,
+            src: buf.view.getUint32(0, true),
+            dst: buf.view.getUint32(4, true),
+            len: buf.view.getUint16(12, true),
+            length,
+            at: buf.bytes.byteOffset, // where in shared RAM: the peer's view of it is the same bytes
+          });
+        return { onSend: record('tx'), onReceive: record('rx') };
+      };
+      pair.masterTransport.observer = watch('master');
+      pair.remoteTransport.observer = watch('remote');
+      const atRemote = collect(remoteEp);
+      await masterEp.send(pattern(5)); // the copying send: sendMessage
+      const lent = await masterEp.getTxBuffer(); // zero-copy: sendTxBuffer
+      lent.send(3);
+      await pair.settle();
+      expect(atRemote.map((m) => m.payload.length)).toEqual([5, 3]);
+      const sent = seen.filter((s) => s.dir === 'master tx');
+      const received = seen.filter((s) => s.dir === 'remote rx');
+      const header = ({ src, dst, len, length }: Seen) => ({ src, dst, len, length });
+      expect(sent.map(header)).toEqual([
+        { src: masterEp.addr, dst: 30, len: 5, length: 21 },
+        { src: masterEp.addr, dst: 30, len: 3, length: 19 },
+      ]);
+      expect(received.map(header)).toEqual(sent.map(header));
+      expect(received.map((s) => s.at)).toEqual(sent.map((s) => s.at));
+      expect(seen).toHaveLength(4);
+      // Unset: the messages still flow, nobody is told.
+      pair.masterTransport.observer = undefined;
+      await masterEp.send(pattern(1));
+      await pair.settle();
+      expect(atRemote).toHaveLength(3);
+      expect(seen.slice(4).map((s) => s.dir)).toEqual(['remote rx']);
+      await pair.close();
+    },
+  );
+
+  it.each(PROFILES)(
+    'takes a kick on the master without a call into its ring engine (%s)',
+    async (profile) => {
+      const engineKick = vi.spyOn(MasterEngine.prototype, 'onKick');
+      try {
+        const pair = createMemoryPair({ profile, numBuffers: 4, align: 16 });
+        const { remoteEp, masterEp } = await connected(pair);
+        const got = collect(masterEp);
+        pair.masterTransport.prepareToSleep(); // asks the remote to ring for what it sends next
+        const kicks = pair.remoteTransport.stats.notifications;
+        await remoteEp.send(Uint8Array.of(1));
+        await pair.settle();
+        expect(pair.remoteTransport.stats.notifications).toBeGreaterThan(kicks); // the master was rung
+        expect(got).toEqual([{ payload: [1], src: 30 }]);
+        expect(engineKick).not.toHaveBeenCalled();
+        await pair.close();
+      } finally {
+        engineKick.mockRestore();
+      }
+    },
+  );
+
   it('refuses a used.len above the buffer size and gives the buffer back', async () => {
     const pair = createMemoryPair({ profile: 'rpmsg-lite', numBuffers: 4, align: 16 });
     await pair.start();
@@ -292,7 +363,7 @@ describe('VirtioTransport', () => {
     await pair.close();
   });
 
-  it('says whether it is safe to sleep (DESIGN §5 rule 1)', async () => {
+  it('says whether it is safe to sleep ("Threads and notifications", rule 1)', async () => {
     const pair = createMemoryPair({ profile: 'linux', numBuffers: 4, align: 16 });
     const { remoteEp, masterEp } = await connected(pair);
     expect(pair.masterTransport.prepareToSleep()).toBe(true);

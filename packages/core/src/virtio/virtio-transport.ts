@@ -14,8 +14,9 @@ import { AbortError, RpmsgError } from '../errors.js';
 import type { RpmsgLayout } from '../layout/types.js';
 import { checkMessageFits, writeMessage } from '../payload-copy.js';
 import type {
-  Transport,
+  PolledTransport,
   TransportBuffer,
+  TransportObserver,
   TransportRole,
   TransportSink,
   TransportStats,
@@ -55,9 +56,10 @@ export interface VirtioTransportOptions {
 }
 
 /**
- * The RPMsg {@link Transport} over two virtio vrings in shared memory, in either role, for either
- * layout profile (DESIGN §1, §3, §7). The owner wires the doorbells: `notify` rings the peer, and
- * when the peer rings us the owner calls {@link onKick} and then the device's `poll()`.
+ * The RPMsg transport over two virtio vrings in shared memory, in either role, for either layout
+ * profile (docs/architecture.md, "Roles on the rings"; docs/layouts.md; docs/interop.md). A
+ * {@link PolledTransport}: the owner wires the doorbells — `notify` rings the peer, and when the
+ * peer rings us the owner calls {@link onKick} and then the device's `poll()`.
  *
  * ```ts
  * const layout = createLayout('rpmsg-lite', { numBuffers: 16, align: 16 });
@@ -70,13 +72,15 @@ export interface VirtioTransportOptions {
  * A corrupt ring is reported to the sink (`onError`, code `ERR_RPMSG_RING`) and takes the link
  * down; it never throws out of `poll()`. Nothing is allocated per message.
  */
-export class VirtioTransport implements Transport {
+export class VirtioTransport implements PolledTransport {
   /** This side's role. */
   readonly role: TransportRole;
   /** Bytes per buffer, header included. */
   readonly bufferSize: number;
   /** The layout in use. */
   readonly layout: RpmsgLayout;
+  /** @see Transport.observer */
+  observer: TransportObserver | undefined = undefined;
   readonly #memory: MemoryRegion;
   readonly #notify: (vring: 0 | 1) => void;
   readonly #pool: BufferPool;
@@ -236,11 +240,12 @@ export class VirtioTransport implements Transport {
   }
 
   /**
-   * The peer rang our doorbell for `vring`. Records it (the rpmsg-lite remote's link-up is the
-   * master's first kick; one that rings before `start()` is remembered); the owner then calls `poll()`.
+   * The peer rang our doorbell for `vring`. The remote records it (the rpmsg-lite remote's link-up is
+   * the master's first kick; one that rings before `start()` is remembered); the owner then calls
+   * `poll()`. The master learns everything from the used rings in `poll()`, so a kick costs it nothing.
    */
   onKick(vring: 0 | 1): void {
-    if (this.#closed) return;
+    if (this.role === 'master' || this.#closed) return;
     if (this.#started) this.#engine.onKick(vring);
     else this.#earlyKick = true;
   }
@@ -263,6 +268,7 @@ export class VirtioTransport implements Transport {
     if (this.#closed) return;
     if (!this.#pool.check(buf, SLOT_LENT_TX, 'sendTxBuffer')) return;
     checkInteger('length', length, RPMSG_HDR_SIZE, this.bufferSize);
+    this.observer?.onSend(buf, length);
     this.#engine.send(buf.index, length);
     this.#counters.txMessages++;
   }
@@ -278,8 +284,11 @@ export class VirtioTransport implements Transport {
     if (k < 0) return false;
     // The buffer goes from free to the ring inside this call: nobody else ever holds it, so the
     // lend-and-return bookkeeping of getTxBuffer / sendTxBuffer has nothing to check.
-    writeMessage(this.#pool.buffers[k]!, src, dst, payload);
-    this.#engine.send(k, RPMSG_HDR_SIZE + payload.length);
+    const buf = this.#pool.buffers[k]!;
+    const length = RPMSG_HDR_SIZE + payload.length;
+    writeMessage(buf, src, dst, payload);
+    this.observer?.onSend(buf, length);
+    this.#engine.send(k, length);
     this.#counters.txMessages++;
     return true;
   }
@@ -301,8 +310,10 @@ export class VirtioTransport implements Transport {
     pool.state[k] = SLOT_LENT_RX;
     this.#counters.rxHeld++;
     this.#counters.rxMessages++;
+    const buf = pool.buffers[k]!;
+    this.observer?.onReceive(buf, length);
     // Given back on return — unless the link went down meanwhile and the slot died with it.
-    if (this.#sink!.onMessage(pool.buffers[k]!, length) === true && pool.state[k] === SLOT_LENT_RX) {
+    if (this.#sink!.onMessage(buf, length) === true && pool.state[k] === SLOT_LENT_RX) {
       this.#giveBack(k);
     }
   }
@@ -318,9 +329,12 @@ export class VirtioTransport implements Transport {
   }
 
   /**
-   * DESIGN §5 rule 1, for an owner about to sleep on the doorbell: re-enables notifications on the
-   * RX ring and the TX-return ring, then re-checks them. True when nothing is pending (sleep with
-   * `Atomics.wait(doorbell, valueSeenBeforeThisCall)`), false when work arrived (poll again).
+   * Rule 1 of docs/architecture.md, "Threads and notifications", for an owner about to sleep on the
+   * doorbell: re-enables notifications on the RX ring and the TX-return ring, then re-checks them.
+   * True when nothing is pending (sleep with `Atomics.wait(doorbell, valueSeenBeforeThisCall)`),
+   * false when work arrived (poll again).
+   *
+   * @see PolledTransport.prepareToSleep
    */
   prepareToSleep(): boolean {
     if (this.#closed || !this.#engineHost.isUp) return true;
@@ -330,6 +344,8 @@ export class VirtioTransport implements Transport {
   /**
    * Asks the peer not to ring while this side keeps polling (a spinning owner); `prepareToSleep()`
    * asks again before sleeping.
+   *
+   * @see PolledTransport.disableNotifications
    */
   disableNotifications(): void {
     if (this.#engineHost.isUp) this.#engine.disableNotifications();
