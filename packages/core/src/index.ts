@@ -60,8 +60,10 @@ export {
 export { checkMessageFits, writeMessage } from './payload-copy.js';
 export type { HeldMessage, RxMessage } from './rx-message.js';
 export type {
+  PolledTransport,
   Transport,
   TransportBuffer,
+  TransportObserver,
   TransportRole,
   TransportSink,
   TransportStats,

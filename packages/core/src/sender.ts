@@ -7,7 +7,6 @@ import { checkAddress } from './endpoint.js';
 import { AbortError, RpmsgError } from './errors.js';
 import { writeHeaderFields } from './header.js';
 import { writeNsMessage } from './ns-message.js';
-import { writeMessage } from './payload-copy.js';
 import type { Transport, TransportBuffer } from './transport.js';
 import { LentTxBuffer, type TxBuffer, type TxBufferHost } from './tx-buffer.js';
 import { TxQueue, type TxWaiter } from './tx-queue.js';
@@ -216,22 +215,18 @@ export class Sender implements TxBufferHost {
   }
 
   /**
-   * Sends a copy of `data` now if a TX buffer is free, and queues its publication: in one call
-   * through the transport's `sendMessage` when it has one, else by lending a buffer and filling it.
-   * False when no buffer is free even after publishing what is pending.
+   * Sends a copy of `data` now if a TX buffer is free, in one call through the transport's
+   * `sendMessage`, and queues its publication. False when no buffer is free even after publishing
+   * what is pending (the peer can only return buffers it has seen).
    */
   #post(owner: Endpoint | null, src: number, dst: number, data: Uint8Array): boolean {
     const ctx = this.#ctx;
     const transport = ctx.transport;
-    if (transport.sendMessage) {
-      if (!transport.sendMessage(src, dst, data)) {
-        if (!ctx.flushPending() || !transport.sendMessage(src, dst, data)) return false;
-      }
-    } else {
-      const buf = this.#take();
-      if (!buf) return false;
-      writeMessage(buf, src, dst, data);
-      transport.sendTxBuffer(buf, RPMSG_HDR_SIZE + data.length);
+    if (
+      !transport.sendMessage(src, dst, data) &&
+      (!ctx.flushPending() || !transport.sendMessage(src, dst, data))
+    ) {
+      return false;
     }
     this.#count(owner, data.length);
     ctx.queued();

@@ -1,25 +1,25 @@
-import type { Transport, TransportBuffer, TransportRole, TransportSink, TransportStats } from '@rpmsg/core';
+import type {
+  PolledTransport,
+  Transport,
+  TransportBuffer,
+  TransportObserver,
+  TransportRole,
+  TransportSink,
+  TransportStats,
+} from '@rpmsg/core';
 import { RpmsgError } from '@rpmsg/core';
 
 /**
- * What {@link CoreLink} needs of the transport under it: a transport a pump drives by doorbell —
- * `PolledTransport` in `@rpmsg/core/src/transport.ts`, whose doc holds the contract (the virtio
- * transport implements it). Spelled out here until `@rpmsg/core` exports that name.
+ * What {@link CoreLink} needs of the transport under it: a transport a pump drives by doorbell
+ * (`PolledTransport`, whose doc holds the contract; the virtio transport implements it).
  */
-export interface LinkTransport extends Transport {
-  /** The peer rang the doorbell of vring `vring`. */
-  onKick(vring: 0 | 1): void;
-  /** Re-enables notifications and re-checks the rings; true when it is safe to sleep. */
-  prepareToSleep(): boolean;
-  /** Asks the peer not to ring while this side is awake and polling. */
-  disableNotifications(): void;
-}
+export type LinkTransport = PolledTransport;
 
 /**
- * Sees every message crossing a link (the trace): the `Transport` observer, which the link hands
+ * Sees every message crossing a link (the trace): the transport's observer, which the link hands
  * to each transport under it, so the trace watches the transport's own send and receive paths.
  */
-export type LinkObserver = NonNullable<Transport['observer']>;
+export type LinkObserver = TransportObserver;
 
 /**
  * The transport the RPMsg device of a core sees for its whole life, while the virtio transport
