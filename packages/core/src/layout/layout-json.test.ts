@@ -23,7 +23,7 @@ function errorOf(fn: () => unknown): { code?: string; field?: string; message: s
 }
 
 describe('parseLayoutJson', () => {
-  it('reads the DESIGN §3 example with hex strings and derives the pool at 2 × stride', () => {
+  it('reads the docs/layouts.md example with hex strings and derives the pool at 2 × stride', () => {
     const layout = parseLayoutJson(mcu());
     expect(layout).toMatchObject({
       profile: 'rpmsg-lite',
@@ -71,6 +71,25 @@ describe('parseLayoutJson', () => {
     expect(errorOf(() => parseLayoutJson({ ...mcu(), resourceTable: '0x10001100' }))).toMatchObject({
       field: 'resourceTable',
     });
+  });
+
+  it.each([
+    [0, '0x10000008'],
+    [1, '0x10000084'],
+    [1, 0x1000_0081],
+  ])('refuses vrings[%i].da = %s: not 16-byte aligned, as the ring code requires', (i, da) => {
+    const json = { ...mcu(), pool: '0x10000100' }; // where it was: clear of both rings either way
+    json.vrings[i]!.da = da as string;
+    const error = errorOf(() => parseLayoutJson(json));
+    expect(error).toMatchObject({ name: 'RpmsgError', code: 'ERR_RPMSG_LAYOUT', field: `vrings[${i}].da` });
+    expect(error.message).toContain('16-byte aligned');
+  });
+
+  it('takes a vring address on a 16-byte boundary that is not on the used-ring align boundary', () => {
+    const json = { ...mcu(), size: 0x1200, pool: '0x10000200' };
+    for (const v of json.vrings) v.align = 64; // each ring 0xa6 bytes
+    json.vrings[1]!.da = '0x100000b0'; // 16-byte aligned, not 64-byte aligned
+    expect(parseLayoutJson(json).vrings[1].da).toBe(0x1000_00b0);
   });
 
   it('refuses values that are not numbers, powers of two or 32-bit', () => {

@@ -1,4 +1,4 @@
-import { isPowerOfTwo, MAX_QUEUE_SIZE, vringSize } from '@rpmsg/virtio';
+import { isPowerOfTwo, MAX_QUEUE_SIZE, VRING_DESC_ALIGN_SIZE, vringSize } from '@rpmsg/virtio';
 import { RPMSG_HDR_SIZE, RPMSG_NS_SIZE } from '../constants.js';
 import { RpmsgError } from '../errors.js';
 import { RESOURCE_TABLE_SIZE } from './resource-table.js';
@@ -38,9 +38,9 @@ function optionalNumber(obj: Record<string, unknown>, key: string, max = U32_MAX
 /**
  * Turns a layout JSON (docs/layouts.md, "The layout JSON") into a checked {@link RpmsgLayout}.
  * This is the one place a layout from outside (a file, a worker message, an object handed to
- * `inspectImage`) becomes trusted: numbers may be "0x…" strings, unknown keys are ignored, and
- * every range — rings, pool, resource table — must lie inside the region `[base, base + size)`
- * without overlapping another.
+ * `inspectImage`) becomes trusted: numbers may be "0x…" strings, unknown keys are ignored, each
+ * vring address is 16-byte aligned, and every range — rings, pool, resource table — must lie inside
+ * the region `[base, base + size)` without overlapping another.
  *
  * @throws {RpmsgError} `ERR_RPMSG_LAYOUT` with `field` naming the missing or contradictory key
  */
@@ -121,6 +121,9 @@ function readVring(raw: unknown, i: number, profile: LayoutProfile, linkId: numb
   if (direction !== DIRECTIONS[i])
     fail(`${at}.direction`, `must be "${DIRECTIONS[i]}" for ${NAMES[i]}, got ${JSON.stringify(direction)}`);
   const da = readNumber(raw, 'da', `${at}.da`);
+  // virtio 1.2 §2.7: the descriptor table is 16-byte aligned; the ring code refuses any other address.
+  if (da % VRING_DESC_ALIGN_SIZE !== 0)
+    fail(`${at}.da`, `must be ${VRING_DESC_ALIGN_SIZE}-byte aligned, got 0x${da.toString(16)}`);
   const num = readNumber(raw, 'num', `${at}.num`, MAX_QUEUE_SIZE);
   if (!isPowerOfTwo(num)) fail(`${at}.num`, `must be a power of two in [1, ${MAX_QUEUE_SIZE}], got ${num}`);
   const align = readNumber(raw, 'align', `${at}.align`, 0x10000);

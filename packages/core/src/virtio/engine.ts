@@ -1,5 +1,5 @@
-import type { MemoryRegion } from '@rpmsg/virtio';
-import type { RpmsgError } from '../errors.js';
+import { isVirtioError, type MemoryRegion } from '@rpmsg/virtio';
+import { RpmsgError } from '../errors.js';
 import type { RpmsgLayout } from '../layout/types.js';
 import type { TransportSink, TransportStats } from '../transport.js';
 import type { BufferPool } from './buffer-pool.js';
@@ -58,7 +58,10 @@ export interface Engine {
   releaseRx(k: number): void;
   /** Publishes and kicks if asked. */
   flush(): void;
-  /** DESIGN §5 rule 1: re-enable notifications, true when nothing is pending. */
+  /**
+   * Re-enables notifications, then re-checks the rings: true when nothing is pending
+   * (docs/architecture.md, "Threads and notifications", rule 1).
+   */
   prepareToSleep(): boolean;
   /** Asks the peer not to notify while we keep polling. */
   disableNotifications(): void;
@@ -95,4 +98,32 @@ export function liveStats(counters: VirtioStats, engine: Engine, txTotal: number
       return counters.errors;
     },
   };
+}
+
+/**
+ * Wraps a VirtioError from a corrupt ring as ERR_RPMSG_RING (the VirtioError as `cause`;
+ * docs/interop.md, "Restart and resync": corrupt rings); anything else is a bug and rethrown.
+ */
+export function ringError(error: unknown, where: string): RpmsgError {
+  if (!isVirtioError(error)) throw error;
+  return new RpmsgError('ERR_RPMSG_RING', `${where}: ${error.message} (${error.code})`, { cause: error });
+}
+
+/**
+ * Places vring `i` with `place` (a queue constructor). A placement the ring code refuses is the
+ * layout's fault: ERR_RPMSG_LAYOUT, the VirtioError as `cause`, naming `vrings[i].da` for a ring
+ * outside the region or not 16-byte aligned (ERR_VIRTQ_LAYOUT) and `pool` for buffers outside it.
+ * Anything else is a bug and rethrown.
+ */
+export function placeVring<Q>(i: 0 | 1, place: () => Q): Q {
+  try {
+    return place();
+  } catch (error) {
+    if (!isVirtioError(error)) throw error;
+    const field = error.code === 'ERR_VIRTQ_LAYOUT' ? `vrings[${i}].da` : 'pool';
+    throw new RpmsgError('ERR_RPMSG_LAYOUT', `layout: vrings[${i}]: ${error.message}`, {
+      field,
+      cause: error,
+    });
+  }
 }

@@ -1,6 +1,6 @@
 import {
+  FixedVirtqueueDriver,
   hasFeature,
-  isVirtioError,
   negotiateFeatures,
   VIRTIO_CONFIG_S_ACKNOWLEDGE,
   VIRTIO_CONFIG_S_DRIVER,
@@ -8,7 +8,6 @@ import {
   VIRTIO_CONFIG_S_FEATURES_OK,
   VIRTIO_RING_F_EVENT_IDX,
   VIRTIO_RPMSG_F_NS,
-  VRING_DESC_F_WRITE,
 } from '@rpmsg/virtio';
 import { RpmsgError } from '../errors.js';
 import {
@@ -19,8 +18,7 @@ import {
   writeVdevStatus,
 } from '../layout/resource-table.js';
 import { SLOT_FREE, SLOT_PEER } from './buffer-pool.js';
-import type { Engine, EngineHost } from './engine.js';
-import { MasterQueue } from './master-queue.js';
+import { type Engine, type EngineHost, placeVring, ringError } from './engine.js';
 
 /** Options of the master engine (from VirtioTransportOptions). */
 export interface MasterEngineOptions {
@@ -33,7 +31,10 @@ export interface MasterEngineOptions {
 /**
  * The master (virtio driver, Linux virtio_rpmsg_bus / RPMsg-Lite master) side: posts every RX
  * buffer on vq0 at start, sends on vq1, recycles TX buffers from vq1's used ring, re-posts RX
- * buffers and kicks unless the remote suppressed it (DESIGN §1, §7).
+ * buffers and kicks unless the remote suppressed it (docs/architecture.md, "Roles on the rings";
+ * docs/interop.md, "Bring-up"). Each vring is a `FixedVirtqueueDriver` of `@rpmsg/virtio`:
+ * descriptor k is buffer k of that ring, so pool slot k is vq0's buffer k and slot N + k vq1's.
+ * vq1's used `len` is not read: a TX buffer's capacity is the buffer size, whatever the remote says.
  */
 export class MasterEngine implements Engine {
   readonly #host: EngineHost;
@@ -44,13 +45,13 @@ export class MasterEngine implements Engine {
   /**
    * Free TX slots, oldest first (a FIFO, not a stack): the remote returns buffers in order, so taking
    * them in order makes every lap post the same descriptor in the same avail slot with the same
-   * length — MasterQueue then leaves those cache lines untouched (shared with the remote).
+   * length — the driver then leaves those cache lines untouched (shared with the remote).
    */
   readonly #txFree: Int32Array;
   #txHead = 0;
   #txCount = 0;
-  #rx: MasterQueue | undefined;
-  #tx: MasterQueue | undefined;
+  #rx: FixedVirtqueueDriver | undefined;
+  #tx: FixedVirtqueueDriver | undefined;
   #table: ResourceTable | undefined;
   #pendingRx = false;
   #pendingTx = false;
@@ -104,13 +105,20 @@ export class MasterEngine implements Engine {
     const [vq0, vq1] = layout.vrings;
     const n = this.#n;
     const common = { memory, num: n, eventIdx, bufferSize: layout.bufferSize };
-    const rx = new MasterQueue({ ...common, addr: vq0.da, align: vq0.align, firstBuffer: layout.pool });
-    const tx = new MasterQueue({
-      ...common,
-      addr: vq1.da,
-      align: vq1.align,
-      firstBuffer: layout.pool + n * layout.bufferSize,
-    });
+    const rx = placeVring(
+      0,
+      () => new FixedVirtqueueDriver({ ...common, addr: vq0.da, align: vq0.align, firstBuffer: layout.pool }),
+    );
+    const tx = placeVring(
+      1,
+      () =>
+        new FixedVirtqueueDriver({
+          ...common,
+          addr: vq1.da,
+          align: vq1.align,
+          firstBuffer: layout.pool + n * layout.bufferSize,
+        }),
+    );
     this.#rx = rx;
     this.#tx = tx;
     this.#txHead = 0;
@@ -139,11 +147,12 @@ export class MasterEngine implements Engine {
       rx.reset();
       tx.reset();
       for (let k = 0; k < n; k++) {
-        rx.add(k, layout.bufferSize, VRING_DESC_F_WRITE);
+        rx.addInBuf(k, layout.bufferSize);
         state[k] = SLOT_PEER;
       }
-      // Published before DRIVER_OK (linux) / before the first kick (rpmsg-lite), DESIGN §7.
-      rx.publish();
+      // Published before DRIVER_OK (linux) / before the first kick (rpmsg-lite): docs/interop.md,
+      // "Bring-up".
+      rx.kickPrepare();
       for (let k = 0; k < n; k++) state[n + k] = SLOT_PEER;
       if (prefilled) tx.prefillUsed();
       else for (let k = 0; k < n; k++) this.#pushFree(n + k);
@@ -193,18 +202,19 @@ export class MasterEngine implements Engine {
       }
       let delivered = 0;
       while (delivered < budget) {
-        const k = rx.getUsed();
+        const k = rx.getBuf();
         if (k < 0) break;
         const length = rx.lastLen;
         if (length > layout.bufferSize) {
-          // DESIGN §7: used.len above the buffer size is refused; the buffer goes straight back.
+          // docs/interop.md, "Receiving": used.len above the buffer size is refused; the buffer goes
+          // straight back.
           this.#host.report(
             new RpmsgError('ERR_RPMSG_BAD_HEADER', `used.len ${length} > buffer size ${layout.bufferSize}`, {
               length,
               limit: layout.bufferSize,
             }),
           );
-          rx.add(k, layout.bufferSize, VRING_DESC_F_WRITE);
+          rx.addInBuf(k, layout.bufferSize);
           this.#pendingRx = true;
           continue;
         }
@@ -219,11 +229,11 @@ export class MasterEngine implements Engine {
     }
   }
 
-  /** Moves TX buffers the remote returned to the free stack. */
+  /** Moves TX buffers the remote returned to the free FIFO (their used `len` is not read). */
   #reapTx(): number {
     const tx = this.#tx!;
     let n = 0;
-    for (let k = tx.getUsed(); k >= 0; k = tx.getUsed()) {
+    for (let k = tx.getBuf(); k >= 0; k = tx.getBuf()) {
       this.#pushFree(this.#n + k);
       n++;
     }
@@ -251,7 +261,7 @@ export class MasterEngine implements Engine {
       }
       if (this.#txCount === 0) {
         // Ask vq1 to interrupt when a buffer comes back, then look once more: one returned in
-        // between would bring no interrupt (DESIGN §5 rule 1).
+        // between would bring no interrupt (docs/architecture.md, "Threads and notifications", rule 1).
         this.#txWanted = true;
         try {
           if (!this.#txCallbacks(true)) this.#reapTx();
@@ -270,7 +280,7 @@ export class MasterEngine implements Engine {
 
   send(k: number, length: number): void {
     // Linux virtio_rpmsg_bus: a device-readable descriptor whose len is the message length.
-    this.#tx!.add(k - this.#n, length, 0);
+    this.#tx!.addOutBuf(k - this.#n, length);
     this.#state[k] = SLOT_PEER;
     this.#pendingTx = true;
   }
@@ -280,7 +290,7 @@ export class MasterEngine implements Engine {
   }
 
   releaseRx(k: number): void {
-    this.#rx!.add(k, this.#host.layout.bufferSize, VRING_DESC_F_WRITE);
+    this.#rx!.addInBuf(k, this.#host.layout.bufferSize);
     this.#state[k] = SLOT_PEER;
     this.#pendingRx = true;
   }
@@ -288,12 +298,12 @@ export class MasterEngine implements Engine {
   flush(): void {
     if (this.#pendingTx) {
       this.#pendingTx = false;
-      if (this.#tx!.publish()) this.#host.kick(1);
+      if (this.#tx!.kickPrepare()) this.#host.kick(1);
     }
     if (this.#pendingRx) {
       this.#pendingRx = false;
       // "kick after re-posting RX buffers": a remote blocked on an empty vq0 waits for this.
-      if (this.#rx!.publish()) this.#host.kick(0);
+      if (this.#rx!.kickPrepare()) this.#host.kick(0);
     }
   }
 
@@ -344,10 +354,4 @@ export class MasterEngine implements Engine {
     this.#host.report(e);
     this.#host.setDown(e);
   }
-}
-
-/** Wraps a VirtioError from a corrupt ring as ERR_RPMSG_RING; anything else is a bug and rethrown. */
-export function ringError(error: unknown, where: string): RpmsgError {
-  if (!isVirtioError(error)) throw error;
-  return new RpmsgError('ERR_RPMSG_RING', `${where}: ${error.message} (${error.code})`, { cause: error });
 }

@@ -9,8 +9,7 @@ import {
 import { RpmsgError } from '../errors.js';
 import { type ResourceTable, readResourceTable, readVdevStatus } from '../layout/resource-table.js';
 import { SLOT_DEAD, SLOT_FREE, SLOT_PEER } from './buffer-pool.js';
-import type { Engine, EngineHost } from './engine.js';
-import { ringError } from './master-engine.js';
+import { type Engine, type EngineHost, placeVring, ringError } from './engine.js';
 
 /** Options of the remote engine (from VirtioTransportOptions). */
 export interface RemoteEngineOptions {
@@ -23,9 +22,10 @@ export interface RemoteEngineOptions {
 /**
  * The remote (virtio device, RPMsg-Lite / OpenAMP remote) side: sends by popping an empty buffer
  * from vq0's avail ring and returning it filled on vq0's used ring; receives from vq1's avail ring
- * and gives buffers back on vq1's used ring; kicks unless the master suppressed it (DESIGN §1).
- * Link-up is DRIVER_OK in the resource table (linux) or the master's first kick (rpmsg-lite); the
- * cursors are then resynced from the ring, never assumed 0 (DESIGN §7).
+ * and gives buffers back on vq1's used ring with their descriptor's length; kicks unless the master
+ * suppressed it (docs/architecture.md, "Roles on the rings"). Link-up is DRIVER_OK in the resource
+ * table (linux) or the master's first kick (rpmsg-lite); the cursors are then resynced from the
+ * ring, never assumed 0 (docs/interop.md, "Restart and resync").
  */
 export class RemoteEngine implements Engine {
   readonly #host: EngineHost;
@@ -34,7 +34,10 @@ export class RemoteEngine implements Engine {
   readonly #options: RemoteEngineOptions;
   readonly #n: number;
   readonly #stash: Int32Array;
+  /** Per slot: the head descriptor it came in (to name it on the used ring). */
   readonly #head: Uint16Array;
+  /** Per vq1 slot (index k − N): the descriptor's len, handed back as used.len. */
+  readonly #rxLen: Uint32Array;
   #stashTop = 0;
   #vq0: VirtqueueDevice | undefined;
   #vq1: VirtqueueDevice | undefined;
@@ -53,11 +56,18 @@ export class RemoteEngine implements Engine {
     this.#state = host.pool.state;
     this.#stash = new Int32Array(this.#n);
     this.#head = new Uint16Array(2 * this.#n);
+    this.#rxLen = new Uint32Array(this.#n);
     this.#chain = new DescriptorChain(this.#n);
   }
 
   start(): void {
     const { layout, memory } = this.#host;
+    // The rings are placed at link-up, which poll() and onKick() reach: a layout the ring code refuses
+    // is refused here instead, where an error can be thrown.
+    for (const i of [0, 1] as const) {
+      const { da, num, align } = layout.vrings[i];
+      placeVring(i, () => new VirtqueueDevice({ memory, addr: da, num, align }));
+    }
     if (layout.profile === 'linux') {
       if (layout.resourceTable === undefined) {
         throw new RpmsgError('ERR_RPMSG_LAYOUT', 'the linux profile needs a resourceTable', {
@@ -98,8 +108,8 @@ export class RemoteEngine implements Engine {
     const [vq0, vq1] = layout.vrings;
     this.#vq0 = new VirtqueueDevice({ memory, addr: vq0.da, num: vq0.num, align: vq0.align, eventIdx });
     this.#vq1 = new VirtqueueDevice({ memory, addr: vq1.da, num: vq1.num, align: vq1.align, eventIdx });
-    // A restarted remote picks up where the ring is (DESIGN §7). RPMsg-Lite masters keep vq1's used.idx
-    // num ahead of avail.idx (pre-filled TX buffers).
+    // A restarted remote picks up where the ring is (docs/interop.md, "Restart and resync"). RPMsg-Lite
+    // masters keep vq1's used.idx num ahead of avail.idx (pre-filled TX buffers).
     this.#vq0.resync();
     this.#vq1.resync({ availBehindUsed: layout.profile === 'rpmsg-lite' });
     this.#stashTop = 0;
@@ -122,7 +132,8 @@ export class RemoteEngine implements Engine {
         sink.onTxAvailable();
       }
       // Drain, then (unless a spinning owner disabled notifications) re-arm and re-check: with EVENT_IDX
-      // avail_event must follow nextAvail or the master stops kicking (virtio 1.2 §2.7.10; DESIGN §5 rule 1).
+      // avail_event must follow nextAvail or the master stops kicking (virtio 1.2 §2.7.10;
+      // docs/architecture.md, "Threads and notifications", rule 1).
       do {
         while (this.#host.isUp && delivered < budget && vq1.popAvail(chain)) {
           const k = pool.slotOf(chain.addr(0));
@@ -142,10 +153,12 @@ export class RemoteEngine implements Engine {
             continue;
           }
           this.#head[k] = chain.headIndex;
+          const len = chain.len(0);
+          this.#rxLen[k - this.#n] = len;
           delivered++;
-          // The length the master lent (desc.len, WRITE flag or not: DESIGN §7) is only an upper bound;
-          // the device layer takes the payload length from the header.
-          this.#host.deliver(k, chain.len(0));
+          // The length the master lent (desc.len, WRITE flag or not: docs/interop.md, "Receiving") is
+          // only an upper bound; the device layer takes the payload length from the header.
+          this.#host.deliver(k, len);
         }
         // Budget spent: the rest stays on the ring for the next poll, nothing to re-arm for yet.
       } while (this.#host.isUp && this.#armed && delivered < budget && !vq1.enableNotification());
@@ -204,8 +217,10 @@ export class RemoteEngine implements Engine {
   }
 
   releaseRx(k: number): void {
-    // Nothing written into a buffer we only read: used.len 0 (virtio 1.2 §2.7.8.2).
-    this.#vq1!.pushUsed(this.#head[k]!, 0);
+    // used.len = the descriptor's len, as RPMsg-Lite's and OpenAMP's remotes return it: RPMsg-Lite's
+    // master takes a TX buffer's capacity from it (docs/interop.md, "Returning buffers"). The bytes
+    // written (virtio 1.2 §2.7.8), 0 here, would leave such a master with TX buffers of no capacity.
+    this.#vq1!.pushUsed(this.#head[k]!, this.#rxLen[k - this.#n]!);
     this.#state[k] = SLOT_PEER;
     this.#pendingRx = true;
   }
@@ -220,7 +235,7 @@ export class RemoteEngine implements Engine {
       if (this.#pendingRx) {
         this.#pendingRx = false;
         this.#vq1!.publishUsed();
-        // DESIGN §7: after returning consumed buffers, kick unless suppressed — a blocked sender waits.
+        // docs/interop.md, "Returning buffers": kick unless suppressed — a blocked sender waits.
         if (this.#vq1!.shouldNotify() || this.#options.alwaysNotify) this.#host.kick(1);
       }
     } catch (error) {
@@ -263,10 +278,12 @@ export class RemoteEngine implements Engine {
   txFree(): number {
     const vq0 = this.#vq0;
     if (!vq0 || vq0.isBroken) return this.#stashTop;
-    const ring = this.#host.memory.offsetOf(this.#host.layout.vrings[0].da, vq0.layout.size);
-    return (
-      this.#stashTop + ((this.#host.memory.load16(ring + vq0.layout.avail + 2) - vq0.nextAvail) & 0xffff)
-    );
+    try {
+      return this.#stashTop + vq0.numAvail();
+    } catch (error) {
+      this.#broken(error);
+      return this.#stashTop;
+    }
   }
 
   stop(): void {}
