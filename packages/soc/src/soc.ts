@@ -89,6 +89,8 @@ export class Soc extends EventEmitter<SocEvents> {
   /** A trace-file error from before the caller could listen (during `start()`), reported after. */
   private heldTraceError: RpmsgError | undefined;
   private reportTraceErrors = false;
+  /** The trace's 'stop' is written: a batch still in flight from an ended worker comes too late. */
+  private traceEnded = false;
   /** Aborted with the crash error when the remote crashes (ends a wait for its channels). */
   private crashAbort = new AbortController();
   private readonly watchdog = new Watchdog();
@@ -359,9 +361,13 @@ export class Soc extends EventEmitter<SocEvents> {
     this.masterWorker = undefined;
     await Promise.all([remote?.terminate(), master?.terminate(), this.masterCore?.close(), ...this.dying]);
     this.settleResult?.reject(new RpmsgError('ERR_RPMSG_CLOSED', 'the SoC was stopped'));
-    this.lifecycle('stop');
+    // 'stop' is the trace's last event: first the batches the workers posted before they ended (a
+    // turn of the event loop lets them in) and the inline master's pending batch, then the marker.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     this.masterTracer?.flush();
+    this.lifecycle('stop');
     this.tracer?.flush();
+    this.traceEnded = true;
     await this.traceFile?.close();
     this.emit('stop');
   }
@@ -373,6 +379,7 @@ export class Soc extends EventEmitter<SocEvents> {
   }
 
   private onTrace(events: TraceEvent[]): void {
+    if (this.traceEnded) return;
     this.traceFile?.write(events);
     for (const event of events) this.emit('trace', event);
   }
