@@ -21,7 +21,7 @@ import { checkWaitOptions, type WaitOptions, waitUntil } from './wait-until.js';
  */
 export type BindingState = 'unbound' | 'bound' | 'greeted' | 'destroyed';
 
-/** @internal What a binding reads and calls on its device's link (`RpmsgLink` implements it). */
+/** What a binding reads and calls on its device's link (`RpmsgLink` implements it). */
 export interface BindingHost {
   readonly clock: Clock;
   /** Link up and the device open: NS messages and hellos may go out. */
@@ -34,7 +34,7 @@ export interface BindingHost {
   destroyedError(ep: Endpoint): RpmsgError;
 }
 
-/** @internal How an endpoint was configured: what its binding starts from. */
+/** How an endpoint was configured: what its binding starts from. */
 export interface BindingOptions {
   /** The `dst` option: where the binding returns when a link goes down. */
   readonly dst: number;
@@ -54,7 +54,7 @@ const EMPTY = new Uint8Array(0);
 function ignore(): void {}
 
 /**
- * @internal The binding of one endpoint as one state machine: its destination, whether its NS CREATE
+ * The binding of one endpoint as one state machine: its destination, whether its NS CREATE
  * and its hello went out on the current link, and its end. Every change goes through one of the
  * named transitions below, which also perform what the change calls for (send NS CREATE / DESTROY,
  * send the hello, emit `bound` / `unbound` / `close`); the device, the link and the name service

@@ -1,6 +1,6 @@
 import { Channel } from './channel.js';
 
-/** @internal The channels the peer announced, oldest first; a channel is keyed by name and address. */
+/** The channels the peer announced, oldest first; a channel is keyed by name and address. */
 export class ChannelRegistry {
   #channels: Channel[] = [];
 

@@ -26,7 +26,7 @@ export interface RpmsgDeviceStats {
   readonly rxHeld: number;
 }
 
-/** @internal The mutable counters behind {@link RpmsgDeviceStats}. */
+/** The mutable counters behind {@link RpmsgDeviceStats}. */
 export class DeviceStats implements RpmsgDeviceStats {
   txMessages = 0;
   rxMessages = 0;

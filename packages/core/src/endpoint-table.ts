@@ -7,7 +7,7 @@ const DYNAMIC_FIRST = RPMSG_RESERVED_ADDRESSES;
 const DYNAMIC_LAST = RPMSG_ADDR_ANY - 1;
 
 /**
- * @internal The local endpoints by address, with dynamic addresses handed out cyclically.
+ * The local endpoints by address, with dynamic addresses handed out cyclically.
  *
  * Linux takes the lowest free address ≥ 1024 (`idr_alloc`), so a just-freed address is reused at
  * once and messages still in flight to the old endpoint — echoes of a tty closed mid-stream — reach

@@ -74,7 +74,7 @@ export interface EndpointStats {
   readonly bytesReceived: number;
 }
 
-/** @internal Mutable twin of {@link EndpointStats}. */
+/** Mutable twin of {@link EndpointStats}. */
 export interface MutableEndpointStats {
   sent: number;
   received: number;
@@ -84,7 +84,7 @@ export interface MutableEndpointStats {
 }
 
 /**
- * @internal What an endpoint calls on its device's link (`RpmsgLink`): the sends go straight to its
+ * What an endpoint calls on its device's link (`RpmsgLink`): the sends go straight to its
  * `sender`, the binding's transitions to the link as their {@link BindingHost}.
  */
 export interface EndpointLink extends BindingHost {
@@ -92,7 +92,7 @@ export interface EndpointLink extends BindingHost {
   readonly sender: Sender;
 }
 
-/** @internal The options of a new endpoint, checked (see `checkEndpointOptions`). */
+/** The options of a new endpoint, checked (see `checkEndpointOptions`). */
 export interface EndpointInit extends BindingOptions {
   readonly onMessage: MessageHandler | undefined;
   /** The `maxQueuedSends` option (`Infinity` when unbounded). */
@@ -100,7 +100,7 @@ export interface EndpointInit extends BindingOptions {
 }
 
 /**
- * @internal The bookkeeping the send and receive paths keep on an endpoint (the binding is in
+ * The bookkeeping the send and receive paths keep on an endpoint (the binding is in
  * {@link Binding}).
  */
 export interface EndpointState {

@@ -7,7 +7,7 @@ import { RpmsgError, type RpmsgErrorCode } from './errors.js';
  * for any other failure and before the link was ever up — with the transport's error as `cause`.
  */
 
-/** @internal `ERR_RPMSG_CLOSED`. */
+/** `ERR_RPMSG_CLOSED`. */
 export function closedError(): RpmsgError {
   return new RpmsgError('ERR_RPMSG_CLOSED', 'the RPMsg device is closed');
 }
@@ -16,7 +16,7 @@ export function closedError(): RpmsgError {
 const DOWN_CODES: readonly string[] = ['ERR_RPMSG_PEER_GONE', 'ERR_RPMSG_LINK_DOWN', 'ERR_RPMSG_CLOSED'];
 
 /**
- * @internal The error a send gets while the link is down for `reason`: the code says why it went
+ * The error a send gets while the link is down for `reason`: the code says why it went
  * down — `ERR_RPMSG_PEER_GONE` (crash, reset, timeout), `ERR_RPMSG_CLOSED` (the transport was closed
  * here), else `ERR_RPMSG_LINK_DOWN` (a corrupt ring, a vanished port…) — and the transport's own
  * error stays reachable as `cause`.
@@ -26,7 +26,7 @@ export function downError(reason: Error & { readonly code: string }): RpmsgError
   return new RpmsgError(downCode(reason), `the link is down: ${reason.message}`, { cause });
 }
 
-/** @internal The agreed code for a link-down `reason` (see {@link downError}). */
+/** The agreed code for a link-down `reason` (see {@link downError}). */
 export function downCode(reason: { readonly code: string }): RpmsgErrorCode {
   return (DOWN_CODES.includes(reason.code) ? reason.code : 'ERR_RPMSG_LINK_DOWN') as RpmsgErrorCode;
 }

@@ -15,7 +15,7 @@ import { type RxHost, RxSlot } from './rx-message.js';
 import { Sender, type SenderContext } from './sender.js';
 import type { Transport, TransportBuffer, TransportSink } from './transport.js';
 
-/** @internal What `RpmsgDevice` hands its link engine. */
+/** What `RpmsgDevice` hands its link engine. */
 export interface RpmsgLinkOptions {
   readonly device: EventEmitter<RpmsgDeviceEvents>;
   readonly transport: Transport;
@@ -39,7 +39,7 @@ export interface RpmsgLinkOptions {
 const PUBLISH_BATCH = 16;
 
 /**
- * @internal The engine behind `RpmsgDevice`. It is, without wrappers, the transport's sink (the
+ * The engine behind `RpmsgDevice`. It is, without wrappers, the transport's sink (the
  * receive rules of docs/interop.md "Receiving", link up and down), what endpoints and their bindings
  * call (`EndpointLink`), the sender's and the name service's host; and it batches flushes and runs
  * the close. Messages for address 53 go to its {@link NameService}.

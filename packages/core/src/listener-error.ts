@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { EventMap } from './message-emitter.js';
 
 /**
- * @internal Emits from a transport callback: a throwing listener must not break the batch being
+ * Emits from a transport callback: a throwing listener must not break the batch being
  * delivered. Typed by the emitter's event map, so a misspelt event or wrong arguments fail to compile.
  */
 export function safeEmit<T extends EventMap<T>, K extends keyof T & string>(
@@ -18,7 +18,7 @@ export function safeEmit<T extends EventMap<T>, K extends keyof T & string>(
 }
 
 /**
- * @internal A listener threw while the device was delivering: finish the batch (buffers returned, state
+ * A listener threw while the device was delivering: finish the batch (buffers returned, state
  * kept consistent), then rethrow outside it, where Node reports it as an uncaught exception — the same
  * fate as a throwing listener of any Node stream.
  */

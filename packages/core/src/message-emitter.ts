@@ -22,7 +22,7 @@ type EventListener<K, T> = T extends [never]
     : never;
 
 /**
- * @internal A typed EventEmitter that knows, without asking, whether anything listens to `message`.
+ * A typed EventEmitter (the base of `Endpoint`, not exported by itself) that knows, without asking, whether anything listens to `message`.
  *
  * The receive path needs that answer for every message, and `listenerCount()` was a tenth of the
  * cost of delivering a 16-byte message. Every way a listener is added or removed ends in one of the

@@ -9,7 +9,7 @@ import { reportListenerError, safeEmit } from './listener-error.js';
 import { decodeNsMessage, type NsMessage } from './ns-message.js';
 import type { Sender } from './sender.js';
 
-/** @internal What the name service needs from its link (`RpmsgLink` implements it). */
+/** What the name service needs from its link (`RpmsgLink` implements it). */
 export interface NameServiceHost {
   readonly device: EventEmitter<RpmsgDeviceEvents>;
   readonly stats: DeviceStats;
@@ -21,7 +21,7 @@ export interface NameServiceHost {
 }
 
 /**
- * @internal The receiving half of a link's name service (Linux virtio_rpmsg_bus.c `rpmsg_ns_cb`):
+ * The receiving half of a link's name service (Linux virtio_rpmsg_bus.c `rpmsg_ns_cb`):
  * the channels the peer's NS CREATE / DESTROY announcements create and remove. Our own endpoints'
  * announcements are their bindings' (`binding.ts`).
  */

@@ -51,7 +51,7 @@ export interface HeldMessage {
   release(): void;
 }
 
-/** @internal What a hold needs from the device. */
+/** What a hold needs from the device. */
 export interface RxHost {
   /** Link epoch: bumped on every link down, so a hold from before the crash is known dead. */
   readonly epoch: number;
@@ -60,7 +60,7 @@ export interface RxHost {
 }
 
 /**
- * @internal The RxMessage of one transport buffer slot, made once and re-armed for every message that
+ * The RxMessage of one transport buffer slot, made once and re-armed for every message that
  * arrives in that slot (a slot is never lent twice at once, so reuse is safe even if a listener polls
  * re-entrantly). This keeps the receive path free of allocation apart from the payload view.
  */

@@ -12,7 +12,7 @@ import { LentTxBuffer, type TxBuffer, type TxBufferHost } from './tx-buffer.js';
 import { TxQueue, type TxWaiter } from './tx-queue.js';
 import { checkWaitOptions } from './wait-until.js';
 
-/** @internal What the sender reads from the link. */
+/** What the sender reads from the link. */
 export interface SenderContext {
   readonly transport: Transport;
   readonly clock: Clock;
@@ -33,7 +33,7 @@ export interface SenderContext {
 const SENT: Promise<void> = Promise.resolve();
 
 /**
- * @internal The send paths of a device: copy (`send`, `trySend`), zero-copy lends, the FIFO of blocked
+ * The send paths of a device: copy (`send`, `trySend`), zero-copy lends, the FIFO of blocked
  * senders and the device's own name-service messages. Sends are published in batches (every 16th at
  * once, the rest at the microtask turn or the next poll / flush); a sender that finds no buffer
  * publishes first, since the peer can only return buffers it has seen.

@@ -30,14 +30,14 @@ export interface TxBuffer {
   release(): void;
 }
 
-/** @internal What a lent buffer needs from the device. */
+/** What a lent buffer needs from the device. */
 export interface TxBufferHost {
   sendLent(lent: LentTxBuffer, length: number, dst: number, flags: number): void;
   releaseLent(lent: LentTxBuffer): void;
 }
 
 /**
- * @internal One zero-copy lend. A small handle is made per lend (only on the zero-copy path) so a
+ * One zero-copy lend. A small handle is made per lend (only on the zero-copy path) so a
  * stale handle kept after send can be told apart from a later lend of the same slot; the payload
  * view itself is cached per slot by the sender.
  */

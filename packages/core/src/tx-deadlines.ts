@@ -8,7 +8,7 @@ interface Lane {
 }
 
 /**
- * @internal The timeouts of the senders waiting for a TX buffer, on ONE clock timer.
+ * The timeouts of the senders waiting for a TX buffer, on ONE clock timer.
  *
  * A timer per waiting send cost ~0.25 kB and a setTimeout / clearTimeout pair each: with 100 000
  * unawaited sends, 40 % of their heap and most of their time. Here a waiter keeps its deadline

@@ -6,7 +6,7 @@ import type { TxBuffer } from './tx-buffer.js';
 import { TxDeadlines } from './tx-deadlines.js';
 
 /**
- * @internal A send (or zero-copy lend) waiting for a free TX buffer. Made only when no buffer is
+ * A send (or zero-copy lend) waiting for a free TX buffer. Made only when no buffer is
  * free — the slow path — so the allocation here never touches the fast path. It is its own node in
  * the queue's doubly linked list, so taking it out (handed a buffer, timed out, aborted, its endpoint
  * destroyed) costs the same whatever the queue's length.
@@ -55,7 +55,7 @@ function capture(resolve: (value: TxBuffer | undefined) => void, reject: (error:
 }
 
 /**
- * @internal The FIFO of blocked senders. One queue per device, so buffers go to senders in call order
+ * The FIFO of blocked senders. One queue per device, so buffers go to senders in call order
  * and one endpoint's sends never overtake each other; while it is non-empty, new sends queue behind
  * it (and `trySend` fails) even if a buffer is free.
  *

@@ -3,13 +3,13 @@ import type { TransportBuffer } from '../transport.js';
 /** Where a mock buffer is in its life; `dead` = lent when the link went down. */
 export type SlotState = 'free' | 'tx' | 'sent' | 'inflight' | 'rx' | 'returning' | 'returned' | 'dead';
 
-/** @internal One buffer of the mock: a TransportBuffer plus its state, made once. */
+/** One buffer of the mock: a TransportBuffer plus its state, made once. */
 export interface Slot extends TransportBuffer {
   state: SlotState;
 }
 
 /**
- * @internal One direction of a mock pair: the sender's TX pool, which is the receiver's RX pool, as
+ * One direction of a mock pair: the sender's TX pool, which is the receiver's RX pool, as
  * with virtio shared buffers. Queues: `pendingSend` (sent, not flushed) → `inflight` (published, not
  * yet polled by the receiver) → lent as RX → `pendingReturn` (released, not flushed) → `returned`
  * (published, not yet polled by the sender) → `free`.
