@@ -1,18 +1,18 @@
-// Throughput of FixedVirtqueueDriver against core's MasterQueue — the driver it replaces — on the same
-// ring, in one thread, in one run: add a batch of buffers, publish, let a minimal device return them all,
+// Throughput of FixedVirtqueueDriver (descriptor k is buffer k: what the RPMsg master runs) against
+// VirtqueueDriver (the free-list chain driver, Linux's virtio_ring) on the same ring, in one thread, in
+// one run: add a batch of buffers, publish, let a minimal device return them all,
 // take them back. Rounds of the two alternate so drift and neighbours hit both alike; the rate is buffers
 // per second of this process's CPU time (steadier than wall time on a shared machine), median and best.
 //
-//   pnpm --filter @rpmsg/virtio build            (and @rpmsg/core, if its dist/ is missing)
+//   pnpm --filter @rpmsg/virtio build
 //   node packages/virtio/bench/fixed-driver.mjs [rounds=9] [buffersPerRound=2000000]
 //
 // Plain ESM on the built packages: the bundles the product loads, no TypeScript loader in the way.
-import { MasterQueue } from '../../core/dist/index.js';
 import {
   alignUp,
   FixedVirtqueueDriver,
   MemoryRegion,
-  VRING_DESC_F_WRITE,
+  VirtqueueDriver,
   vringLayout,
   vringSize,
 } from '../dist/index.js';
@@ -26,7 +26,9 @@ const BASE = 0x1000_0000;
 const MASK = NUM - 1;
 
 /** A ring of NUM and its buffers in a fresh SharedArrayBuffer, plus a device that returns every buffer. */
-function makeRing(eventIdx) {
+function makeRing(eventIdx, write) {
+  // used.len: what the device wrote — 64 bytes into a device-writable buffer, nothing into a readable one.
+  const usedLen = write ? 64 : 0;
   const ringBytes = alignUp(vringSize(NUM, ALIGN), ALIGN);
   const memory = new MemoryRegion(new SharedArrayBuffer(ringBytes + NUM * BUFFER_SIZE), { base: BASE });
   const layout = vringLayout(NUM, ALIGN);
@@ -42,7 +44,7 @@ function makeRing(eventIdx) {
       const head = view.getUint16(layout.availRing + 2 * (nextAvail & MASK), true);
       const elem = layout.usedRing + 8 * (nextUsed & MASK);
       view.setUint32(elem, head, true);
-      view.setUint32(elem + 4, BUFFER_SIZE, true);
+      view.setUint32(elem + 4, usedLen, true);
       nextAvail = (nextAvail + 1) & 0xffff;
       nextUsed = (nextUsed + 1) & 0xffff;
     }
@@ -56,12 +58,10 @@ const cpuNs = (since) => {
   return (user + system) * 1000;
 };
 
-/** MasterQueue: add, publish, (device), getUsed — buffers taken oldest first, as the master engine does. */
-function runMaster(eventIdx, batch, total, write) {
-  const { options, serve } = makeRing(eventIdx);
-  const q = new MasterQueue(options);
-  q.reset();
-  const flags = write ? VRING_DESC_F_WRITE : 0;
+/** VirtqueueDriver: addOutBuf / addInBuf of buffer k's address (k as the token), kickPrepare, getBuf. */
+function runChain(eventIdx, batch, total, write) {
+  const { options, serve } = makeRing(eventIdx, write);
+  const q = new VirtqueueDriver(options);
   const free = Int32Array.from({ length: NUM }, (_, i) => i);
   let head = 0;
   let count = NUM;
@@ -70,13 +70,16 @@ function runMaster(eventIdx, batch, total, write) {
   const start = process.cpuUsage();
   while (done < total) {
     for (let i = 0; i < batch; i++) {
-      q.add(free[head], 64, flags);
+      const k = free[head];
+      const addr = options.firstBuffer + k * BUFFER_SIZE;
+      if (write) q.addInBuf(addr, 64, k);
+      else q.addOutBuf(addr, 64, k);
       head = (head + 1) & MASK;
       count--;
     }
-    q.publish();
+    q.kickPrepare();
     serve();
-    for (let k = q.getUsed(); k >= 0; k = q.getUsed()) {
+    for (let k = q.getBuf(); k !== undefined; k = q.getBuf()) {
       free[(head + count) & MASK] = k;
       count++;
       bytes += q.lastLen;
@@ -84,13 +87,13 @@ function runMaster(eventIdx, batch, total, write) {
     }
   }
   const ns = cpuNs(start);
-  if (bytes !== done * BUFFER_SIZE) throw new Error('MasterQueue lost a buffer');
+  if (bytes !== done * (write ? 64 : 0)) throw new Error('VirtqueueDriver lost a buffer');
   return (done / ns) * 1e9;
 }
 
 /** FixedVirtqueueDriver: addOutBuf / addInBuf, kickPrepare, (device), getBuf — the same cycle. */
 function runFixed(eventIdx, batch, total, write) {
-  const { options, serve } = makeRing(eventIdx);
+  const { options, serve } = makeRing(eventIdx, write);
   const q = new FixedVirtqueueDriver(options);
   q.reset();
   const free = Int32Array.from({ length: NUM }, (_, i) => i);
@@ -116,7 +119,7 @@ function runFixed(eventIdx, batch, total, write) {
     }
   }
   const ns = cpuNs(start);
-  if (bytes !== done * BUFFER_SIZE) throw new Error('FixedVirtqueueDriver lost a buffer');
+  if (bytes !== done * (write ? 64 : 0)) throw new Error('FixedVirtqueueDriver lost a buffer');
   return (done / ns) * 1e9;
 }
 
@@ -125,17 +128,17 @@ const rate = (x) => `${(x / 1e6).toFixed(2)}M`;
 
 console.log(`ring of ${NUM}; ${ROUNDS} alternating rounds of ${PER_ROUND} buffers; buffers per CPU-second`);
 console.log(
-  'eventIdx batch dir | MasterQueue median (best) | FixedVirtqueueDriver median (best) | fixed/master',
+  'eventIdx batch dir | VirtqueueDriver median (best) | FixedVirtqueueDriver median (best) | fixed/chain',
 );
 for (const eventIdx of [true, false]) {
   for (const batch of [1, 16]) {
     for (const write of [false, true]) {
-      runMaster(eventIdx, batch, PER_ROUND / 4, write); // warm-up: both optimized before timing
+      runChain(eventIdx, batch, PER_ROUND / 4, write); // warm-up: both optimized before timing
       runFixed(eventIdx, batch, PER_ROUND / 4, write);
       const master = [];
       const fixed = [];
       for (let r = 0; r < ROUNDS; r++) {
-        master.push(runMaster(eventIdx, batch, PER_ROUND, write));
+        master.push(runChain(eventIdx, batch, PER_ROUND, write));
         fixed.push(runFixed(eventIdx, batch, PER_ROUND, write));
       }
       const m = median(master);
