@@ -1,6 +1,6 @@
 /**
  * A minimal mailbox for the ring demo and benchmarks: one Int32 counter per notify id in a small
- * SharedArrayBuffer that is not part of shared RAM (DESIGN §5, as an i.MX MU or STM32 IPCC register
+ * SharedArrayBuffer that is not part of shared RAM (docs/architecture.md#threads-and-notifications, as an i.MX MU or STM32 IPCC register
  * file). The simulated SoC has the full mailbox; the CLI's ring-level programs need only this.
  */
 export class Doorbells {
@@ -23,7 +23,7 @@ export class Doorbells {
     Atomics.notify(this.cells, id);
   }
 
-  /** The counter value a sleeper must read *before* its last check of the ring (DESIGN §5 rule 2). */
+  /** The counter value a sleeper must read *before* its last check of the ring (docs/architecture.md#threads-and-notifications rule 2). */
   seen(id: number): number {
     return Atomics.load(this.cells, id);
   }

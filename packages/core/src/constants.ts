@@ -1,6 +1,6 @@
 /**
  * RPMsg constants, spelled as in Linux `rpmsg.h` / `virtio_rpmsg_bus.c`, OpenAMP and RPMsg-Lite.
- * DESIGN §2 fixes their values; peers on the wire depend on them.
+ * docs/wire-format.md fixes their values; peers on the wire depend on them.
  */
 
 /** Address of the name-service endpoint on both sides (Linux `RPMSG_NS_ADDR`). */

@@ -12,7 +12,7 @@ export interface RpmsgDeviceStats {
   readonly rxBytes: number;
   /** Messages dropped: unknown or destroyed destination, or an endpoint with no listener. */
   readonly dropped: number;
-  /** Messages refused for a bad header (DESIGN §7 length rules). */
+  /** Messages refused for a bad header (docs/interop.md#receiving length rules). */
   readonly malformed: number;
   /** Name-service messages refused (wrong length, empty name, RPMSG_ADDR_ANY). */
   readonly nsMalformed: number;

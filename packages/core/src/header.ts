@@ -2,7 +2,7 @@ import { checkInteger, checkOptions } from '@rpmsg/virtio';
 import { RPMSG_HDR_SIZE } from './constants.js';
 import { RpmsgError } from './errors.js';
 
-/** Byte offsets of the header fields (DESIGN §2: `src u32 | dst u32 | reserved u32 | len u16 | flags u16`). */
+/** Byte offsets of the header fields (docs/wire-format.md#rpmsg-message: `src u32 | dst u32 | reserved u32 | len u16 | flags u16`). */
 export const RPMSG_HDR_SRC = 0;
 /** Offset of `dst`. */
 export const RPMSG_HDR_DST = 4;
@@ -94,7 +94,7 @@ export function writeHeaderFields(
 }
 
 /**
- * Applies the receive rules of DESIGN §7 to a buffer the peer filled: `length` is what the transport
+ * Applies the receive rules of docs/interop.md#receiving to a buffer the peer filled: `length` is what the transport
  * saw written (used.len, frame length) and is untrusted, as is the header's `len`. Returns the payload
  * length, or throws `ERR_RPMSG_BAD_HEADER` when `length` is below the header size or above
  * `bufferSize`, or when `hdr.len > length − 16`. The payload length comes from the header only.

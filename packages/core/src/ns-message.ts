@@ -8,7 +8,7 @@ import {
 import { RPMSG_ADDR_ANY, RPMSG_NAME_SIZE, RPMSG_NS_DESTROY, RPMSG_NS_SIZE } from './constants.js';
 import { RpmsgError } from './errors.js';
 
-/** A decoded name-service message (DESIGN §2: `name[32] | addr u32 | flags u32`). */
+/** A decoded name-service message (docs/wire-format.md#name-service: `name[32] | addr u32 | flags u32`). */
 export interface NsMessage {
   /** Channel name: the bytes before the first NUL, the 32nd byte always treated as NUL. */
   readonly name: string;

@@ -16,7 +16,7 @@ import {
   vringSize,
 } from '@rpmsg/virtio';
 
-// Offsets inside a vdev entry and its vring entries (DESIGN §2, Linux include/linux/remoteproc.h).
+// Offsets inside a vdev entry and its vring entries (docs/wire-format.md#remoteproc-resource-table-linux-profile, Linux include/linux/remoteproc.h).
 const VDEV_VRINGS = 28;
 const VRING_ENTRY = 20;
 const VRING_NOTIFYID = 12;
@@ -42,7 +42,7 @@ export function driverFeatures(layout: RpmsgLayout): bigint {
  * The master's half of remoteproc start-up before the transport runs: read and validate the
  * resource table the remote's image provides (version, reserved words, vdev id, vring count, `num`
  * a power of two, everything inside the region — `readResourceTable`), check the vrings against the
- * carve-out (equal sizes, room in the pool, no overlap), zero them (DESIGN §7) and assign notify
+ * carve-out (equal sizes, room in the pool, no overlap), zero them (docs/interop.md#bring-up) and assign notify
  * ids (Linux `rproc_alloc_vring`: ids from 0, one per vring, written back into the table). The
  * virtio transport then negotiates `gfeatures`, posts every RX buffer, sets DRIVER_OK and kicks vq0
  * (Linux `rpmsg_probe`), in that order.

@@ -1,6 +1,6 @@
 /**
  * The mailbox: a small register file of doorbells between the two cores, in its own
- * SharedArrayBuffer (as an i.MX MU or STM32 IPCC is not part of shared RAM). DESIGN §5.
+ * SharedArrayBuffer (as an i.MX MU or STM32 IPCC is not part of shared RAM). docs/architecture.md#threads-and-notifications.
  *
  * Each side (master, remote) has one block of Int32 words:
  *
@@ -84,7 +84,7 @@ export class Mailbox {
     this.channels = this.words.length / 2 - HEADER_WORDS;
   }
 
-  /** Rings doorbell `notifyId` of core `to`: the kick of DESIGN §5 (Atomics.add then Atomics.notify). */
+  /** Rings doorbell `notifyId` of core `to`: the kick of docs/architecture.md#threads-and-notifications (Atomics.add then Atomics.notify). */
   ring(to: CoreSide, notifyId: number): void {
     if (!Number.isInteger(notifyId) || notifyId < 0 || notifyId >= this.channels) {
       throw new RangeError(`notifyId must be an integer 0..${this.channels - 1}, got ${String(notifyId)}`);
@@ -124,7 +124,7 @@ export class Mailbox {
     return Atomics.load(this.words, sideIndex(side) * (HEADER_WORDS + this.channels) + EPOCH);
   }
 
-  /** Publishes `side`'s epoch word (only that side's own thread writes it: DESIGN §5 rule 4). */
+  /** Publishes `side`'s epoch word (only that side's own thread writes it: docs/architecture.md#threads-and-notifications rule 4). */
   setEpoch(side: CoreSide, value: number): void {
     Atomics.store(this.words, sideIndex(side) * (HEADER_WORDS + this.channels) + EPOCH, value);
   }
@@ -156,7 +156,7 @@ export class Doorbell {
       this.last[i] = Atomics.load(this.words, this.block + HEADER_WORDS + i);
   }
 
-  /** The irq counter now. Read it before re-checking the rings, then sleep on that value (DESIGN §5 rule 2). */
+  /** The irq counter now. Read it before re-checking the rings, then sleep on that value (docs/architecture.md#threads-and-notifications rule 2). */
   irq(): number {
     return Atomics.load(this.words, this.block + IRQ);
   }

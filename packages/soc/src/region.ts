@@ -2,7 +2,7 @@ import type { RpmsgLayout } from '@rpmsg/core';
 import { MemoryRegion } from '@rpmsg/virtio';
 
 /**
- * The shared RAM of the simulated SoC: one SharedArrayBuffer at a device base address (DESIGN §2),
+ * The shared RAM of the simulated SoC: one SharedArrayBuffer at a device base address (docs/layouts.md),
  * seen by both cores. Every address in a ring or the resource table is a device address; the byte
  * offset is `addr − base`.
  */
@@ -35,7 +35,7 @@ export class SharedRam {
   }
 
   /**
-   * Zeroes `length` bytes at device address `addr` (the vrings before use: DESIGN §7).
+   * Zeroes `length` bytes at device address `addr` (the vrings before use: docs/interop.md#bring-up).
    *
    * @throws {VirtioError} `ERR_VIRTQ_ADDR` when the range is not inside the region
    */

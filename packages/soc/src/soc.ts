@@ -322,7 +322,7 @@ export class Soc extends EventEmitter<SocEvents> {
 
   /**
    * Reboots the master while the remote keeps running: the master resets the rings and boots the
-   * link again; the remote drops its rings, resyncs and re-announces (DESIGN §7). With an inline
+   * link again; the remote drops its rings, resyncs and re-announces (docs/interop.md#restart-and-resync). With an inline
    * master the same `soc.master` device carries on; a worker master is started afresh.
    */
   async restartMaster(): Promise<void> {

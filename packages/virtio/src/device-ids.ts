@@ -10,7 +10,7 @@ export const VIRTIO_ID_RNG = 4;
 export const VIRTIO_ID_BALLOON = 5;
 /** Virtio device ID: ioMemory. */
 export const VIRTIO_ID_IOMEM = 6;
-/** Virtio device ID: rpmsg — what a remoteproc vdev entry carries (DESIGN §2). */
+/** Virtio device ID: rpmsg — what a remoteproc vdev entry carries (docs/wire-format.md#remoteproc-resource-table-linux-profile). */
 export const VIRTIO_ID_RPMSG = 7;
 /** Virtio device ID: SCSI host. */
 export const VIRTIO_ID_SCSI = 8;

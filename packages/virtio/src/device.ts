@@ -9,7 +9,7 @@ import { brokenError, placeRing, type VirtqueueOptions } from './queue.js';
 export interface ResyncOptions {
   /**
    * The driver keeps used.idx `num` ahead of avail.idx, as RPMsg-Lite's master does on vring 1 after
-   * pre-filling the used ring with its TX buffers (DESIGN §7): take nextAvail = used.idx − num.
+   * pre-filling the used ring with its TX buffers (docs/interop.md#bring-up): take nextAvail = used.idx − num.
    */
   availBehindUsed?: boolean;
 }
@@ -127,7 +127,7 @@ export class VirtqueueDevice {
   }
 
   /**
-   * For a restarted device on a ring already in use (DESIGN §7: never assume 0): takes nextUsed from
+   * For a restarted device on a ring already in use (docs/interop.md#restart-and-resync: never assume 0): takes nextUsed from
    * used.idx and nextAvail = nextUsed (or nextUsed − num with `availBehindUsed`), clears the broken mark.
    * Assumes the previous instance returned buffers in the order it popped them (true for RPMsg); chains
    * it popped but never returned are then popped again, so the new instance can finish them.
@@ -240,7 +240,7 @@ export class VirtqueueDevice {
     const oldIdx = this.#signalled;
     this.#signalled = newIdx;
     if (newIdx === oldIdx) return false;
-    // Atomics.load after the Atomics.store in publishUsed(): seq-cst, the fence of DESIGN §5 rule 3.
+    // Atomics.load after the Atomics.store in publishUsed(): seq-cst, the fence of docs/architecture.md#threads-and-notifications rule 3.
     if (this.eventIdx) return needEvent(this.#memory.load16(this.#usedEvent), newIdx, oldIdx);
     return (this.#memory.load16(this.#availFlags) & VRING_AVAIL_F_NO_INTERRUPT) === 0;
   }
@@ -248,7 +248,7 @@ export class VirtqueueDevice {
   /**
    * Asks to be kicked again (clears used.flags NO_NOTIFY; with EVENT_IDX writes avail_event = nextAvail),
    * then re-checks the avail ring. Returns true when it is still empty — safe to sleep — and false when
-   * buffers arrived meanwhile (DESIGN §5 rule 1).
+   * buffers arrived meanwhile (docs/architecture.md#threads-and-notifications rule 1).
    * @throws VirtioError ERR_VIRTQ_AVAIL_IDX (breaks the queue) or ERR_VIRTQ_BROKEN.
    */
   enableNotification(): boolean {

@@ -10,7 +10,7 @@ export const VIRTIO_F_ANY_LAYOUT = 27;
 export const VIRTIO_RING_F_INDIRECT_DESC = 28;
 /** Ring feature: used_event / avail_event notification suppression (virtio 1.2 §2.7.7, §2.7.10). */
 export const VIRTIO_RING_F_EVENT_IDX = 29;
-/** Non-legacy device (virtio 1.x). remoteproc vdevs are legacy and never offer it (DESIGN §7). */
+/** Non-legacy device (virtio 1.x). remoteproc vdevs are legacy and never offer it (docs/interop.md#bring-up). */
 export const VIRTIO_F_VERSION_1 = 32;
 /** Device access is limited by a platform IOMMU (virtio 1.2 §6). */
 export const VIRTIO_F_ACCESS_PLATFORM = 33;

@@ -2,7 +2,7 @@ import { VirtioError } from './errors.js';
 
 /** Options of a `MemoryRegion`. */
 export interface MemoryRegionOptions {
-  /** Device address of the region's first byte (default 0). DESIGN §2: never assume 0 for real images. */
+  /** Device address of the region's first byte (default 0). docs/layouts.md: never assume 0 for real images. */
   base?: number;
   /** Byte offset of the region inside the buffer (default 0). */
   offset?: number;
@@ -10,7 +10,7 @@ export interface MemoryRegionOptions {
   size?: number;
 }
 
-// Typed arrays use host byte order, the ring is little-endian (DESIGN §2). On a big-endian host the
+// Typed arrays use host byte order, the ring is little-endian (docs/wire-format.md). On a big-endian host the
 // Uint16Array fast path would be wrong, so it is disabled and every access goes through DataView.
 const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 

@@ -2,10 +2,10 @@
 export type Mode = 'one-way' | 'ping-pong';
 /** How the receiver waits: busy polling, or sleeping on the doorbell. */
 export type Wait = 'spin' | 'sleep';
-/** The channel measured (DESIGN §6). */
+/** The channel measured (docs/cli.md). */
 export type BenchTransport = 'rpmsg' | 'postMessage' | 'sab-raw';
 
-/** One row of `rpmsg bench --json`'s `results` (DESIGN §6: outside tools read these keys). */
+/** One row of `rpmsg bench --json`'s `results` (docs/cli.md: outside tools read these keys). */
 export interface BenchResult {
   readonly transport: BenchTransport;
   readonly mode: Mode;

@@ -1,7 +1,7 @@
 /**
  * One side of a bare virtqueue between two worker threads, for `rpmsg demo` (before the SoC) and the
  * ring section of `rpmsg bench`. The driver posts `total` filled buffers on the avail ring; the device
- * pops them, checks them and returns them on the used ring. Both sides follow DESIGN §5's sleep rule:
+ * pops them, checks them and returns them on the used ring. Both sides follow docs/architecture.md#threads-and-notifications's sleep rule:
  * re-enable notifications, re-check the ring, then wait on the doorbell value read before the re-check.
  */
 import { parentPort, workerData } from 'node:worker_threads';

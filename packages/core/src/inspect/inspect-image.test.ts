@@ -47,7 +47,7 @@ describe.skipIf(!hasVectors)('inspectImage on the RPMsg-Lite vectors', () => {
     expect(inspectImage(v.image, v.layout)).toEqual(v.expected);
   });
 
-  it('keeps the DESIGN §6 key order, so --json output reads like the expect files', () => {
+  it('keeps the docs/cli.md key order, so --json output reads like the expect files', () => {
     const v = vectors.find((x) => x.name.endsWith('02-hello-pattern.bin'))!;
     const result = inspectImage(v.image, v.layout);
     expect(Object.keys(result)).toEqual(['vrings', 'messages', 'problems']);

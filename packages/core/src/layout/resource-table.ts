@@ -3,7 +3,7 @@ import { isPowerOfTwo, MAX_QUEUE_SIZE, VIRTIO_ID_RPMSG, vringSize } from '@rpmsg
 import { RpmsgError } from '../errors.js';
 import type { RpmsgLayout } from './types.js';
 
-// remoteproc resource table, DESIGN §2 (Linux include/linux/remoteproc.h):
+// remoteproc resource table, docs/wire-format.md#remoteproc-resource-table-linux-profile (Linux include/linux/remoteproc.h):
 //   ver u32 | num u32 | reserved u32[2] | offset u32[num]      then entries, each `type u32 | …`
 //   vdev (type 3): id | notifyid | dfeatures | gfeatures | config_len (u32 each) | status u8 |
 //                  num_of_vrings u8 | reserved u8[2] | vring[n] { da | align | num | notifyid | pa }
@@ -77,7 +77,7 @@ function fail(field: string, message: string, addr?: number): never {
  * and status 0 (the master fills them in).
  *
  * @throws {RpmsgError} `ERR_RPMSG_LAYOUT` when the layout has no resource table; `ERR_RPMSG_RSC_TABLE`
- *   when `dfeatures` needs bits above 31 (remoteproc is legacy virtio, DESIGN §7)
+ *   when `dfeatures` needs bits above 31 (remoteproc is legacy virtio, docs/interop.md#bring-up)
  */
 export function writeResourceTable(
   memory: MemoryRegion,
@@ -207,7 +207,7 @@ export function readGuestFeatures(memory: MemoryRegion, gfeaturesAddr: number): 
 
 /**
  * Writes the gfeatures word; the master does it before setting DRIVER_OK, whose Atomics store
- * makes it visible. Bits above 31 cannot be expressed (legacy virtio, DESIGN §7).
+ * makes it visible. Bits above 31 cannot be expressed (legacy virtio, docs/interop.md#bring-up).
  *
  * @throws {RpmsgError} `ERR_RPMSG_RSC_TABLE` when `features` needs more than 32 bits
  */

@@ -1,7 +1,7 @@
-/** The two shared-memory layouts DESIGN §3 names. */
+/** The two shared-memory layouts docs/layouts.md names. */
 export type LayoutProfile = 'linux' | 'rpmsg-lite';
 
-/** Which way messages travel on a vring (DESIGN §1: vq0 remote→master, vq1 master→remote). */
+/** Which way messages travel on a vring (docs/architecture.md#roles-on-the-rings: vq0 remote→master, vq1 master→remote). */
 export type VringDirection = 'remote-to-master' | 'master-to-remote';
 
 /** Where one vring lives and how it is shaped. */
@@ -27,7 +27,7 @@ export interface VringInfo {
  * addresses (`base` is the address of the region's first byte).
  */
 export interface RpmsgLayout {
-  /** Which profile placed things (DESIGN §3, §7). */
+  /** Which profile placed things (docs/layouts.md, docs/interop.md). */
   readonly profile: LayoutProfile;
   /** Device address of the region's first byte. */
   readonly base: number;

@@ -7,7 +7,7 @@ export interface MakeRegionOptions {
   num?: number;
   /** Used-ring alignment (default 16). */
   align?: number;
-  /** Device address of the region (default 0x10000000 — never 0, DESIGN §2). */
+  /** Device address of the region (default 0x10000000 — never 0, docs/layouts.md). */
   base?: number;
   /** Bytes per buffer in the pool after the ring (default 512). */
   bufferSize?: number;
