@@ -49,7 +49,7 @@ describe('RpmsgDevice', () => {
       expect(master.isUp && remote.isUp).toBe(true);
       expect([master.role, remote.role]).toEqual(['master', 'remote']);
       expect(master.mtu).toBe(496);
-      expect(master.getMtu()).toBe(496);
+      expect(master.mtu).toBe(496);
       expect(master.hasNameService).toBe(true);
     });
 

@@ -6,7 +6,7 @@ import type { Clock } from './clock.js';
 import { checkClock, checkTimeout, systemClock } from './clock.js';
 import {
   RPMSG_ADDR_ANY,
-  RPMSG_HDR_SIZE,
+  RPMSG_HEADER_SIZE,
   RPMSG_MAX_PAYLOAD,
   RPMSG_NS_ADDR,
   RPMSG_SEND_TIMEOUT_MS,
@@ -76,12 +76,12 @@ export class RpmsgDevice extends EventEmitter<RpmsgDeviceEvents> {
       throw new InvalidArgTypeError('transport', 'a Transport object', transport);
     }
     checkOptions('options', options);
-    checkInteger('transport.bufferSize', transport.bufferSize, RPMSG_HDR_SIZE, Number.MAX_SAFE_INTEGER);
+    checkInteger('transport.bufferSize', transport.bufferSize, RPMSG_HEADER_SIZE, Number.MAX_SAFE_INTEGER);
     const sendTimeout = checkTimeout(options.sendTimeout, RPMSG_SEND_TIMEOUT_MS, 'options.sendTimeout');
     const maxQueuedSends = checkMaxQueued('options.maxQueuedSends', options.maxQueuedSends);
     if (options.nameService !== undefined) checkBoolean('options.nameService', options.nameService);
     this.transport = transport;
-    this.mtu = Math.min(transport.bufferSize - RPMSG_HDR_SIZE, RPMSG_MAX_PAYLOAD);
+    this.mtu = Math.min(transport.bufferSize - RPMSG_HEADER_SIZE, RPMSG_MAX_PAYLOAD);
     this.#clock = options.clock === undefined ? systemClock : checkClock('options.clock', options.clock);
     this.#counters = new DeviceStats(transport);
     this.stats = this.#counters;
@@ -113,11 +113,6 @@ export class RpmsgDevice extends EventEmitter<RpmsgDeviceEvents> {
   /** True when name-service messages are sent and understood (option on and negotiated). */
   get hasNameService(): boolean {
     return this.#link.hasNameService;
-  }
-
-  /** Same as {@link RpmsgDevice.mtu} (Linux `rpmsg_get_mtu`). */
-  getMtu(): number {
-    return this.mtu;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { checkInteger, checkOptions } from '@rpmsg/virtio';
-import { RPMSG_HDR_SIZE } from './constants.js';
+import { RPMSG_HEADER_SIZE } from './constants.js';
 import { RpmsgError } from './errors.js';
 
 /** Byte offsets of the header fields (docs/wire-format.md#rpmsg-message: `src u32 | dst u32 | reserved u32 | len u16 | flags u16`). */
@@ -70,7 +70,7 @@ export function writeHeader(view: DataView, offset: number, header: RpmsgHeaderI
   checkInteger('header.dst', dst, 0, 0xffffffff);
   checkInteger('header.len', len, 0, 0xffff);
   checkInteger('header.flags', flags, 0, 0xffff);
-  checkInteger('offset', offset, 0, view.byteLength - RPMSG_HDR_SIZE);
+  checkInteger('offset', offset, 0, view.byteLength - RPMSG_HEADER_SIZE);
   writeHeaderFields(view, src, dst, len, flags, offset);
 }
 
@@ -102,19 +102,19 @@ export function writeHeaderFields(
  * @throws {RpmsgError} `ERR_RPMSG_BAD_HEADER`
  */
 export function checkRxHeader(view: DataView, length: number, bufferSize: number): number {
-  if (!(length >= RPMSG_HDR_SIZE && length <= bufferSize) || !Number.isInteger(length)) {
+  if (!(length >= RPMSG_HEADER_SIZE && length <= bufferSize) || !Number.isInteger(length)) {
     throw new RpmsgError(
       'ERR_RPMSG_BAD_HEADER',
-      `received length ${length} outside [${RPMSG_HDR_SIZE}, ${bufferSize}] (buffer size)`,
+      `received length ${length} outside [${RPMSG_HEADER_SIZE}, ${bufferSize}] (buffer size)`,
       { length, limit: bufferSize },
     );
   }
   const len = view.getUint16(RPMSG_HDR_LEN, true);
-  if (len > length - RPMSG_HDR_SIZE) {
+  if (len > length - RPMSG_HEADER_SIZE) {
     throw new RpmsgError(
       'ERR_RPMSG_BAD_HEADER',
-      `header len ${len} exceeds the ${length - RPMSG_HDR_SIZE} payload bytes received`,
-      { length: len, limit: length - RPMSG_HDR_SIZE, addr: view.getUint32(RPMSG_HDR_DST, true) },
+      `header len ${len} exceeds the ${length - RPMSG_HEADER_SIZE} payload bytes received`,
+      { length: len, limit: length - RPMSG_HEADER_SIZE, addr: view.getUint32(RPMSG_HDR_DST, true) },
     );
   }
   return len;

@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import type { ChannelRegistry } from './channel-registry.js';
 import type { Clock } from './clock.js';
-import { RPMSG_HDR_SIZE, RPMSG_NS_ADDR } from './constants.js';
+import { RPMSG_HEADER_SIZE, RPMSG_NS_ADDR } from './constants.js';
 import type { RpmsgDeviceEvents } from './device-events.js';
 import type { DeviceStats } from './device-stats.js';
 import { destroyedError, type Endpoint, type EndpointLink } from './endpoint.js';
@@ -184,7 +184,7 @@ export class RpmsgLink implements TransportSink, EndpointLink, SenderContext, Na
     this.stats.rxBytes += len;
     if (dst === RPMSG_NS_ADDR && this.hasNameService) {
       // Decode before releasing: the name is copied out, the buffer goes straight back.
-      const message = this.#ns.decode(buf.bytes.subarray(RPMSG_HDR_SIZE, RPMSG_HDR_SIZE + len));
+      const message = this.#ns.decode(buf.bytes.subarray(RPMSG_HEADER_SIZE, RPMSG_HEADER_SIZE + len));
       this.#release(buf);
       if (message) this.#ns.onMessage(message);
       return false;

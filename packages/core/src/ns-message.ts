@@ -5,7 +5,7 @@ import {
   InvalidArgValueError,
   OutOfRangeError,
 } from '@rpmsg/virtio';
-import { RPMSG_ADDR_ANY, RPMSG_NAME_SIZE, RPMSG_NS_DESTROY, RPMSG_NS_SIZE } from './constants.js';
+import { RPMSG_ADDR_ANY, RPMSG_NAME_SIZE, RPMSG_NS_DESTROY, RPMSG_NS_MSG_SIZE } from './constants.js';
 import { RpmsgError } from './errors.js';
 
 /** A decoded name-service message (docs/wire-format.md#name-service: `name[32] | addr u32 | flags u32`). */
@@ -71,18 +71,18 @@ export function writeNsMessage(
   addr: number,
   flags: number,
 ): number {
-  if (target.length < RPMSG_NS_SIZE) {
-    throw new OutOfRangeError('target.length', `>= ${RPMSG_NS_SIZE}`, target.length);
+  if (target.length < RPMSG_NS_MSG_SIZE) {
+    throw new OutOfRangeError('target.length', `>= ${RPMSG_NS_MSG_SIZE}`, target.length);
   }
   if (nameBytes.length > RPMSG_NAME_SIZE - 1) {
     throw new OutOfRangeError('nameBytes.length', `<= ${RPMSG_NAME_SIZE - 1}`, nameBytes.length);
   }
   target.fill(0, 0, RPMSG_NAME_SIZE);
   target.set(nameBytes, 0);
-  const view = new DataView(target.buffer, target.byteOffset, RPMSG_NS_SIZE);
+  const view = new DataView(target.buffer, target.byteOffset, RPMSG_NS_MSG_SIZE);
   view.setUint32(RPMSG_NAME_SIZE, addr >>> 0, true);
   view.setUint32(RPMSG_NAME_SIZE + 4, flags >>> 0, true);
-  return RPMSG_NS_SIZE;
+  return RPMSG_NS_MSG_SIZE;
 }
 
 /**
@@ -114,7 +114,7 @@ export function encodeNsMessage(
   const { name, addr: address, flags: f = 0 } = messageOrTarget;
   checkInteger('message.addr', address, 0, 0xffffffff);
   checkInteger('message.flags', f, 0, 0xffffffff);
-  const out = new Uint8Array(RPMSG_NS_SIZE);
+  const out = new Uint8Array(RPMSG_NS_MSG_SIZE);
   writeNsMessage(out, encodeNsName(name, 'message.name'), address, f);
   return out;
 }
@@ -128,16 +128,16 @@ export function encodeNsMessage(
  * @throws {RpmsgError} `ERR_RPMSG_NS_MALFORMED`
  */
 export function decodeNsMessage(payload: Uint8Array): NsMessage {
-  if (payload.length !== RPMSG_NS_SIZE) {
+  if (payload.length !== RPMSG_NS_MSG_SIZE) {
     throw new RpmsgError(
       'ERR_RPMSG_NS_MALFORMED',
-      `name-service message is ${payload.length} bytes, expected ${RPMSG_NS_SIZE}`,
-      { length: payload.length, limit: RPMSG_NS_SIZE },
+      `name-service message is ${payload.length} bytes, expected ${RPMSG_NS_MSG_SIZE}`,
+      { length: payload.length, limit: RPMSG_NS_MSG_SIZE },
     );
   }
   let end = payload.indexOf(0);
   if (end < 0 || end > RPMSG_NAME_SIZE - 1) end = RPMSG_NAME_SIZE - 1;
-  const view = new DataView(payload.buffer, payload.byteOffset, RPMSG_NS_SIZE);
+  const view = new DataView(payload.buffer, payload.byteOffset, RPMSG_NS_MSG_SIZE);
   const addr = view.getUint32(RPMSG_NAME_SIZE, true);
   const flags = view.getUint32(RPMSG_NAME_SIZE + 4, true);
   if (end === 0) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RPMSG_HDR_SIZE } from './constants.js';
+import { RPMSG_HEADER_SIZE } from './constants.js';
 import { readHeader } from './header.js';
 import { checkMessageFits, SMALL_PAYLOAD, writeMessage, writePayload } from './payload-copy.js';
 import type { TransportBuffer } from './transport.js';
@@ -29,7 +29,7 @@ describe('writePayload', () => {
           const data = source(length, offset);
           writePayload(buf, data);
           const expected = new Uint8Array(SIZE).fill(0x11);
-          expected.set(data, RPMSG_HDR_SIZE);
+          expected.set(data, RPMSG_HEADER_SIZE);
           expect([...buf.bytes], `length ${length}, source offset ${offset}`).toEqual([...expected]);
         }
       }
@@ -39,7 +39,7 @@ describe('writePayload', () => {
   it('keeps bytes with the top bit set (the word copy goes through int32)', () => {
     const buf = bufferOver(new ArrayBuffer(SIZE));
     writePayload(buf, new Uint8Array([0xff, 0xfe, 0x80, 0x81, 0x7f]));
-    expect([...buf.bytes.subarray(RPMSG_HDR_SIZE, RPMSG_HDR_SIZE + 6)]).toEqual([
+    expect([...buf.bytes.subarray(RPMSG_HEADER_SIZE, RPMSG_HEADER_SIZE + 6)]).toEqual([
       0xff, 0xfe, 0x80, 0x81, 0x7f, 0,
     ]);
   });
@@ -51,13 +51,13 @@ describe('writeMessage', () => {
     buf.bytes.fill(0xee); // a buffer the peer used before: every header byte must be rewritten
     writeMessage(buf, 1024, 53, Uint8Array.of(9, 8, 7));
     expect(readHeader(buf.view)).toEqual({ src: 1024, dst: 53, reserved: 0, len: 3, flags: 0 });
-    expect([...buf.bytes.subarray(RPMSG_HDR_SIZE, RPMSG_HDR_SIZE + 4)]).toEqual([9, 8, 7, 0xee]);
+    expect([...buf.bytes.subarray(RPMSG_HEADER_SIZE, RPMSG_HEADER_SIZE + 4)]).toEqual([9, 8, 7, 0xee]);
   });
 });
 
 describe('checkMessageFits', () => {
   it('takes a payload that fills the buffer after the header and refuses one byte more', () => {
-    expect(() => checkMessageFits(new Uint8Array(512 - RPMSG_HDR_SIZE), 512)).not.toThrow();
-    expect(() => checkMessageFits(new Uint8Array(512 - RPMSG_HDR_SIZE + 1), 512)).toThrow(RangeError);
+    expect(() => checkMessageFits(new Uint8Array(512 - RPMSG_HEADER_SIZE), 512)).not.toThrow();
+    expect(() => checkMessageFits(new Uint8Array(512 - RPMSG_HEADER_SIZE + 1), 512)).toThrow(RangeError);
   });
 });

@@ -1,5 +1,5 @@
 import { OutOfRangeError } from '@rpmsg/virtio';
-import { RPMSG_HDR_SIZE } from './constants.js';
+import { RPMSG_HEADER_SIZE } from './constants.js';
 import { writeHeaderFields } from './header.js';
 import type { TransportBuffer } from './transport.js';
 
@@ -18,17 +18,17 @@ export const SMALL_PAYLOAD = 32;
 export function writePayload(buf: TransportBuffer, data: Uint8Array): void {
   const n = data.length;
   if (n > SMALL_PAYLOAD) {
-    buf.bytes.set(data, RPMSG_HDR_SIZE);
+    buf.bytes.set(data, RPMSG_HEADER_SIZE);
     return;
   }
   const view = buf.view;
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const word = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
-    view.setUint32(RPMSG_HDR_SIZE + i, word, true); // a negative int32 stores as its uint32 bits
+    view.setUint32(RPMSG_HEADER_SIZE + i, word, true); // a negative int32 stores as its uint32 bits
   }
   const bytes = buf.bytes;
-  for (; i < n; i++) bytes[RPMSG_HDR_SIZE + i] = data[i]!;
+  for (; i < n; i++) bytes[RPMSG_HEADER_SIZE + i] = data[i]!;
 }
 
 /**
@@ -38,8 +38,8 @@ export function writePayload(buf: TransportBuffer, data: Uint8Array): void {
  * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE` (a RangeError) when it does not
  */
 export function checkMessageFits(payload: Uint8Array, bufferSize: number): void {
-  if (payload.length > bufferSize - RPMSG_HDR_SIZE) {
-    throw new OutOfRangeError('payload.length', `<= ${bufferSize - RPMSG_HDR_SIZE}`, payload.length);
+  if (payload.length > bufferSize - RPMSG_HEADER_SIZE) {
+    throw new OutOfRangeError('payload.length', `<= ${bufferSize - RPMSG_HEADER_SIZE}`, payload.length);
   }
 }
 

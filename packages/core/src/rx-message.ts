@@ -1,4 +1,4 @@
-import { RPMSG_HDR_SIZE } from './constants.js';
+import { RPMSG_HEADER_SIZE } from './constants.js';
 import { RpmsgError } from './errors.js';
 import { RPMSG_HDR_FLAGS } from './header.js';
 import type { TransportBuffer } from './transport.js';
@@ -89,7 +89,7 @@ export class RxSlot implements RxMessage {
     let payload = this.#view;
     if (payload.length !== len || this.#viewOf !== buf.bytes) {
       // A new view only when the length changes: a stream of equal-sized messages allocates nothing.
-      payload = buf.bytes.subarray(RPMSG_HDR_SIZE, RPMSG_HDR_SIZE + len);
+      payload = buf.bytes.subarray(RPMSG_HEADER_SIZE, RPMSG_HEADER_SIZE + len);
       this.#view = payload;
       this.#viewOf = buf.bytes;
     }

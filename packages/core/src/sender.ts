@@ -1,6 +1,6 @@
 import { checkInteger, InvalidArgTypeError, OutOfRangeError } from '@rpmsg/virtio';
 import type { Clock } from './clock.js';
-import { RPMSG_ADDR_ANY, RPMSG_HDR_SIZE, RPMSG_NS_ADDR, RPMSG_NS_SIZE } from './constants.js';
+import { RPMSG_ADDR_ANY, RPMSG_HEADER_SIZE, RPMSG_NS_ADDR, RPMSG_NS_MSG_SIZE } from './constants.js';
 import type { DeviceStats } from './device-stats.js';
 import type { Endpoint, SendOptions } from './endpoint.js';
 import { checkAddress } from './endpoint.js';
@@ -114,7 +114,7 @@ export class Sender implements TxBufferHost {
 
   /** Sends a name-service message from `src` (queued behind waiting senders; failures are dropped). */
   sendNs(src: number, nameBytes: Uint8Array, flags: number): void {
-    const message = new Uint8Array(RPMSG_NS_SIZE);
+    const message = new Uint8Array(RPMSG_NS_MSG_SIZE);
     writeNsMessage(message, nameBytes, src, flags);
     if (this.#queue.length === 0 && this.#post(null, src, RPMSG_NS_ADDR, message)) return;
     // A failed announce (timeout, link down) needs no report: the next link up announces again.
@@ -179,7 +179,7 @@ export class Sender implements TxBufferHost {
     writeHeaderFields(lent.buf.view, lent.endpoint.addr, dst, length, flags);
     lent.finish();
     this.#lent[lent.buf.index] = undefined;
-    ctx.transport.sendTxBuffer(lent.buf, RPMSG_HDR_SIZE + length);
+    ctx.transport.sendTxBuffer(lent.buf, RPMSG_HEADER_SIZE + length);
     this.#count(lent.endpoint, length);
     ctx.queued();
   }
@@ -206,7 +206,7 @@ export class Sender implements TxBufferHost {
   #lend(ep: Endpoint, buf: TransportBuffer): LentTxBuffer {
     let payload = this.#payloadViews[buf.index];
     if (!payload) {
-      payload = buf.bytes.subarray(RPMSG_HDR_SIZE, RPMSG_HDR_SIZE + this.#ctx.mtu);
+      payload = buf.bytes.subarray(RPMSG_HEADER_SIZE, RPMSG_HEADER_SIZE + this.#ctx.mtu);
       this.#payloadViews[buf.index] = payload;
     }
     const lent = new LentTxBuffer(this, ep, buf, payload);

@@ -44,7 +44,7 @@ describe('SerialTransport', () => {
     expect(mcu.role).toBe('remote');
     expect(host.hasNameService).toBe(true);
     expect(hostT.peer?.credits).toBe(16);
-    expect(host.getMtu()).toBe(496);
+    expect(host.mtu).toBe(496);
   });
 
   it('turns a name-service announcement into a channel and echoes messages both ways', async () => {

@@ -6,7 +6,7 @@ import {
   checkOptions,
   InvalidArgTypeError,
   InvalidArgValueError,
-  RPMSG_HDR_SIZE,
+  RPMSG_HEADER_SIZE,
   RpmsgError,
   type Transport,
   type TransportBuffer,
@@ -242,7 +242,7 @@ export class SerialTransport implements Transport, SerialLinkHandler {
       if (this.tx.slots[buf.index] === buf) return; // lent before a link-down: dead, ignored
       throw new InvalidArgValueError('buf', 'is not a TX buffer of this transport', buf);
     }
-    checkInteger('length', length, RPMSG_HDR_SIZE, this.bufferSize);
+    checkInteger('length', length, RPMSG_HEADER_SIZE, this.bufferSize);
     this.submit(buf, length);
   }
 
@@ -259,7 +259,7 @@ export class SerialTransport implements Transport, SerialLinkHandler {
     // Frames are encoded from the TX buffer when they leave (and again on a retransmission), so the
     // message is written into one, as a lent buffer would be.
     writeMessage(buf, src, dst, payload);
-    this.submit(buf, RPMSG_HDR_SIZE + payload.length);
+    this.submit(buf, RPMSG_HEADER_SIZE + payload.length);
     return true;
   }
 

@@ -11,13 +11,11 @@
  *
  * Imports nothing at run time: it receives the device and the firmware API from the core worker.
  */
-import type { RpmsgDevice } from '@rpmsg/core';
+import { RPMSG_TTY_NAME, type RpmsgDevice } from '@rpmsg/core';
 import type { FirmwareContext } from './context.js';
 
 /** Name of the echo service the demo firmware announces. */
 export const ECHO_SERVICE = 'rpmsg-echo';
-/** Name of the tty service the demo firmware announces. */
-export const TTY_SERVICE = 'rpmsg-tty';
 
 /** The firmware's main task: never returns while the core runs. */
 export default function demoFirmware(device: RpmsgDevice, ctx: FirmwareContext): void {
@@ -28,7 +26,7 @@ export default function demoFirmware(device: RpmsgDevice, ctx: FirmwareContext):
   const echo = lite.createEpt(30, queue);
   const tty = lite.createEpt(31, queue);
   lite.nsAnnounce(echo, ECHO_SERVICE);
-  lite.nsAnnounce(tty, TTY_SERVICE);
+  lite.nsAnnounce(tty, RPMSG_TTY_NAME);
   for (;;) {
     const msg = lite.recvNocopy(queue);
     const ept = msg.dst === tty.addr ? tty : echo;

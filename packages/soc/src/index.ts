@@ -8,7 +8,7 @@ export type {
   MasterContext,
   MasterProgram,
 } from './context.js';
-export { ECHO_SERVICE, TTY_SERVICE } from './demo-firmware.js';
+export { ECHO_SERVICE } from './demo-firmware.js';
 export { CoreLink, type LinkObserver, type LinkTransport } from './link.js';
 export {
   type LiteEndpoint,

@@ -1,5 +1,5 @@
-import type { Channel, RpmsgDevice } from '@rpmsg/core';
-import { RPMSG_TTY_NAME, RpmsgTty, type TtyOptions } from './rpmsg-tty.js';
+import { type Channel, RPMSG_TTY_NAME, type RpmsgDevice } from '@rpmsg/core';
+import { RpmsgTty, type TtyOptions } from './rpmsg-tty.js';
 
 /**
  * Opens a tty on an RPMsg channel: the Node twin of `open("/dev/ttyRPMSG0")`. Returns the stream at

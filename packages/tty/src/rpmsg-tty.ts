@@ -7,7 +7,6 @@ import { allocateTtyIndex, freeTtyIndex, TTY_NAME_PREFIX } from './tty-names.js'
 import { sendChunks } from './tx-writer.js';
 
 /** Name of the channel a tty binds to when none is given: the Linux `rpmsg_tty` driver's id. */
-export const RPMSG_TTY_NAME = 'rpmsg-tty';
 
 /** Options of {@link openTty}. */
 export interface TtyOptions {

@@ -1,6 +1,12 @@
-import type { Endpoint, HeldMessage, RpmsgDevice, RxMessage, TxBuffer } from '@rpmsg/core';
+import {
+  type Endpoint,
+  type HeldMessage,
+  RPMSG_TTY_NAME,
+  type RpmsgDevice,
+  type RxMessage,
+  type TxBuffer,
+} from '@rpmsg/core';
 import { isEndMarker, RPMSG_TTY_F_EOF } from './end-marker.js';
-import { RPMSG_TTY_NAME } from './rpmsg-tty.js';
 
 /**
  * Turns received bytes into the reply (the same bytes for an echo). Return `null`, `undefined` or an

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
-import { createSoc, demoFirmwareUrl, TTY_SERVICE } from '@rpmsg/soc';
+import { RPMSG_TTY_NAME } from '@rpmsg/core';
+import { createSoc, demoFirmwareUrl } from '@rpmsg/soc';
 import { openTty } from '@rpmsg/tty';
 import type { BenchResult } from './result.js';
 import { benchTty } from './tty-stream.js';
@@ -12,7 +13,7 @@ import { benchTty } from './tty-stream.js';
 export async function runTtyBench(bytes: number): Promise<BenchResult> {
   const soc = await createSoc({ profile: 'linux', remote: demoFirmwareUrl() });
   try {
-    const tty = openTty(soc.master, TTY_SERVICE);
+    const tty = openTty(soc.master, RPMSG_TTY_NAME);
     await once(tty, 'ready');
     const r = await benchTty(tty, { bytes, chunkSize: 16 * 1024 });
     tty.destroy();

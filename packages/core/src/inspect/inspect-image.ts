@@ -1,5 +1,5 @@
 import { InvalidArgTypeError, vringLayout } from '@rpmsg/virtio';
-import { RPMSG_HDR_SIZE, RPMSG_NS_ADDR, RPMSG_NS_SIZE } from '../constants.js';
+import { RPMSG_HEADER_SIZE, RPMSG_NS_ADDR, RPMSG_NS_MSG_SIZE } from '../constants.js';
 import { RpmsgError } from '../errors.js';
 import { parseLayoutJson } from '../layout/layout-json.js';
 import type { RpmsgLayout, VringInfo } from '../layout/types.js';
@@ -172,15 +172,15 @@ function readMessage(
 ): InspectMessage | undefined {
   // docs/interop.md, "Receiving": used.len above the buffer size is refused; the payload length
   // comes from the header.
-  if (length > layout.bufferSize || length < RPMSG_HDR_SIZE) {
+  if (length > layout.bufferSize || length < RPMSG_HEADER_SIZE) {
     problem(
       result,
       'ERR_RPMSG_BAD_HEADER',
-      `${where}: length ${length} outside [${RPMSG_HDR_SIZE}, ${layout.bufferSize}]`,
+      `${where}: length ${length} outside [${RPMSG_HEADER_SIZE}, ${layout.bufferSize}]`,
     );
     return undefined;
   }
-  const off = offsetIn(view, layout, lo, hi, RPMSG_HDR_SIZE);
+  const off = offsetIn(view, layout, lo, hi, RPMSG_HEADER_SIZE);
   if (off < 0) {
     problem(
       result,
@@ -190,19 +190,19 @@ function readMessage(
     return undefined;
   }
   const len = view.getUint16(off + 12, true);
-  if (len > length - RPMSG_HDR_SIZE) {
+  if (len > length - RPMSG_HEADER_SIZE) {
     problem(
       result,
       'ERR_RPMSG_BAD_HEADER',
-      `${where}: header len ${len} > ${length - RPMSG_HDR_SIZE} bytes available`,
+      `${where}: header len ${len} > ${length - RPMSG_HEADER_SIZE} bytes available`,
     );
     return undefined;
   }
-  if (offsetIn(view, layout, lo, hi, RPMSG_HDR_SIZE + len) < 0) {
+  if (offsetIn(view, layout, lo, hi, RPMSG_HEADER_SIZE + len) < 0) {
     problem(result, 'ERR_VIRTQ_ADDR', `${where}: desc ${head} payload runs outside the image`);
     return undefined;
   }
-  const payload = new Uint8Array(view.buffer, view.byteOffset + off + RPMSG_HDR_SIZE, len);
+  const payload = new Uint8Array(view.buffer, view.byteOffset + off + RPMSG_HEADER_SIZE, len);
   const message: InspectMessage = {
     vring: vringName,
     desc: head,
@@ -213,11 +213,11 @@ function readMessage(
     payload: toHex(payload),
   };
   if (message.dst === RPMSG_NS_ADDR) {
-    if (len !== RPMSG_NS_SIZE) {
+    if (len !== RPMSG_NS_MSG_SIZE) {
       problem(
         result,
         'ERR_RPMSG_NS_MALFORMED',
-        `${where}: name-service message of ${len} bytes (expected ${RPMSG_NS_SIZE})`,
+        `${where}: name-service message of ${len} bytes (expected ${RPMSG_NS_MSG_SIZE})`,
       );
     } else {
       try {

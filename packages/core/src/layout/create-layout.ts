@@ -9,7 +9,7 @@ import {
   OutOfRangeError,
   vringSize,
 } from '@rpmsg/virtio';
-import { RPMSG_HDR_SIZE, RPMSG_NS_SIZE } from '../constants.js';
+import { RPMSG_HEADER_SIZE, RPMSG_NS_MSG_SIZE } from '../constants.js';
 import { RpmsgError } from '../errors.js';
 import { RESOURCE_TABLE_SIZE } from './resource-table.js';
 import type { LayoutProfile, RpmsgLayout, VringInfo } from './types.js';
@@ -88,7 +88,7 @@ export function createLayout(profile: LayoutProfile, options?: CreateLayoutOptio
   const bufferSize = checkInteger(
     'options.bufferSize',
     opts.bufferSize ?? 512,
-    RPMSG_HDR_SIZE + RPMSG_NS_SIZE,
+    RPMSG_HEADER_SIZE + RPMSG_NS_MSG_SIZE,
     0x10000,
   );
   const align = checkPowerOfTwo('options.align', opts.align ?? 0x1000, 4, 0x10000);

@@ -1,5 +1,5 @@
 import { isPowerOfTwo, MAX_QUEUE_SIZE, VRING_DESC_ALIGN_SIZE, vringSize } from '@rpmsg/virtio';
-import { RPMSG_HDR_SIZE, RPMSG_NS_SIZE } from '../constants.js';
+import { RPMSG_HEADER_SIZE, RPMSG_NS_MSG_SIZE } from '../constants.js';
 import { RpmsgError } from '../errors.js';
 import { RESOURCE_TABLE_SIZE } from './resource-table.js';
 import type { LayoutProfile, RpmsgLayout, VringDirection, VringInfo } from './types.js';
@@ -54,8 +54,8 @@ export function parseLayoutJson(json: unknown): RpmsgLayout {
   const size = readNumber(json, 'size', 'size');
   if (base + size > U32_MAX + 1) fail('size', 'runs past the 32-bit address space');
   const bufferSize = readNumber(json, 'bufferSize', 'bufferSize', 0x10000);
-  if (bufferSize < RPMSG_HDR_SIZE + RPMSG_NS_SIZE)
-    fail('bufferSize', `must be at least ${RPMSG_HDR_SIZE + RPMSG_NS_SIZE}`);
+  if (bufferSize < RPMSG_HEADER_SIZE + RPMSG_NS_MSG_SIZE)
+    fail('bufferSize', `must be at least ${RPMSG_HEADER_SIZE + RPMSG_NS_MSG_SIZE}`);
   const eventIdx = json.eventIdx ?? false;
   if (typeof eventIdx !== 'boolean') fail('eventIdx', 'must be a boolean');
   const linkId = optionalNumber(json, 'linkId', 0x7fff_ffff);

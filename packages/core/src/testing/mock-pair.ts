@@ -1,5 +1,5 @@
 import { checkInteger, checkOptions } from '@rpmsg/virtio';
-import { RPMSG_BUFFER_SIZE, RPMSG_HDR_SIZE } from '../constants.js';
+import { RPMSG_BUFFER_SIZE, RPMSG_HEADER_SIZE } from '../constants.js';
 import type { RpmsgErrorCode } from '../errors.js';
 import { Lane } from './mock-lane.js';
 import { MockTransport, type MockTransportPairOptions } from './mock-transport.js';
@@ -49,7 +49,7 @@ export function createMockTransportPair(options: MockTransportPairOptions = {}):
   };
   const { bufferSize, buffers } = resolved;
   // The upper bounds only keep a typo from allocating gigabytes.
-  checkInteger('options.bufferSize', bufferSize, RPMSG_HDR_SIZE, 1 << 20);
+  checkInteger('options.bufferSize', bufferSize, RPMSG_HEADER_SIZE, 1 << 20);
   checkInteger('options.buffers', buffers, 1, 1 << 20);
   const toRemote = new Lane(0, buffers, bufferSize);
   const toMaster = new Lane(buffers, buffers, bufferSize);

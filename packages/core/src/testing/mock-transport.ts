@@ -1,5 +1,5 @@
 import { checkInteger, OutOfRangeError } from '@rpmsg/virtio';
-import { RPMSG_HDR_SIZE } from '../constants.js';
+import { RPMSG_HEADER_SIZE } from '../constants.js';
 import { AbortError, RpmsgError, type RpmsgErrorCode } from '../errors.js';
 import { checkMessageFits, writeMessage } from '../payload-copy.js';
 import type {
@@ -172,7 +172,7 @@ export class MockTransport implements Transport {
     const slot = this.#tx.own(buf, 'sendTxBuffer');
     if (slot.state !== 'tx')
       throw breach(`sendTxBuffer: buffer ${slot.index} is ${slot.state}, not lent for TX`);
-    checkInteger('length', length, RPMSG_HDR_SIZE, this.bufferSize);
+    checkInteger('length', length, RPMSG_HEADER_SIZE, this.bufferSize);
     this.observer?.onSend(slot, length);
     slot.state = 'sent';
     this.#tx.pendingSend.push({ slot, length });
@@ -190,7 +190,7 @@ export class MockTransport implements Transport {
     const buf = this.getTxBuffer();
     if (!buf) return false;
     writeMessage(buf, src, dst, payload);
-    this.sendTxBuffer(buf, RPMSG_HDR_SIZE + payload.length);
+    this.sendTxBuffer(buf, RPMSG_HEADER_SIZE + payload.length);
     return true;
   }
 
@@ -275,13 +275,13 @@ export class MockTransport implements Transport {
     length?: number;
   }): void {
     const payload = message.payload ?? new Uint8Array(0);
-    const bytes = new Uint8Array(RPMSG_HDR_SIZE + payload.length);
+    const bytes = new Uint8Array(RPMSG_HEADER_SIZE + payload.length);
     const view = new DataView(bytes.buffer);
     view.setUint32(0, message.src, true);
     view.setUint32(4, message.dst, true);
     view.setUint16(12, message.len ?? payload.length, true);
     view.setUint16(14, message.flags ?? 0, true);
-    bytes.set(payload, RPMSG_HDR_SIZE);
+    bytes.set(payload, RPMSG_HEADER_SIZE);
     this.inject(bytes, message.length ?? bytes.length);
   }
 
@@ -340,7 +340,7 @@ function recordOf(slot: Slot, length: number): RecordedMessage {
     len,
     flags: view.getUint16(14, true),
     length,
-    payload: slot.bytes.slice(RPMSG_HDR_SIZE, Math.min(length, RPMSG_HDR_SIZE + len)),
+    payload: slot.bytes.slice(RPMSG_HEADER_SIZE, Math.min(length, RPMSG_HEADER_SIZE + len)),
   };
 }
 

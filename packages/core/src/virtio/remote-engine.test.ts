@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { MemoryRegion, VRING_DESC_F_WRITE } from '@rpmsg/virtio';
 import { RingPuppet } from '@rpmsg/virtio/testing';
 import { describe, expect, it } from 'vitest';
-import { RPMSG_HDR_SIZE } from '../constants.js';
+import { RPMSG_HEADER_SIZE } from '../constants.js';
 import { RpmsgDevice } from '../device.js';
 import { createLayout } from '../layout/create-layout.js';
 import { parseLayoutJson } from '../layout/layout-json.js';
@@ -41,7 +41,7 @@ describe('remote: used.len of a master → remote buffer (docs/interop.md, "Retu
       await masterEp.send(new Uint8Array(size));
       await pair.settle();
       const { elem, desc } = lastReturned(vq1);
-      expect(desc.len).toBe(RPMSG_HDR_SIZE + size); // our master: desc.len = the message length
+      expect(desc.len).toBe(RPMSG_HEADER_SIZE + size); // our master: desc.len = the message length
       expect(elem.len).toBe(desc.len);
     }
     await pair.close();
@@ -59,10 +59,10 @@ describe('remote: used.len of a master → remote buffer (docs/interop.md, "Retu
     held[0]!.release();
     pair.remote.flush();
     expect(vq1.usedIdx()).toBe((before + 1) & 0xffff);
-    expect(lastReturned(vq1).elem.len).toBe(RPMSG_HDR_SIZE + 100);
+    expect(lastReturned(vq1).elem.len).toBe(RPMSG_HEADER_SIZE + 100);
     held[1]!.release();
     pair.remote.flush();
-    expect(lastReturned(vq1).elem.len).toBe(RPMSG_HDR_SIZE + 7);
+    expect(lastReturned(vq1).elem.len).toBe(RPMSG_HEADER_SIZE + 7);
     await pair.close();
   });
 
@@ -148,7 +148,7 @@ class RpmsgLiteMaster {
     if (this.#lastUsed === this.vq1.usedIdx()) return null;
     const { id, len } = this.vq1.usedElem(this.#lastUsed);
     this.#lastUsed = (this.#lastUsed + 1) & 0xffff;
-    return { head: id, capacity: len - RPMSG_HDR_SIZE };
+    return { head: id, capacity: len - RPMSG_HEADER_SIZE };
   }
 
   /** `rpmsg_lite_send_nocopy` from 1024 to `dst`: header and payload into the buffer, head on the avail ring. */
@@ -160,7 +160,7 @@ class RpmsgLiteMaster {
     view.setUint32(off + 8, 0, true);
     view.setUint16(off + 12, payload.length, true);
     view.setUint16(off + 14, 0, true);
-    this.memory.bytes.set(payload, off + RPMSG_HDR_SIZE);
+    this.memory.bytes.set(payload, off + RPMSG_HEADER_SIZE);
     const idx = this.vq1.availIdx();
     this.vq1.setAvailRing(idx, head);
     this.vq1.setAvailIdx(idx + 1);
@@ -213,7 +213,7 @@ describe('remote: RPMsg-Lite master sending through our remote', () => {
       device.poll();
       device.flush();
     }
-    const mtu = layout.bufferSize - RPMSG_HDR_SIZE;
+    const mtu = layout.bufferSize - RPMSG_HEADER_SIZE;
     expect(capacities).toEqual(Array(2 * layout.numBuffers).fill(mtu));
     expect(got).toEqual(Array(2 * layout.numBuffers).fill(mtu));
     await device.close();

@@ -9,7 +9,7 @@ import {
   VIRTIO_RING_F_EVENT_IDX,
   VIRTIO_RPMSG_F_NS,
 } from '@rpmsg/virtio';
-import { RPMSG_HDR_SIZE } from '../constants.js';
+import { RPMSG_HEADER_SIZE } from '../constants.js';
 import { AbortError, RpmsgError } from '../errors.js';
 import type { RpmsgLayout } from '../layout/types.js';
 import { checkMessageFits, writeMessage } from '../payload-copy.js';
@@ -267,7 +267,7 @@ export class VirtioTransport implements PolledTransport {
   sendTxBuffer(buf: TransportBuffer, length: number): void {
     if (this.#closed) return;
     if (!this.#pool.check(buf, SLOT_LENT_TX, 'sendTxBuffer')) return;
-    checkInteger('length', length, RPMSG_HDR_SIZE, this.bufferSize);
+    checkInteger('length', length, RPMSG_HEADER_SIZE, this.bufferSize);
     this.observer?.onSend(buf, length);
     this.#engine.send(buf.index, length);
     this.#counters.txMessages++;
@@ -285,7 +285,7 @@ export class VirtioTransport implements PolledTransport {
     // The buffer goes from free to the ring inside this call: nobody else ever holds it, so the
     // lend-and-return bookkeeping of getTxBuffer / sendTxBuffer has nothing to check.
     const buf = this.#pool.buffers[k]!;
-    const length = RPMSG_HDR_SIZE + payload.length;
+    const length = RPMSG_HEADER_SIZE + payload.length;
     writeMessage(buf, src, dst, payload);
     this.observer?.onSend(buf, length);
     this.#engine.send(k, length);
