@@ -13,7 +13,7 @@ export {
   OutOfRangeError,
 } from '@rpmsg/virtio';
 export { Channel, type ChannelEvents } from './channel.js';
-export { type Clock, checkTimeout, MAX_TIMER_MS, systemClock } from './clock.js';
+export { type Clock, MAX_TIMER_MS, systemClock } from './clock.js';
 export * from './constants.js';
 export { RpmsgDevice } from './device.js';
 export type { RpmsgDeviceEvents } from './device-events.js';
@@ -35,7 +35,6 @@ export {
   type RpmsgErrorDetails,
 } from './errors.js';
 export {
-  checkRxHeader,
   RPMSG_HDR_DST,
   RPMSG_HDR_FLAGS,
   RPMSG_HDR_LEN,
@@ -45,7 +44,6 @@ export {
   type RpmsgHeaderInit,
   readHeader,
   writeHeader,
-  writeHeaderFields,
 } from './header.js';
 export * from './inspect/index.js';
 export * from './layout/index.js';

@@ -1,5 +1,4 @@
 export type { ResourceTableImage } from './boot.js';
-export { driverFeatures, loadResourceTable, negotiateResourceTable, resetStatus } from './boot.js';
 export type {
   CoreContext,
   Firmware,
@@ -36,4 +35,3 @@ export {
   type SocState,
 } from './soc.js';
 export type { TraceEvent, TraceOptions, TraceSource } from './trace.js';
-export { coreWorkerCount, distUrl } from './workers.js';

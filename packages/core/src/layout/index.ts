@@ -18,4 +18,3 @@ export {
   writeVdevStatus,
 } from './resource-table.js';
 export type { LayoutProfile, RpmsgLayout, VringDirection, VringInfo } from './types.js';
-export { bufferAddress } from './types.js';
