@@ -14,7 +14,6 @@ import {
   type TransportSink,
   writeMessage,
 } from '@rpmsg/core';
-import { BufferPool } from './buffer-pool.js';
 import type { ByteStream, ByteStreamOpener } from './byte-stream.js';
 import { systemLinkClock } from './clock.js';
 import { SerialError } from './errors.js';
@@ -23,6 +22,7 @@ import { SerialLink, type SerialLinkHandler } from './link.js';
 import type { SerialLinkOptions } from './link-options.js';
 import { liveTransportStats, type SerialTransportStats } from './link-stats.js';
 import { Reconnector } from './reconnector.js';
+import { SlotPool } from './slot-pool.js';
 
 /** Options of a {@link SerialTransport}. */
 export interface SerialTransportOptions extends SerialLinkOptions {
@@ -86,8 +86,8 @@ export class SerialTransport implements Transport, SerialLinkHandler {
   /** @see Transport.observer */
   observer: Transport['observer'] = undefined;
   private readonly link: SerialLink;
-  private readonly tx: BufferPool;
-  private readonly rx: BufferPool;
+  private readonly tx: SlotPool;
+  private readonly rx: SlotPool;
   private readonly ready: Int32Array; // RX slot indices waiting for delivery, FIFO
   private readonly readyLen: Int32Array;
   private readyHead = 0;
@@ -114,8 +114,8 @@ export class SerialTransport implements Transport, SerialLinkHandler {
     this.bufferSize = options.bufferSize ?? 512;
     const txCount = options.txBuffers ?? 16;
     const rxCount = options.rxBuffers ?? 16;
-    this.tx = new BufferPool(txCount, this.bufferSize, 0);
-    this.rx = new BufferPool(rxCount, this.bufferSize, txCount);
+    this.tx = new SlotPool(txCount, this.bufferSize, 0);
+    this.rx = new SlotPool(rxCount, this.bufferSize, txCount);
     this.ready = new Int32Array(rxCount);
     this.readyLen = new Int32Array(rxCount);
     this.liveStats = liveTransportStats(this.counts, this.link.stats, {

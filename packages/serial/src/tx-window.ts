@@ -3,8 +3,8 @@ import { NEVER } from './deadline-timer.js';
 import { SerialError } from './errors.js';
 import type { ResolvedLinkOptions } from './link-options.js';
 import type { SerialLinkStats } from './link-stats.js';
+import { RetransmitQueue } from './retransmit-queue.js';
 import { SEQ_WINDOW_MAX, seqAdd, seqDiff } from './seq.js';
-import { TxQueue } from './tx-queue.js';
 
 /** What a {@link TxWindow} asks of its link. All calls are synchronous. */
 export interface TxWindowHost {
@@ -25,7 +25,7 @@ export interface TxWindowHost {
  */
 export class TxWindow {
   /** Submitted messages in order; the first {@link sent} are in flight (reliable only). */
-  readonly queue: TxQueue;
+  readonly queue: RetransmitQueue;
   /** Entries at the head of {@link queue} sent and not yet acked (reliable only). */
   sent = 0;
   /** Seq of the next new DATA frame. */
@@ -57,7 +57,7 @@ export class TxWindow {
     private readonly stats: SerialLinkStats,
     private readonly host: TxWindowHost,
   ) {
-    this.queue = new TxQueue(o.txBuffers);
+    this.queue = new RetransmitQueue(o.txBuffers);
   }
 
   /** Forgets the session: sequence state, window, queued messages (finished as dropped). */

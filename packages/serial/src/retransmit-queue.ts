@@ -3,7 +3,7 @@
  * sized to the TX pool, so queueing never allocates. Entries are addressed from the head (`k = 0` is
  * the oldest): the link keeps the first `qSent` of them in flight for retransmission.
  */
-export class TxQueue {
+export class RetransmitQueue {
   private readonly slots: Int32Array;
   private readonly lengths: Int32Array;
   private readonly bytes: (Uint8Array | null)[];

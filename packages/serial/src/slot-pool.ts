@@ -5,7 +5,7 @@ import type { TransportBuffer } from '@rpmsg/core';
  * the transport, so lending and returning never allocate. `epoch` marks which link session lent a
  * slot, so a buffer lent before a link-down can be recognised as dead.
  */
-export class BufferPool {
+export class SlotPool {
   /** The slots, by `index - firstIndex`. */
   readonly slots: TransportBuffer[];
   private readonly free: Int32Array;
