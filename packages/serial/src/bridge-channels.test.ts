@@ -1,8 +1,8 @@
 import { RpmsgDevice } from '@rpmsg/core';
+import { FakeClock } from '@rpmsg/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bridgeChannels } from './bridge-channels.js';
 import { SerialTransport } from './serial-transport.js';
-import { ManualClock } from './testing/manual-clock.js';
 import { createStreamPair } from './testing/stream-pair.js';
 
 const devices: RpmsgDevice[] = [];
@@ -13,7 +13,7 @@ afterEach(async () => {
 /** Two RPMsg devices (master, remote) over an in-memory serial line. */
 async function link(): Promise<[RpmsgDevice, RpmsgDevice]> {
   const pair = createStreamPair();
-  const clock = new ManualClock();
+  const clock = new FakeClock();
   let nonce = Math.floor(Math.random() * 1e6);
   const master = new RpmsgDevice(new SerialTransport({ port: pair.a, clock, nonce: () => ++nonce }));
   const remote = new RpmsgDevice(

@@ -32,7 +32,7 @@ export class DeadlineTimer {
     this.cancel();
     if (at === Number.POSITIVE_INFINITY) return;
     this.armedAt = at;
-    this.handle = this.clock.setTimeout(this.fire, Math.max(0, at - this.clock.now()));
+    this.handle = this.clock.setTimeout(this.fire, Math.max(0, at - this.clock.currentTime()));
   }
 
   /** Disarms. */

@@ -1,3 +1,4 @@
+import { FakeClock } from '@rpmsg/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SerialError } from './errors.js';
@@ -5,7 +6,6 @@ import { type Frame, FrameDecoder, FrameEncoder, FrameType, frameWireSize } from
 import { encodeHello, HELLO_SIZE, type HelloParams } from './hello.js';
 import { SerialLink, type SerialLinkHandler } from './link.js';
 import type { SerialLinkOptions } from './link-options.js';
-import { ManualClock } from './testing/manual-clock.js';
 import { Noise, type NoiseOptions } from './testing/noise.js';
 
 /** One side of a link under test: a TX pool, an inbox and a wire out. */
@@ -27,7 +27,7 @@ class End implements SerialLinkHandler {
   private readonly free: number[];
 
   constructor(
-    private readonly clock: ManualClock,
+    private readonly clock: FakeClock,
     options: SerialLinkOptions = {},
     seed = 7,
   ) {
@@ -59,7 +59,7 @@ class End implements SerialLinkHandler {
 
   /** Bytes from the wire. */
   receive(bytes: Uint8Array): void {
-    this.lastRxAt = this.clock.now();
+    this.lastRxAt = this.clock.currentTime();
     this.link.receive(bytes);
   }
 
@@ -98,7 +98,7 @@ class End implements SerialLinkHandler {
   }
   down(error: SerialError): void {
     this.downs.push(error.code);
-    this.downAt = this.clock.now();
+    this.downAt = this.clock.currentTime();
   }
   error(error: SerialError): void {
     this.errors.push(error);
@@ -106,7 +106,7 @@ class End implements SerialLinkHandler {
 }
 
 function pair(options: SerialLinkOptions = {}, optionsB: SerialLinkOptions = options) {
-  const clock = new ManualClock();
+  const clock = new FakeClock();
   const a = new End(clock, options, 1);
   const b = new End(clock, optionsB, 1000);
   return { clock, a, b };
@@ -125,7 +125,7 @@ function pump(a: End, b: End, noise?: Noise): void {
   }
 }
 
-function run(clock: ManualClock, a: End, b: End, ms: number, noise?: Noise, step = 5): void {
+function run(clock: FakeClock, a: End, b: End, ms: number, noise?: Noise, step = 5): void {
   pump(a, b, noise);
   for (let t = 0; t < ms; t += step) {
     clock.advance(step);
@@ -133,7 +133,7 @@ function run(clock: ManualClock, a: End, b: End, ms: number, noise?: Noise, step
   }
 }
 
-function startBoth(clock: ManualClock, a: End, b: End): void {
+function startBoth(clock: FakeClock, a: End, b: End): void {
   a.link.start();
   b.link.start();
   run(clock, a, b, 0);

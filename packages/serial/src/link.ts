@@ -212,7 +212,7 @@ export class SerialLink implements FrameSink {
   /** @internal */
   onFrame(f: Frame): void {
     this.stats.rxFrames++;
-    this.lastRxAt = this.clock.now();
+    this.lastRxAt = this.clock.currentTime();
     switch (f.type) {
       case FrameType.HELLO:
       case FrameType.HELLO_ACK:
@@ -288,7 +288,7 @@ export class SerialLink implements FrameSink {
     this.hs.begin();
     this.stats.handshakes++;
     this.sendHello(FrameType.HELLO);
-    this.hs.nextHelloAt = this.clock.now() + this.o.helloIntervalMs;
+    this.hs.nextHelloAt = this.clock.currentTime() + this.o.helloIntervalMs;
     this.schedule();
   }
 
@@ -306,7 +306,7 @@ export class SerialLink implements FrameSink {
     this.tx.msPerByte = baud === 0 ? 0 : 10_000 / baud; // 8N1: 10 bits per byte
     this.timeoutMs = linkTimeoutMs(this.local, peer);
     this.rx.open();
-    this.lastRxAt = this.lastTxAt = this.lastSilencePollAt = this.clock.now();
+    this.lastRxAt = this.lastTxAt = this.lastSilencePollAt = this.clock.currentTime();
     this.stats.linkUps++;
     this.handler.up(peer);
   }
@@ -340,7 +340,7 @@ export class SerialLink implements FrameSink {
 
   private emitFrame(type: number, seq: number, ack: number, credit: number, p: Uint8Array | null, n: number) {
     this.output.frame(type, seq, ack, credit, p, n);
-    this.lastTxAt = this.clock.now();
+    this.lastTxAt = this.clock.currentTime();
     if (type !== FrameType.HELLO && type !== FrameType.HELLO_ACK) this.rx.advertised(credit);
   }
 
@@ -352,7 +352,7 @@ export class SerialLink implements FrameSink {
   // Timers (§6) -------------------------------------------------------------------------------------
 
   private onTimer(): void {
-    const now = this.clock.now();
+    const now = this.clock.currentTime();
     const tx = this.tx;
     // Timers have millisecond granularity and may fire a fraction early (or, in virtual time, land
     // a rounding error short): a deadline within TIMER_SLACK_MS is due, so a timer never re-arms

@@ -1,8 +1,8 @@
 import { type Endpoint, RpmsgDevice } from '@rpmsg/core';
+import { FakeClock } from '@rpmsg/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ByteStream } from './byte-stream.js';
 import { SerialTransport, type SerialTransportOptions } from './serial-transport.js';
-import { ManualClock } from './testing/manual-clock.js';
 import { createStreamPair, type StreamPairOptions } from './testing/stream-pair.js';
 
 const devices: RpmsgDevice[] = [];
@@ -12,7 +12,7 @@ afterEach(async () => {
 
 function setup(pairOptions: StreamPairOptions = {}, options: Partial<SerialTransportOptions> = {}) {
   const pair = createStreamPair(pairOptions);
-  const clock = new ManualClock();
+  const clock = new FakeClock();
   let nonce = 1;
   const common = { clock, nonce: () => (nonce += 7777), ...options };
   const hostT = new SerialTransport({ ...common, port: pair.a });
@@ -24,7 +24,7 @@ function setup(pairOptions: StreamPairOptions = {}, options: Partial<SerialTrans
 }
 
 /** Lets microtask-delivered bytes and promise callbacks run, advancing virtual time a little. */
-async function settle(clock: ManualClock, ms = 0, rounds = 20): Promise<void> {
+async function settle(clock: FakeClock, ms = 0, rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i++) {
     await new Promise((r) => setImmediate(r));
     if (ms > 0) clock.advance(ms / rounds);
@@ -81,7 +81,7 @@ describe('SerialTransport', () => {
   });
 
   it('goes down when the port is unplugged, reconnects through the opener and re-announces', async () => {
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     let pair = createStreamPair();
     let opens = 0;
     let nonce = 5;
@@ -136,7 +136,7 @@ describe('SerialTransport', () => {
       port: async () => {
         throw new Error('ENOENT: no such file');
       },
-      clock: new ManualClock(),
+      clock: new FakeClock(),
     });
     await expect(new RpmsgDevice(failing).start()).rejects.toMatchObject({ code: 'ERR_SERIAL_OPEN' });
     const { host } = setup();
@@ -152,7 +152,7 @@ describe('SerialTransport', () => {
     const errors: string[] = [];
     host.on('protocol-error', (e: { code: string }) => errors.push(e.code));
     pair.b.write(Uint8Array.from([9, 9, 9, 9, 9, 9, 9, 9, 9, 0]));
-    await settle(new ManualClock());
+    await settle(new FakeClock());
     expect(errors).toEqual(['ERR_SERIAL_CRC']);
     expect(host.isUp).toBe(true);
     expect(host.stats).toBeDefined();
@@ -299,7 +299,7 @@ describe('SerialTransport', () => {
     });
 
     it('closing the transport while it reconnects makes later sends ERR_RPMSG_CLOSED too', async () => {
-      const clock = new ManualClock();
+      const clock = new FakeClock();
       let pair = createStreamPair();
       const host = new RpmsgDevice(
         new SerialTransport({ clock, nonce: () => 1, port: async () => pair.a, reconnectMs: 10_000 }),

@@ -87,7 +87,7 @@ export class TxWindow {
           this.inFlightBytes -= this.queue.lengthAt(0);
           this.host.txDone(this.queue.shift());
         }
-        this.rtoAt = this.sent > 0 ? this.clock.now() + this.rto() : NEVER;
+        this.rtoAt = this.sent > 0 ? this.clock.currentTime() + this.rto() : NEVER;
       }
     }
     // The limit only moves forward; compare relative to sendBase (both lie within 127 of it).
@@ -99,7 +99,7 @@ export class TxWindow {
 
   /** Sends queued messages while the peer's window allows (§5.1), then arms or clears the probe. */
   pump(reliable: boolean): void {
-    const now = this.clock.now();
+    const now = this.clock.currentTime();
     while (this.queue.length > this.sent && this.windowOpen()) {
       const len = this.queue.lengthAt(this.sent);
       const mtu = this.host.sendMtu();

@@ -1,7 +1,7 @@
+import { FakeClock } from '@rpmsg/core/testing';
 import { frameWireSize } from '../frame.js';
 import type { HelloParams } from '../hello.js';
 import { SerialLink, type SerialLinkHandler } from '../link.js';
-import { ManualClock } from '../testing/manual-clock.js';
 import { Noise, type NoiseOptions } from '../testing/noise.js';
 
 /** Options of {@link benchSerial}. */
@@ -46,12 +46,12 @@ export interface SerialBenchResult {
 class Line {
   private busyUntil = [0, 0];
   constructor(
-    private readonly clock: ManualClock,
+    private readonly clock: FakeClock,
     private readonly baud: number,
   ) {}
   /** Queues `bytes`; the receiver gets each frame (up to its delimiter) when its last bit is in. */
   send(dir: 0 | 1, bytes: Uint8Array, to: SerialLink): void {
-    const now = this.clock.now();
+    const now = this.clock.currentTime();
     let from = 0;
     while (from < bytes.length) {
       const zero = bytes.indexOf(0, from);
@@ -117,7 +117,7 @@ export function benchSerial(options: SerialBenchOptions = {}): SerialBenchResult
 }
 
 function runOne(baudRate: number, payload: number, options: SerialBenchOptions): SerialBenchResult {
-  const clock = new ManualClock();
+  const clock = new FakeClock();
   const line = new Line(clock, baudRate);
   const count = options.messages ?? 400;
   const txBuffers = 8;
@@ -142,7 +142,7 @@ function runOne(baudRate: number, payload: number, options: SerialBenchOptions):
   a.link.start();
   b.link.start();
   for (let i = 0; i < 1000 && !(a.isUp && b.isUp); i++) clock.advance(1);
-  const t0 = clock.now();
+  const t0 = clock.currentTime();
   const bytes0 = a.link.stats.txBytes;
   let sent = 0;
   const step = Math.max(0.05, (payload * 10 * 1000) / baudRate / 4);
@@ -158,7 +158,7 @@ function runOne(baudRate: number, payload: number, options: SerialBenchOptions):
     a.link.service();
     clock.advance(step);
   }
-  const seconds = (clock.now() - t0) / 1000;
+  const seconds = (clock.currentTime() - t0) / 1000;
   const wireBytes = a.link.stats.txBytes - bytes0;
   const perMessage = frameWireSize(payload + 16) - payload; // upper bound from the format
   a.link.stop(Object.assign(new Error('bench done'), { code: 'ERR_SERIAL_PORT_CLOSED' }) as never);

@@ -8,7 +8,6 @@ export {
   type StartFirmwareOptions,
   startFirmwareHost,
 } from './firmware-host.js';
-export { ManualClock } from './manual-clock.js';
 export { Noise, type NoiseOptions, type NoiseStats } from './noise.js';
 export { type NoisyStream, type NoisyStreamOptions, withNoise } from './noisy-stream.js';
 export {
