@@ -42,10 +42,12 @@ describe('waitForChannels', () => {
     const error = (await createSoc({
       remote: echoFirmware,
       numBuffers: 8,
-      bootTimeout: 300,
+      // Long enough for a loaded CI machine to load and boot the firmware inside it: the wait must
+      // end on the missing channel, not on a slow boot.
+      bootTimeout: 3000,
       waitForChannels: ['rpmsg-echo', 'rpmsg-nope'],
     }).catch((e: unknown) => e)) as RpmsgError;
-    expect(error).toMatchObject({ name: 'RpmsgError', code: 'ERR_RPMSG_TIMEOUT', limit: 300 });
+    expect(error).toMatchObject({ name: 'RpmsgError', code: 'ERR_RPMSG_TIMEOUT', limit: 3000 });
     expect(error.message).toContain("'rpmsg-nope'");
     expect(error.message).toContain("announced: 'rpmsg-echo'");
     expect(coreWorkerCount()).toBe(0);
