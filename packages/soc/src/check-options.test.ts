@@ -1,17 +1,15 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSoc, Soc, type SocOptions } from './soc.js';
-import { ensureBuilt } from './test-build.js';
+import { stopSocAfterEach } from './test-soc.js';
 import { coreWorkerCount } from './workers.js';
 
 const remote = new URL('./fixtures/echo-firmware.mjs', import.meta.url);
 
 let soc: Soc | undefined;
-
-beforeAll(() => ensureBuilt(), 120_000);
-afterEach(async () => {
-  await soc?.stop();
+stopSocAfterEach(() => {
+  const s = soc;
   soc = undefined;
-  expect(coreWorkerCount()).toBe(0);
+  return s;
 });
 
 type Code = 'ERR_INVALID_ARG_TYPE' | 'ERR_INVALID_ARG_VALUE' | 'ERR_OUT_OF_RANGE';

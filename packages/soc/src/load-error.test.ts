@@ -2,9 +2,9 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RpmsgError } from '@rpmsg/core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createSoc, type Soc, type SocOptions } from './soc.js';
-import { ensureBuilt } from './test-build.js';
+import { stopSocAfterEach } from './test-soc.js';
 import { coreWorkerCount } from './workers.js';
 
 const echoFirmware = new URL('./fixtures/echo-firmware.mjs', import.meta.url);
@@ -25,12 +25,10 @@ async function bootError(options: SocOptions): Promise<RpmsgError> {
 }
 
 let soc: Soc | undefined;
-
-beforeAll(() => ensureBuilt(), 120_000);
-afterEach(async () => {
-  await soc?.stop();
+stopSocAfterEach(() => {
+  const s = soc;
   soc = undefined;
-  expect(coreWorkerCount()).toBe(0);
+  return s;
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

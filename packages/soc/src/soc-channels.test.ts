@@ -1,7 +1,7 @@
 import type { RpmsgError } from '@rpmsg/core';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSoc, type Soc } from './soc.js';
-import { ensureBuilt } from './test-build.js';
+import { stopSocAfterEach } from './test-soc.js';
 import { coreWorkerCount } from './workers.js';
 
 const echoFirmware = new URL('./fixtures/echo-firmware.mjs', import.meta.url);
@@ -18,12 +18,10 @@ function lateFirmware(ms: number): string {
 }
 
 let soc: Soc | undefined;
-
-beforeAll(() => ensureBuilt(), 120_000);
-afterEach(async () => {
-  await soc?.stop();
+stopSocAfterEach(() => {
+  const s = soc;
   soc = undefined;
-  expect(coreWorkerCount()).toBe(0);
+  return s;
 });
 
 describe('waitForChannels', () => {

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RpmsgDevice, RpmsgLayout } from '@rpmsg/core';
 import { inspectImage, parseLayoutJson, RpmsgError, readResourceTable } from '@rpmsg/core';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSoc, type Soc } from './soc.js';
-import { ensureBuilt } from './test-build.js';
+import { stopSocAfterEach } from './test-soc.js';
 import type { TraceEvent } from './trace.js';
 import { coreWorkerCount } from './workers.js';
 
@@ -33,12 +33,10 @@ async function echoOnce(device: RpmsgDevice, payload: Uint8Array, name = 'rpmsg-
 }
 
 let soc: Soc | undefined;
-
-beforeAll(() => ensureBuilt(), 120_000);
-afterEach(async () => {
-  await soc?.stop();
+stopSocAfterEach(() => {
+  const s = soc;
   soc = undefined;
-  expect(coreWorkerCount()).toBe(0);
+  return s;
 });
 
 describe('createSoc', () => {

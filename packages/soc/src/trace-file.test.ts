@@ -3,9 +3,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RpmsgError } from '@rpmsg/core';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createSoc, type Soc } from './soc.js';
-import { ensureBuilt } from './test-build.js';
+import { stopSocAfterEach } from './test-soc.js';
 import { coreWorkerCount } from './workers.js';
 
 const remote = new URL('./fixtures/echo-firmware.mjs', import.meta.url);
@@ -13,12 +13,10 @@ const remote = new URL('./fixtures/echo-firmware.mjs', import.meta.url);
 const FULL = '/dev/full';
 
 let soc: Soc | undefined;
-
-beforeAll(() => ensureBuilt(), 120_000);
-afterEach(async () => {
-  await soc?.stop();
+stopSocAfterEach(() => {
+  const s = soc;
   soc = undefined;
-  expect(coreWorkerCount()).toBe(0);
+  return s;
 });
 
 async function echo(s: Soc): Promise<number[]> {
