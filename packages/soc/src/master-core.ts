@@ -4,7 +4,8 @@ import type { MasterBoot } from './boot.js';
 import { driverFeatures, negotiateResourceTable, resetStatus } from './boot.js';
 import { CoreLink } from './link.js';
 import type { Mailbox } from './mailbox.js';
-import { CorePump, POLL_BUDGET } from './pump.js';
+import { CorePump } from './pump.js';
+import { POLL_BUDGET } from './pump-policy.js';
 import type { SharedRam } from './region.js';
 import type { Tracer } from './trace.js';
 
@@ -48,16 +49,17 @@ export class MasterCore {
     this.device = new RpmsgDevice(this.link, { sendTimeout: options.sendTimeout });
     this.started = this.device.start();
     this.started.catch(() => {});
+    const tracer = options.tracer;
     this.pump = new CorePump(
       this.link,
       options.mailbox.inbox('master'),
-      () => this.device.poll(POLL_BUDGET),
       {
-        spin: options.spin,
+        poll: () => this.device.poll(POLL_BUDGET),
         activity: () => this.device.stats.txMessages + this.device.stats.rxMessages,
+        traceKick: tracer && ((notifyId, vring) => tracer.emit({ type: 'kick', dir: 'in', vring, notifyId })),
       },
+      { spin: options.spin },
     );
-    const tracer = options.tracer;
     if (tracer) {
       this.device.on('channel', (c) =>
         tracer.emit({ type: 'ns', event: 'channel', name: c.name, addr: c.remoteAddr }),
@@ -65,7 +67,6 @@ export class MasterCore {
       this.device.on('channel-removed', (c) =>
         tracer.emit({ type: 'ns', event: 'channel-removed', name: c.name, addr: c.remoteAddr }),
       );
-      this.pump.traceKick = (notifyId, vring) => tracer.emit({ type: 'kick', dir: 'in', vring, notifyId });
     }
   }
 

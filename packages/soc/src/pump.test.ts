@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CoreLink } from './link.js';
-import { Mailbox } from './mailbox.js';
-import { CorePump, type PumpOptions } from './pump.js';
+import { type Doorbell, Mailbox } from './mailbox.js';
+import { CorePump, type PumpHooks, type PumpOptions } from './pump.js';
 
 /** The part of a CoreLink a pump drives; `prepareToSleep` is logged and answers `idle()`. */
 function fakeLink(log: string[], idle: () => boolean = () => true): CoreLink {
@@ -36,7 +36,7 @@ async function passesBeforeLoopTurn(
   const pump = new CorePump(
     fakeLink([], () => idle(polls)),
     mb.inbox('master'),
-    () => deliver(++polls),
+    { poll: () => deliver(++polls) },
     options,
   );
   const running = pump.run();
@@ -56,12 +56,14 @@ describe('CorePump#run (event-loop core)', () => {
     void new Promise<void>((resolve) => {
       handOver = resolve;
     }).then(() => log.push('answer'));
-    const pump = new CorePump(fakeLink(log), mb.inbox('master'), () => {
-      const delivered = waiting;
-      waiting = 0;
-      log.push(`poll ${delivered}`);
-      if (delivered > 0) handOver();
-      return delivered;
+    const pump = new CorePump(fakeLink(log), mb.inbox('master'), {
+      poll: () => {
+        const delivered = waiting;
+        waiting = 0;
+        log.push(`poll ${delivered}`);
+        if (delivered > 0) handOver();
+        return delivered;
+      },
     });
     const running = pump.run();
     await nextLoopTurn(); // the pump is asleep on its doorbell by now
@@ -91,23 +93,25 @@ describe('CorePump#run (event-loop core)', () => {
     const pump = new CorePump(
       fakeLink([]),
       mb.inbox('master'),
-      () => {
-        if (deliveredSoFar === 0) {
-          deliveredSoFar = 1;
-          log.push('request');
-          // The program answers after a few promise hops; the peer's reply lands right after.
-          void (async () => {
-            for (let i = 0; i < 5; i++) await null;
-            replyReady = true;
-          })();
-          return 1;
-        }
-        if (replyReady && deliveredSoFar === 1) {
-          deliveredSoFar = 2;
-          log.push('reply');
-          return 1;
-        }
-        return 0;
+      {
+        poll: () => {
+          if (deliveredSoFar === 0) {
+            deliveredSoFar = 1;
+            log.push('request');
+            // The program answers after a few promise hops; the peer's reply lands right after.
+            void (async () => {
+              for (let i = 0; i < 5; i++) await null;
+              replyReady = true;
+            })();
+            return 1;
+          }
+          if (replyReady && deliveredSoFar === 1) {
+            deliveredSoFar = 2;
+            log.push('reply');
+            return 1;
+          }
+          return 0;
+        },
       },
       // A busy-poll window no scheduling hiccup outlasts: the test is about the order, not the clock.
       { spin: 1_000_000, busyPoll: 1_000_000 },
@@ -128,5 +132,129 @@ describe('CorePump#run (event-loop core)', () => {
       { spin: 1_000_000 },
     );
     expect(passes).toBe(1);
+  });
+});
+
+describe('CorePump#waitFor (blocking core)', () => {
+  /** A doorbell whose sleeps return at once and are recorded as [seen, timeout ms, spin µs]. */
+  function recordingDoorbell(sleeps: number[][]): Doorbell {
+    let irq = 0;
+    const doorbell: Pick<Doorbell, 'irq' | 'takeKicks' | 'beat' | 'wait'> = {
+      irq: () => irq,
+      takeKicks: () => 0,
+      beat: () => {},
+      wait: (seen, timeoutMs, spinUs) => {
+        sleeps.push([seen, timeoutMs, spinUs ?? 0]);
+        irq++;
+        return 'ok';
+      },
+    };
+    return doorbell as Doorbell;
+  }
+
+  it.each([
+    [0, 0],
+    [250, 250],
+  ])('with spin %i µs, spins %i µs on the doorbell before each sleep of at most a slice', (spin, spun) => {
+    const sleeps: number[][] = [];
+    const pump = new CorePump(fakeLink([]), recordingDoorbell(sleeps), { poll: () => 0 }, { spin, slice: 7 });
+    expect(pump.waitFor(() => sleeps.length === 2, Number.POSITIVE_INFINITY)).toBe(true);
+    expect(sleeps).toEqual([
+      [0, 7, spun],
+      [1, 7, spun],
+    ]);
+  });
+
+  it('calls the hooks it was given: onTick every pass, traceKick per doorbell of a vring, onIdle before a sleep', () => {
+    const log: string[] = [];
+    const mb = Mailbox.create();
+    const link: Pick<CoreLink, 'onKick' | 'disableNotifications' | 'prepareToSleep'> = {
+      onKick: (vring) => log.push(`onKick ${vring}`),
+      disableNotifications: () => {},
+      prepareToSleep: () => true,
+    };
+    const pump = new CorePump(link as CoreLink, mb.inbox('remote'), {
+      poll: () => {
+        log.push('poll');
+        return 0;
+      },
+      onTick: () => log.push('tick'),
+      traceKick: (notifyId, vring) => log.push(`kick ${notifyId} vq${vring}`),
+      onIdle: () => {
+        log.push('idle');
+        mb.ring('remote', 5); // the peer rings while the core goes to sleep: the sleep returns at once
+      },
+    });
+    pump.setNotifyIds(3, 5);
+    mb.ring('remote', 3);
+    mb.ring('remote', 7); // no vring's doorbell: nobody hears it
+    const polls = () => log.filter((entry) => entry === 'poll').length;
+    expect(pump.waitFor(() => polls() === 2, Number.POSITIVE_INFINITY)).toBe(true);
+    expect(log).toEqual([
+      'tick',
+      'kick 3 vq0',
+      'onKick 0',
+      'poll',
+      'idle',
+      'tick',
+      'kick 5 vq1',
+      'onKick 1',
+      'poll',
+    ]);
+  });
+
+  it('gives up when the time is up, after a last pass', () => {
+    const sleeps: number[][] = [];
+    let polls = 0;
+    const pump = new CorePump(fakeLink([]), recordingDoorbell(sleeps), {
+      poll: () => {
+        polls++;
+        return 0;
+      },
+    });
+    expect(pump.waitFor(() => false, 0)).toBe(false);
+    expect([polls, sleeps.length]).toEqual([1, 0]);
+  });
+});
+
+describe('new CorePump', () => {
+  const link = fakeLink([]);
+  const doorbell = Mailbox.create().inbox('master');
+  const poll = () => 0;
+
+  it.each<[string, unknown, unknown, string, string]>([
+    ['hooks that are a bare function (the old signature)', poll, undefined, 'ERR_INVALID_ARG_TYPE', 'hooks'],
+    ['hooks that are null', null, undefined, 'ERR_INVALID_ARG_TYPE', 'hooks'],
+    [
+      'an onTick that is not a function',
+      { poll, onTick: 1 },
+      undefined,
+      'ERR_INVALID_ARG_TYPE',
+      'hooks.onTick',
+    ],
+    [
+      'an activity that is not a function',
+      { poll, activity: 0 },
+      undefined,
+      'ERR_INVALID_ARG_TYPE',
+      'hooks.activity',
+    ],
+    ['options that are not an object', { poll }, 5, 'ERR_INVALID_ARG_TYPE', 'options'],
+    ['a negative spin', { poll }, { spin: -1 }, 'ERR_OUT_OF_RANGE', 'options.spin'],
+    ['a spin of NaN', { poll }, { spin: Number.NaN }, 'ERR_OUT_OF_RANGE', 'options.spin'],
+    ['a slice of 0 (a sleep that never sleeps)', { poll }, { slice: 0 }, 'ERR_OUT_OF_RANGE', 'options.slice'],
+    ['a slice past the timer limit', { poll }, { slice: 2 ** 31 }, 'ERR_OUT_OF_RANGE', 'options.slice'],
+    [
+      'a busyPoll of Infinity',
+      { poll },
+      { busyPoll: Number.POSITIVE_INFINITY },
+      'ERR_OUT_OF_RANGE',
+      'options.busyPoll',
+    ],
+    ['a spin given as a string', { poll }, { spin: '10' }, 'ERR_INVALID_ARG_TYPE', 'options.spin'],
+  ])('refuses %s', (_, hooks, options, code, argument) => {
+    expect(() => new CorePump(link, doorbell, hooks as PumpHooks, options as PumpOptions)).toThrow(
+      expect.objectContaining({ code, argument }),
+    );
   });
 });

@@ -1,35 +1,24 @@
+import { checkFunction, checkMilliseconds, checkOptions, OutOfRangeError } from '@rpmsg/core';
 import type { CoreLink } from './link.js';
 import type { Doorbell } from './mailbox.js';
+import { createPumpPolicy, nextAction, PumpAction, type PumpPolicy, pumpWoke } from './pump-policy.js';
 
-/**
- * Messages one pass of a pump delivers at most (Linux NAPI's default weight is 64). A core that
- * works through each batch before polling again hands buffers back while the peer still streams,
- * instead of taking the whole ring first; an event-loop core also lets its program run in between.
- */
-export const POLL_BUDGET = 64;
-
-/**
- * Passes an event-loop core makes at most without letting the event loop run: work that keeps
- * trickling in below the budget (each pass delivers a little, the re-check before sleeping finds
- * more) must not starve the program's timers and I/O.
- */
-const MAX_PASSES = 64;
+/** Longest single sleep (ms) a pump accepts: Node's timer limit, as `setInterval` takes it. */
+const MAX_SLICE_MS = 0x7fffffff;
 
 /** How a core waits for its doorbell. */
 export interface PumpOptions {
-  /** Microseconds to spin on the doorbell before sleeping (default 0: sleep at once). */
+  /**
+   * Microseconds a core keeps going after its last work before it sleeps (default 0: sleep at
+   * once). A blocking wait spins on the doorbell word; an event-loop core polls the rings between
+   * yields, since spinning on the doorbell would block its program.
+   */
   spin?: number;
   /**
    * Longest single sleep in ms (default 50). A sleeper wakes at least this often to beat its
    * heartbeat and run `onTick`, so a blocked-but-healthy core never trips the watchdog.
    */
   slice?: number;
-  /**
-   * A counter that moves whenever messages move (sent or received). An event-loop core keeps
-   * spinning while it moves, not only while messages arrive: a core that only sends is busy too,
-   * and a sleeping sender pays a wake-up for every batch of buffers the peer returns.
-   */
-  activity?: () => number;
   /**
    * Microseconds after its last delivery that a spinning event-loop core polls between microtasks
    * (default 50) — its program's promise reactions still run, and the event loop every 64 passes —
@@ -40,35 +29,53 @@ export interface PumpOptions {
   busyPoll?: number;
 }
 
+/** What a pump calls: given once, at construction. */
+export interface PumpHooks {
+  /** Reads the link's RPMsg device (`device.poll(POLL_BUDGET)`); returns the messages delivered. */
+  readonly poll: () => number;
+  /**
+   * A counter that moves whenever messages move (sent or received). An event-loop core keeps
+   * spinning while it moves, not only while messages arrive: a core that only sends is busy too,
+   * and a sleeping sender pays a wake-up for every batch of buffers the peer returns.
+   */
+  readonly activity?: () => number;
+  /** Runs on every pass and after every sleep (epoch checks, re-announce); may throw to stop a wait. */
+  readonly onTick?: () => void;
+  /** Runs before every blocking sleep (the trace flushes its batch: a blocked thread runs no timers). */
+  readonly onIdle?: () => void;
+  /** Sees every doorbell that reaches a vring (the trace). */
+  readonly traceKick?: (notifyId: number, vring: 0 | 1) => void;
+}
+
 /**
  * Moves one core's work forward: turns doorbells into `onKick`s on the link, polls the RPMsg
- * device, and sleeps on the doorbell without losing a wake-up (DESIGN §5):
+ * device, and sleeps on the doorbell without losing a wake-up (docs/architecture.md, "Threads and
+ * notifications"):
  *
  * 1. read the irq counter (`seen`);
  * 2. deliver kicks and poll;
  * 3. `prepareToSleep()` re-enables notifications and re-checks the rings — work found → go again;
  * 4. sleep on `irq == seen`, so a ring after step 1 makes the sleep return at once.
  *
- * Two ways to wait on the same machinery: {@link run} on an event loop (Atomics.waitAsync, the
- * A-core and callback-style firmware), {@link waitFor} blocking the thread (Atomics.wait, a
- * firmware loop written the RPMsg-Lite way).
+ * What comes after each pass — a microtask, an event-loop turn, a spin or a sleep — is decided by
+ * the policy in `pump-policy.ts`; the pump only performs it. Two ways to wait on the same machinery:
+ * {@link run} on an event loop (Atomics.waitAsync, the A-core and callback-style firmware),
+ * {@link waitFor} blocking the thread (Atomics.wait, a firmware loop written the RPMsg-Lite way).
  */
 export class CorePump {
-  /** Set by the owner to read the link's RPMsg device (`device.poll()`). */
-  poll: () => number;
-  /** Sees every doorbell that reaches a vring (the trace sets it). */
-  traceKick: ((notifyId: number, vring: 0 | 1) => void) | undefined;
-  /** Runs before every blocking sleep (the trace flushes its batch: a blocked thread runs no timers). */
-  onIdle: (() => void) | undefined;
-  /** Runs on every pass and after every sleep (epoch checks, re-announce); may throw to stop a wait. */
-  onTick: (() => void) | undefined;
   private readonly link: CoreLink;
   private readonly doorbell: Doorbell;
-  private readonly vringOf: Int8Array;
+  private readonly poll: () => number;
+  private readonly activity: () => number;
+  private readonly onTick: (() => void) | undefined;
+  private readonly onIdle: (() => void) | undefined;
+  private readonly traceKick: ((notifyId: number, vring: 0 | 1) => void) | undefined;
   private readonly spin: number;
   private readonly slice: number;
   private readonly busyPoll: number;
-  private readonly activity: () => number;
+  private readonly vringOf: Int8Array;
+  /** The blocking waits' policy: stateless (a blocking wait never yields), so one serves them all. */
+  private readonly blocking: PumpPolicy;
   private running = false;
   private readonly onKick = (notifyId: number) => {
     const vring = this.vringOf[notifyId] ?? -1;
@@ -78,15 +85,31 @@ export class CorePump {
     }
   };
 
-  constructor(link: CoreLink, doorbell: Doorbell, poll: () => number, options: PumpOptions = {}) {
+  /**
+   * @throws {InvalidArgTypeError} `ERR_INVALID_ARG_TYPE`: `hooks` or `options` not an object, a hook
+   *   not a function, an option not a number
+   * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE`: `spin` or `busyPoll` negative or not finite,
+   *   `slice` below 1 or above 2³¹−1 ms
+   */
+  constructor(link: CoreLink, doorbell: Doorbell, hooks: PumpHooks, options?: PumpOptions) {
+    checkOptions('hooks', hooks);
+    const o = checkOptions('options', options);
     this.link = link;
     this.doorbell = doorbell;
-    this.poll = poll;
-    this.spin = options.spin ?? 0;
-    this.slice = options.slice ?? 50;
-    this.busyPoll = options.busyPoll ?? 50;
-    this.activity = options.activity ?? (() => 0);
+    this.poll = checkFunction('hooks.poll', hooks.poll);
+    this.activity = hook('hooks.activity', hooks.activity) ?? (() => 0);
+    this.onTick = hook('hooks.onTick', hooks.onTick);
+    this.onIdle = hook('hooks.onIdle', hooks.onIdle);
+    this.traceKick = hook('hooks.traceKick', hooks.traceKick);
+    this.spin = o.spin === undefined ? 0 : checkMilliseconds('options.spin', o.spin, 0, false);
+    this.slice = o.slice === undefined ? 50 : checkMilliseconds('options.slice', o.slice, 1, false);
+    if (this.slice > MAX_SLICE_MS) {
+      throw new OutOfRangeError('options.slice', `a finite number >= 1 and <= ${MAX_SLICE_MS}`, this.slice);
+    }
+    this.busyPoll =
+      o.busyPoll === undefined ? 50 : checkMilliseconds('options.busyPoll', o.busyPoll, 0, false);
     this.vringOf = new Int8Array(256).fill(-1);
+    this.blocking = createPumpPolicy({ spin: this.spin, busyPoll: this.busyPoll, blocking: true }, 0, 0);
   }
 
   /** Says which doorbell (notify id) belongs to which vring; the master assigns them at boot. */
@@ -113,16 +136,17 @@ export class CorePump {
     for (;;) {
       if (ready()) return true;
       const seen = this.doorbell.irq();
-      // Awake and about to poll: the peer need not ring until prepareToSleep() asks again (DESIGN §5).
+      // Awake and about to poll: the peer need not ring until prepareToSleep() asks again.
       this.link.disableNotifications();
-      this.step();
+      const delivered = this.step();
       if (ready()) return true;
       if (!this.link.prepareToSleep()) continue; // work arrived during the re-check: poll again
       const remaining = deadline - performance.now();
       if (remaining <= 0) return false;
       this.doorbell.beat();
       this.onIdle?.();
-      this.doorbell.wait(seen, Math.min(remaining, this.slice), this.spin);
+      const spinUs = nextAction(this.blocking, delivered, 0, 0) === PumpAction.Spin ? this.spin : 0;
+      this.doorbell.wait(seen, Math.min(remaining, this.slice), spinUs);
     }
   }
 
@@ -141,62 +165,34 @@ export class CorePump {
     this.running = true;
     const keepAlive = setInterval(() => this.doorbell.beat(), this.slice);
     try {
-      let spinUntil = performance.now() + this.spin / 1000;
-      let lastActivity = this.activity();
-      let repolled = false;
-      let passes = 0; // since the event loop last ran
-      let lastDeliveryAt = Number.NEGATIVE_INFINITY;
+      const policy = createPumpPolicy(
+        { spin: this.spin, busyPoll: this.busyPoll, blocking: false },
+        performance.now(),
+        this.activity(),
+      );
+      // A core that sleeps at once never reads the clock or the activity counter on its way.
+      const clocked = policy.clocked;
       while (this.running) {
         const seen = this.doorbell.irq();
-        this.link.disableNotifications(); // awake: no doorbells until prepareToSleep() (DESIGN §5)
+        this.link.disableNotifications(); // awake: no doorbells until prepareToSleep()
         const delivered = this.step();
         if (!this.running) break;
-        // Read only by the spin branch below; a core that sleeps at once need not read the clock.
-        if (delivered > 0 && this.spin > 0) lastDeliveryAt = performance.now();
-        if (delivered >= POLL_BUDGET || ++passes >= MAX_PASSES) {
-          // More is waiting on the ring, or work keeps trickling in: let the program's
-          // continuations and the event loop (timers, I/O) run, then poll again.
-          repolled = false;
-          passes = 0;
-          await yieldToLoop();
-          continue;
+        const action = nextAction(
+          policy,
+          delivered,
+          clocked ? this.activity() : 0,
+          clocked ? performance.now() : 0,
+        );
+        if (action === PumpAction.Microtask) await null;
+        else if (action === PumpAction.Loop) await yieldToLoop();
+        else if (this.link.prepareToSleep()) {
+          const r = this.doorbell.waitAsync(seen, this.slice, 0);
+          if (typeof r !== 'string') await r;
+          // 'timed-out', or 'not-equal' at once: a loop without a yield would starve timers under a flood.
+          else await yieldToLoop();
+          pumpWoke(policy, clocked ? performance.now() : 0);
         }
-        if (delivered > 0 && !repolled) {
-          // What was just delivered usually gets an answer from the program's promise reactions:
-          // let them run (a microtask, not an event-loop turn), then poll once more before spinning
-          // or sleeping. That poll publishes the answer, and a reply the peer sends at once is then
-          // found by prepareToSleep() instead of costing a sleep and a wake-up.
-          repolled = true;
-          await null;
-          continue;
-        }
-        repolled = false;
-        if (this.spin > 0) {
-          // Spinning on an event loop must not block it: the program's continuations (woken by what
-          // was just delivered) have to run. So poll the rings between yields until `spin` µs pass
-          // without work, and only then sleep.
-          const now = performance.now();
-          const activity = this.activity();
-          if (delivered > 0 || activity !== lastActivity) spinUntil = now + this.spin / 1000;
-          lastActivity = activity;
-          if (now < spinUntil) {
-            if (now - lastDeliveryAt < this.busyPoll / 1000) {
-              await null; // receiving: poll again after the program's reactions (busyPoll)
-              continue;
-            }
-            passes = 0;
-            await yieldToLoop();
-            continue;
-          }
-        }
-        if (!this.link.prepareToSleep()) continue;
-        passes = 0;
-        const r = this.doorbell.waitAsync(seen, this.slice, 0);
-        if (typeof r !== 'string') await r;
-        else if (r === 'timed-out') await yieldToLoop();
-        // 'not-equal' returns at once: loop without yielding would starve timers under a flood.
-        else await yieldToLoop();
-        spinUntil = performance.now() + this.spin / 1000; // woken: spin again before the next sleep
+        // else: the re-check found work — poll again at once.
       }
     } finally {
       clearInterval(keepAlive);
@@ -215,6 +211,14 @@ export class CorePump {
   get isRunning(): boolean {
     return this.running;
   }
+}
+
+/** An optional hook: absent, or a function. */
+function hook<T extends (...args: never[]) => unknown>(
+  argument: string,
+  value: T | undefined,
+): T | undefined {
+  return value === undefined ? undefined : checkFunction<T>(argument, value);
 }
 
 function yieldToLoop(): Promise<void> {

@@ -5,7 +5,8 @@ import { assignedNotifyIds, driverFeatures, loadResourceTable } from './boot.js'
 import { CoreLink } from './link.js';
 import { RpmsgLite } from './lite.js';
 import type { Mailbox } from './mailbox.js';
-import { CorePump, POLL_BUDGET } from './pump.js';
+import { CorePump } from './pump.js';
+import { POLL_BUDGET } from './pump-policy.js';
 import type { SharedRam } from './region.js';
 import type { Tracer } from './trace.js';
 
@@ -48,17 +49,23 @@ export class RemoteCore {
     this.link = new CoreLink('remote', layout.bufferSize);
     if (tracer) this.link.observer = tracer;
     this.device = new RpmsgDevice(this.link, { sendTimeout: options.sendTimeout });
-    this.pump = new CorePump(this.link, mailbox.inbox('remote'), () => this.device.poll(POLL_BUDGET), {
-      spin: options.spin,
-      activity: () => this.device.stats.txMessages + this.device.stats.rxMessages,
-      slice: options.slice,
-    });
+    this.pump = new CorePump(
+      this.link,
+      mailbox.inbox('remote'),
+      {
+        poll: () => this.device.poll(POLL_BUDGET),
+        activity: () => this.device.stats.txMessages + this.device.stats.rxMessages,
+        onTick: () => {
+          this.checkEpoch();
+          this.lite.tick();
+        },
+        onIdle: tracer && (() => tracer.flush()),
+        traceKick: tracer && ((notifyId, vring) => tracer.emit({ type: 'kick', dir: 'in', vring, notifyId })),
+      },
+      { spin: options.spin, slice: options.slice },
+    );
     this.pump.setNotifyIds(this.notifyIds[0], this.notifyIds[1]);
     this.lite = new RpmsgLite(this.device, this.pump, layout.vrings[1].num);
-    this.pump.onTick = () => {
-      this.checkEpoch();
-      this.lite.tick();
-    };
     this.device.on('up', () => {
       // linux: the master assigned the notify ids at boot and wrote them into the table.
       const ids = assignedNotifyIds(options.ram.memory, layout);
@@ -70,9 +77,6 @@ export class RemoteCore {
     this.device.on('down', (reason: RpmsgError) =>
       tracer?.emit({ type: 'lifecycle', event: 'link-down', detail: reason.code }),
     );
-    if (tracer) this.pump.onIdle = () => tracer.flush();
-    if (tracer)
-      this.pump.traceKick = (notifyId, vring) => tracer.emit({ type: 'kick', dir: 'in', vring, notifyId });
   }
 
   /**
