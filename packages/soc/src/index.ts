@@ -23,7 +23,7 @@ export {
 } from './lite.js';
 export { type CoreSide, Doorbell, MAILBOX_CHANNELS, Mailbox, type WaitResult } from './mailbox.js';
 export type { CoreStats, EndpointCounters } from './protocol.js';
-export { CorePump, type PumpOptions } from './pump.js';
+export { CorePump, type PumpHooks, type PumpOptions } from './pump.js';
 export { SharedRam } from './region.js';
 export { demoFirmwareUrl } from './sample-firmware.js';
 export {
