@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RPMSG_TTY_F_EOF } from './end-marker.js';
 import { openTty } from './open-tty.js';
 import type { RpmsgTty } from './rpmsg-tty.js';
-import { type DevicePair, randomBytes, settle, startPair } from './test-support.js';
+import { type DevicePair, pipeLines, randomBytes, settle, startPair } from './test-support.js';
 import { serveTty } from './tty-service.js';
 
 /** What a hand-written peer received: data as text, the end marker as `<EOF>`, a hello as `<hello>`. */
@@ -79,15 +79,7 @@ describe('RpmsgTty half-close', () => {
     it('pipeline(lines, tty, sink) resolves with every echoed byte in the sink', async () => {
       const lines = Array.from({ length: 2000 }, (_, i) => `line ${i}\n`);
       const tty = openTty(pair.master);
-      const out: Buffer[] = [];
-      const sink = new Writable({
-        write(chunk: Buffer, _encoding, callback) {
-          out.push(chunk);
-          callback();
-        },
-      });
-      await pipeline(Readable.from(lines), tty, sink);
-      expect(Buffer.concat(out).toString()).toBe(lines.join(''));
+      expect(await pipeLines(tty, lines)).toBe(lines.join(''));
       expect(tty.destroyed).toBe(true);
       expect(pair.master.endpoints()).toHaveLength(0);
     });

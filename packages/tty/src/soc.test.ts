@@ -3,15 +3,13 @@
 import { execSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, statSync } from 'node:fs';
-import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import type { RxMessage } from '@rpmsg/core';
 import { createSoc, demoFirmwareUrl, type Soc } from '@rpmsg/soc';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openTty } from './open-tty.js';
 import type { RpmsgTty } from './rpmsg-tty.js';
-import { prng, randomBytes } from './test-support.js';
+import { pipeLines, prng, randomBytes } from './test-support.js';
 
 const ttyFirmware = new URL('./fixtures/tty-firmware.mjs', import.meta.url);
 
@@ -84,15 +82,7 @@ describe('RpmsgTty on the simulated SoC', () => {
     soc = await createSoc({ remote: ttyFirmware });
     const lines = Array.from({ length: 20_000 }, (_, i) => `line ${i} ${'.'.repeat(i % 40)}\n`);
     const tty = openTty(soc.master);
-    const out: Buffer[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        out.push(chunk);
-        callback();
-      },
-    });
-    await pipeline(Readable.from(lines), tty, sink);
-    expect(Buffer.concat(out).toString()).toBe(lines.join(''));
+    expect(await pipeLines(tty, lines)).toBe(lines.join(''));
     expect(soc.master.endpoints()).toHaveLength(0);
   });
 
@@ -100,15 +90,7 @@ describe('RpmsgTty on the simulated SoC', () => {
     soc = await createSoc({ remote: demoFirmwareUrl() });
     const lines = Array.from({ length: 5_000 }, (_, i) => `line ${i} ${'.'.repeat(i % 60)}\n`);
     const tty = openTty(soc.master);
-    const out: Buffer[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, callback) {
-        out.push(chunk);
-        callback();
-      },
-    });
-    await pipeline(Readable.from(lines), tty, sink);
-    expect(Buffer.concat(out).toString()).toBe(lines.join(''));
+    expect(await pipeLines(tty, lines)).toBe(lines.join(''));
     expect(soc.master.endpoints()).toHaveLength(0);
   });
 

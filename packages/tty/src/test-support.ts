@@ -1,3 +1,5 @@
+import { type Duplex, Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 // Test helpers shared by this package's tests (not exported from the package).
 import { type Clock, RpmsgDevice } from '@rpmsg/core';
 import { createMockTransportPair, type MockTransportPair } from '@rpmsg/core/testing';
@@ -51,4 +53,17 @@ export function randomBytes(n: number, seed: number): Buffer {
 /** Lets every queued microtask and immediate run `turns` times: the pair pumps itself there. */
 export async function settle(turns = 20): Promise<void> {
   for (let i = 0; i < turns; i += 1) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/** `pipeline(Readable.from(lines), tty, sink)`; resolves with what reached the sink once it ended. */
+export async function pipeLines(tty: Duplex, lines: readonly string[]): Promise<string> {
+  const out: Buffer[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      out.push(chunk);
+      callback();
+    },
+  });
+  await pipeline(Readable.from(lines), tty, sink);
+  return Buffer.concat(out).toString();
 }
