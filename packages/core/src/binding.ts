@@ -21,7 +21,7 @@ import { checkWaitOptions, type WaitOptions, waitUntil } from './wait-until.js';
  */
 export type BindingState = 'unbound' | 'bound' | 'greeted' | 'destroyed';
 
-/** What a binding reads and calls on its device's link (`RpmsgLink` implements it). */
+/** What a binding reads and calls on its device's link (`RpmsgBus` implements it). */
 export interface BindingHost {
   readonly clock: Clock;
   /** Link up and the device open: NS messages and hellos may go out. */

@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { checkBoolean, checkInteger, checkOptions, InvalidArgTypeError } from '@rpmsg/virtio';
+import { RpmsgBus } from './bus.js';
+import { closedError } from './bus-errors.js';
 import type { Channel } from './channel.js';
 import { ChannelRegistry } from './channel-registry.js';
 import type { Clock } from './clock.js';
@@ -23,8 +25,6 @@ import { DeviceStats, type RpmsgDeviceStats } from './device-stats.js';
 import { Endpoint, type EndpointOptions } from './endpoint.js';
 import { EndpointTable } from './endpoint-table.js';
 import { RpmsgError } from './errors.js';
-import { RpmsgLink } from './link.js';
-import { closedError } from './link-errors.js';
 import { encodeNsName } from './ns-message.js';
 import type { Transport } from './transport.js';
 import { checkSignal, checkWaitOptions, type WaitOptions, waitUntil } from './wait-until.js';
@@ -54,7 +54,7 @@ export class RpmsgDevice extends EventEmitter<RpmsgDeviceEvents> {
   readonly stats: RpmsgDeviceStats;
   /** Largest payload of one message: buffer size − 16 (496 for 512-byte buffers). */
   readonly mtu: number;
-  readonly #link: RpmsgLink;
+  readonly #link: RpmsgBus;
   readonly #counters: DeviceStats;
   readonly #endpoints = new EndpointTable();
   readonly #channels = new ChannelRegistry();
@@ -85,7 +85,7 @@ export class RpmsgDevice extends EventEmitter<RpmsgDeviceEvents> {
     this.#clock = options.clock === undefined ? systemClock : checkClock('options.clock', options.clock);
     this.#counters = new DeviceStats(transport);
     this.stats = this.#counters;
-    this.#link = new RpmsgLink({
+    this.#link = new RpmsgBus({
       device: this,
       transport,
       clock: this.#clock,

@@ -84,7 +84,7 @@ export interface MutableEndpointStats {
 }
 
 /**
- * What an endpoint calls on its device's link (`RpmsgLink`): the sends go straight to its
+ * What an endpoint calls on its device's link (`RpmsgBus`): the sends go straight to its
  * `sender`, the binding's transitions to the link as their {@link BindingHost}.
  */
 export interface EndpointLink extends BindingHost {

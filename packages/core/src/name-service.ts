@@ -9,7 +9,7 @@ import { reportListenerError, safeEmit } from './listener-error.js';
 import { decodeNsMessage, type NsMessage } from './ns-message.js';
 import type { Sender } from './sender.js';
 
-/** What the name service needs from its link (`RpmsgLink` implements it). */
+/** What the name service needs from its link (`RpmsgBus` implements it). */
 export interface NameServiceHost {
   readonly device: EventEmitter<RpmsgDeviceEvents>;
   readonly stats: DeviceStats;

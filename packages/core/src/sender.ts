@@ -23,7 +23,7 @@ export interface SenderContext {
   linkError(): RpmsgError | null;
   /** The error for an operation on a destroyed endpoint (ERR_RPMSG_CLOSED once the device closes). */
   destroyedError(ep: Endpoint): RpmsgError;
-  /** A message went to the transport: publish it with the batch (see `RpmsgLink.queued`). */
+  /** A message went to the transport: publish it with the batch (see `RpmsgBus.queued`). */
   queued(): void;
   /** Publishes what is unpublished now; true if there was something (it may bring buffers back). */
   flushPending(): boolean;

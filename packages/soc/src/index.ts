@@ -7,8 +7,8 @@ export type {
   MasterContext,
   MasterProgram,
 } from './context.js';
+export { CoreTransport } from './core-transport.js';
 export { ECHO_SERVICE } from './demo-firmware.js';
-export { CoreLink, type LinkObserver, type LinkTransport } from './link.js';
 export {
   type LiteEndpoint,
   type LiteMessage,

@@ -2,7 +2,7 @@ import type { RpmsgLayout } from '@rpmsg/core';
 import { RpmsgDevice, RpmsgError, VirtioTransport } from '@rpmsg/core';
 import type { MasterBoot } from './boot.js';
 import { driverFeatures, negotiateResourceTable, resetStatus } from './boot.js';
-import { CoreLink } from './link.js';
+import { CoreTransport } from './core-transport.js';
 import type { Mailbox } from './mailbox.js';
 import { CorePump } from './pump.js';
 import { POLL_BUDGET } from './pump-policy.js';
@@ -27,13 +27,13 @@ export interface MasterCoreOptions {
  * The A-core: the virtio driver side of the link and its RPMsg device, in whatever thread runs it
  * (a worker, or the caller's thread for `master: 'inline'`). Its `device` lives as long as the core;
  * each {@link boot} (first boot, recovery after a remote crash, a master reboot) connects a fresh
- * virtio transport under it through a {@link CoreLink}.
+ * virtio transport under it through a {@link CoreTransport}.
  */
 export class MasterCore {
   /** The master's RPMsg device: the one applications use. */
   readonly device: RpmsgDevice;
   /** The link under the device. */
-  readonly link: CoreLink;
+  readonly link: CoreTransport;
   /** The layout of the current boot (vrings where the resource table put them). */
   layout: RpmsgLayout;
   private readonly options: MasterCoreOptions;
@@ -44,7 +44,7 @@ export class MasterCore {
   constructor(options: MasterCoreOptions) {
     this.options = options;
     this.layout = options.layout;
-    this.link = new CoreLink('master', options.layout.bufferSize);
+    this.link = new CoreTransport('master', options.layout.bufferSize);
     if (options.tracer) this.link.observer = options.tracer;
     this.device = new RpmsgDevice(this.link, { sendTimeout: options.sendTimeout });
     this.started = this.device.start();

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { CoreLink } from './link.js';
+import type { CoreTransport } from './core-transport.js';
 import { type Doorbell, Mailbox } from './mailbox.js';
 import { CorePump, type PumpHooks, type PumpOptions } from './pump.js';
 
-/** The part of a CoreLink a pump drives; `prepareToSleep` is logged and answers `idle()`. */
-function fakeLink(log: string[], idle: () => boolean = () => true): CoreLink {
-  const link: Pick<CoreLink, 'onKick' | 'disableNotifications' | 'prepareToSleep'> = {
+/** The part of a CoreTransport a pump drives; `prepareToSleep` is logged and answers `idle()`. */
+function fakeLink(log: string[], idle: () => boolean = () => true): CoreTransport {
+  const link: Pick<CoreTransport, 'onKick' | 'disableNotifications' | 'prepareToSleep'> = {
     onKick: () => {},
     disableNotifications: () => {},
     prepareToSleep: () => {
@@ -13,7 +13,7 @@ function fakeLink(log: string[], idle: () => boolean = () => true): CoreLink {
       return idle();
     },
   };
-  return link as CoreLink;
+  return link as CoreTransport;
 }
 
 const nextLoopTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -168,12 +168,12 @@ describe('CorePump#waitFor (blocking core)', () => {
   it('calls the hooks it was given: onTick every pass, traceKick per doorbell of a vring, onIdle before a sleep', () => {
     const log: string[] = [];
     const mb = Mailbox.create();
-    const link: Pick<CoreLink, 'onKick' | 'disableNotifications' | 'prepareToSleep'> = {
+    const link: Pick<CoreTransport, 'onKick' | 'disableNotifications' | 'prepareToSleep'> = {
       onKick: (vring) => log.push(`onKick ${vring}`),
       disableNotifications: () => {},
       prepareToSleep: () => true,
     };
-    const pump = new CorePump(link as CoreLink, mb.inbox('remote'), {
+    const pump = new CorePump(link as CoreTransport, mb.inbox('remote'), {
       poll: () => {
         log.push('poll');
         return 0;

@@ -1,5 +1,5 @@
 import { checkFunction, checkMilliseconds, checkOptions, OutOfRangeError } from '@rpmsg/core';
-import type { CoreLink } from './link.js';
+import type { CoreTransport } from './core-transport.js';
 import type { Doorbell } from './mailbox.js';
 import { createPumpPolicy, nextAction, PumpAction, type PumpPolicy, pumpWoke } from './pump-policy.js';
 
@@ -63,7 +63,7 @@ export interface PumpHooks {
  * {@link waitFor} blocking the thread (Atomics.wait, a firmware loop written the RPMsg-Lite way).
  */
 export class CorePump {
-  private readonly link: CoreLink;
+  private readonly link: CoreTransport;
   private readonly doorbell: Doorbell;
   private readonly poll: () => number;
   private readonly activity: () => number;
@@ -91,7 +91,7 @@ export class CorePump {
    * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE`: `spin` or `busyPoll` negative or not finite,
    *   `slice` below 1 or above 2³¹−1 ms
    */
-  constructor(link: CoreLink, doorbell: Doorbell, hooks: PumpHooks, options?: PumpOptions) {
+  constructor(link: CoreTransport, doorbell: Doorbell, hooks: PumpHooks, options?: PumpOptions) {
     checkOptions('hooks', hooks);
     const o = checkOptions('options', options);
     this.link = link;

@@ -2,7 +2,7 @@ import type { RpmsgLayout } from '@rpmsg/core';
 import { RpmsgDevice, RpmsgError, VirtioTransport } from '@rpmsg/core';
 import type { ResourceTableImage } from './boot.js';
 import { assignedNotifyIds, driverFeatures, loadResourceTable } from './boot.js';
-import { CoreLink } from './link.js';
+import { CoreTransport } from './core-transport.js';
 import { RpmsgLite } from './lite.js';
 import type { Mailbox } from './mailbox.js';
 import { CorePump } from './pump.js';
@@ -35,7 +35,7 @@ export class RemoteCore {
   /** The firmware-style API over {@link device}. */
   readonly lite: RpmsgLite;
   /** The link under the device. */
-  readonly link: CoreLink;
+  readonly link: CoreTransport;
   /** The doorbell engine (blocking waits and the event loop). */
   readonly pump: CorePump;
   private readonly options: RemoteCoreOptions;
@@ -46,7 +46,7 @@ export class RemoteCore {
     this.options = options;
     const { layout, mailbox, tracer } = options;
     this.notifyIds = [layout.vrings[0].notifyId, layout.vrings[1].notifyId];
-    this.link = new CoreLink('remote', layout.bufferSize);
+    this.link = new CoreTransport('remote', layout.bufferSize);
     if (tracer) this.link.observer = tracer;
     this.device = new RpmsgDevice(this.link, { sendTimeout: options.sendTimeout });
     this.pump = new CorePump(

@@ -1,5 +1,4 @@
-import type { TransportBuffer } from '@rpmsg/core';
-import type { LinkObserver } from './link.js';
+import type { TransportBuffer, TransportObserver } from '@rpmsg/core';
 
 /** Which part of the SoC an event comes from. */
 export type TraceSource = 'master' | 'remote' | 'soc';
@@ -53,7 +52,7 @@ export function traceNow(): number {
  * SoC; the SoC's own tracer emits them directly). Only exists when tracing is on, so the data path
  * pays nothing otherwise.
  */
-export class Tracer implements LinkObserver {
+export class Tracer implements TransportObserver {
   readonly core: TraceSource;
   private readonly payloadBytes: number;
   private readonly sink: (events: TraceEvent[]) => void;

@@ -10,18 +10,6 @@ import type {
 import { RpmsgError } from '@rpmsg/core';
 
 /**
- * What {@link CoreLink} needs of the transport under it: a transport a pump drives by doorbell
- * (`PolledTransport`, whose doc holds the contract; the virtio transport implements it).
- */
-export type LinkTransport = PolledTransport;
-
-/**
- * Sees every message crossing a link (the trace): the transport's observer, which the link hands
- * to each transport under it, so the trace watches the transport's own send and receive paths.
- */
-export type LinkObserver = TransportObserver;
-
-/**
  * The transport the RPMsg device of a core sees for its whole life, while the virtio transport
  * under it is replaced at every boot: a peer crash takes the link down
  * (`ERR_RPMSG_PEER_GONE`) and a restart connects a fresh transport over reset rings, so the same
@@ -30,11 +18,11 @@ export type LinkObserver = TransportObserver;
  * Buffers lent by a retired transport are dead: giving them back does nothing (Transport contract).
  * Ownership is checked with a slot table indexed by `buf.index`, so no message allocates.
  */
-export class CoreLink implements Transport {
+export class CoreTransport implements Transport {
   readonly role: TransportRole;
   readonly bufferSize: number;
-  private observed: LinkObserver | undefined;
-  private inner: LinkTransport | undefined;
+  private observed: TransportObserver | undefined;
+  private inner: PolledTransport | undefined;
   private generation = 0;
   private sink: TransportSink | undefined;
   private up = false;
@@ -67,22 +55,22 @@ export class CoreLink implements Transport {
    * the link passes it on to the current transport and to each one it connects later. The
    * transport shows it the messages on its one send path, so tracing changes no path.
    */
-  get observer(): LinkObserver | undefined {
+  get observer(): TransportObserver | undefined {
     return this.observed;
   }
 
-  set observer(observer: LinkObserver | undefined) {
+  set observer(observer: TransportObserver | undefined) {
     this.observed = observer;
     if (this.inner) this.inner.observer = observer;
   }
 
   /** The transport currently under the link (undefined between a crash and the next boot). */
-  get current(): LinkTransport | undefined {
+  get current(): PolledTransport | undefined {
     return this.inner;
   }
 
   attach(sink: TransportSink): void {
-    if (this.sink) throw new Error('CoreLink.attach called twice');
+    if (this.sink) throw new Error('CoreTransport.attach called twice');
     this.sink = sink;
   }
 
@@ -111,7 +99,7 @@ export class CoreLink implements Transport {
    * Puts `inner` under the link and starts it: the old transport (if any) is retired first. Resolves
    * when `inner` reports link-up. Boot code calls this at every (re)boot.
    */
-  connect(inner: LinkTransport, signal?: AbortSignal): Promise<void> {
+  connect(inner: PolledTransport, signal?: AbortSignal): Promise<void> {
     this.retire(new RpmsgError('ERR_RPMSG_PEER_GONE', 'the link was reset'));
     if (this.closed) return Promise.reject(new RpmsgError('ERR_RPMSG_CLOSED', 'the link is closed'));
     const generation = ++this.generation;
@@ -265,7 +253,7 @@ export class CoreLink implements Transport {
   }
 }
 
-/** Live counters of a {@link CoreLink}: the current transport's plus those of the retired ones. */
+/** Live counters of a {@link CoreTransport}: the current transport's plus those of the retired ones. */
 function linkStats(
   current: () => TransportStats | undefined,
   retired: Pick<TransportStats, 'txMessages' | 'rxMessages' | 'notifications' | 'errors'>,

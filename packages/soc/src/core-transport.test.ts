@@ -1,7 +1,8 @@
+import type { PolledTransport, TransportObserver } from '@rpmsg/core';
 import { RpmsgError, type TransportBuffer, type TransportSink } from '@rpmsg/core';
 import { createMockTransportPair, type MockTransport } from '@rpmsg/core/testing';
 import { describe, expect, it, vi } from 'vitest';
-import { CoreLink, type LinkObserver, type LinkTransport } from './link.js';
+import { CoreTransport } from './core-transport.js';
 
 const ignore: TransportSink = {
   onMessage: () => true,
@@ -12,7 +13,7 @@ const ignore: TransportSink = {
 };
 
 /** `t` with the doorbell methods of a polled transport, each call logged in `calls`. */
-function polled(t: MockTransport, calls: string[] = []): LinkTransport {
+function polled(t: MockTransport, calls: string[] = []): PolledTransport {
   return Object.assign(t, {
     onKick: (vring: 0 | 1) => void calls.push(`kick ${vring}`),
     prepareToSleep: () => {
@@ -23,13 +24,13 @@ function polled(t: MockTransport, calls: string[] = []): LinkTransport {
   });
 }
 
-/** A CoreLink over the master end of a mock pair, the remote end started with a sink that gives every message back. */
+/** A CoreTransport over the master end of a mock pair, the remote end started with a sink that gives every message back. */
 async function linked(buffers = 2) {
   const pair = createMockTransportPair({ buffers });
   const calls: string[] = [];
   const inner = polled(pair.master, calls);
   const forwarded = vi.spyOn(inner, 'sendMessage');
-  const link = new CoreLink('master', pair.master.bufferSize);
+  const link = new CoreTransport('master', pair.master.bufferSize);
   link.attach(ignore);
   pair.remote.attach(ignore);
   const up = link.connect(inner);
@@ -43,14 +44,14 @@ function watcher() {
   const seen: string[] = [];
   const line = (dir: string, buf: TransportBuffer, length: number) =>
     `${dir} ${buf.view.getUint32(0, true)}→${buf.view.getUint32(4, true)} ${buf.view.getUint16(12, true)} ${length}`;
-  const observer: LinkObserver = {
+  const observer: TransportObserver = {
     onSend: (buf, length) => seen.push(line('tx', buf, length)),
     onReceive: (buf, length) => seen.push(line('rx', buf, length)),
   };
   return { seen, observer };
 }
 
-describe('CoreLink.sendMessage', () => {
+describe('CoreTransport.sendMessage', () => {
   it('hands a copying send straight to the transport under the link', async () => {
     const { pair, link, forwarded } = await linked();
     expect(link.sendMessage(1024, 30, Uint8Array.of(1, 2, 3))).toBe(true);
@@ -82,7 +83,7 @@ describe('CoreLink.sendMessage', () => {
   });
 
   it('says false while no transport is up: before the first boot and after close', async () => {
-    const link = new CoreLink('master', 512);
+    const link = new CoreTransport('master', 512);
     link.attach(ignore);
     expect(link.sendMessage(1024, 30, new Uint8Array(1))).toBe(false);
     const { link: closed, forwarded } = await linked();
@@ -92,7 +93,7 @@ describe('CoreLink.sendMessage', () => {
   });
 });
 
-describe('CoreLink.observer', () => {
+describe('CoreTransport.observer', () => {
   it('is handed to every transport the link connects, and taken from one it retires', async () => {
     const { link, inner } = await linked();
     const { observer } = watcher();
@@ -127,7 +128,7 @@ describe('CoreLink.observer', () => {
   });
 });
 
-describe('CoreLink doorbell methods', () => {
+describe('CoreTransport doorbell methods', () => {
   it('forwards kicks, sleep checks and notification suppression to the transport under the link', async () => {
     const { link, calls } = await linked();
     link.disableNotifications();

@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import { closedError, downCode, downError } from './bus-errors.js';
 import type { ChannelRegistry } from './channel-registry.js';
 import type { Clock } from './clock.js';
 import { RPMSG_HEADER_SIZE, RPMSG_NS_ADDR } from './constants.js';
@@ -8,7 +9,6 @@ import { destroyedError, type Endpoint, type EndpointLink } from './endpoint.js'
 import type { EndpointTable } from './endpoint-table.js';
 import { RpmsgError } from './errors.js';
 import { checkRxHeader } from './header.js';
-import { closedError, downCode, downError } from './link-errors.js';
 import { reportListenerError, safeEmit } from './listener-error.js';
 import { NameService, type NameServiceHost } from './name-service.js';
 import { type RxHost, RxSlot } from './rx-message.js';
@@ -16,7 +16,7 @@ import { Sender, type SenderContext } from './sender.js';
 import type { Transport, TransportBuffer, TransportSink } from './transport.js';
 
 /** What `RpmsgDevice` hands its link engine. */
-export interface RpmsgLinkOptions {
+export interface RpmsgBusOptions {
   readonly device: EventEmitter<RpmsgDeviceEvents>;
   readonly transport: Transport;
   readonly clock: Clock;
@@ -44,7 +44,7 @@ const PUBLISH_BATCH = 16;
  * call (`EndpointLink`), the sender's and the name service's host; and it batches flushes and runs
  * the close. Messages for address 53 go to its {@link NameService}.
  */
-export class RpmsgLink implements TransportSink, EndpointLink, SenderContext, NameServiceHost, RxHost {
+export class RpmsgBus implements TransportSink, EndpointLink, SenderContext, NameServiceHost, RxHost {
   readonly device: EventEmitter<RpmsgDeviceEvents>;
   readonly transport: Transport;
   readonly clock: Clock;
@@ -75,7 +75,7 @@ export class RpmsgLink implements TransportSink, EndpointLink, SenderContext, Na
   /** Sends and releases made outside poll() since the last flush. */
   #unflushed = 0;
 
-  constructor(options: RpmsgLinkOptions) {
+  constructor(options: RpmsgBusOptions) {
     this.device = options.device;
     this.transport = options.transport;
     this.clock = options.clock;
