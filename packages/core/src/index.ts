@@ -66,6 +66,11 @@ export type {
   TransportSink,
   TransportStats,
 } from './transport.js';
+export {
+  liveTransportStats,
+  type TransportCounts,
+  type TransportReadings,
+} from './transport-stats.js';
 export type { TxBuffer } from './tx-buffer.js';
 export * from './virtio/index.js';
 export { type Settle, type WaitOptions, waitUntil } from './wait-until.js';

@@ -1,4 +1,4 @@
-import type { TransportStats } from '@rpmsg/core';
+import { liveTransportStats, type TransportStats } from '@rpmsg/core';
 
 /** Counters kept by a serial link (all monotonic). Frame-level errors are also in `errors`. */
 export interface SerialLinkStats {
@@ -95,39 +95,23 @@ export interface SerialPoolCounts {
 }
 
 /**
- * The one {@link SerialTransportStats} of a transport, made once: its fields read `counts`, `link`
- * and `pools` when read, so reading stats allocates nothing. Protocol errors are the link's.
+ * The one {@link SerialTransportStats} of a transport, made once: core's live transport stats (the
+ * link's protocol errors as `errors`) plus the serial fields, all read when read, so reading stats
+ * allocates nothing.
  */
-export function liveTransportStats(
+export function liveSerialStats(
   counts: Readonly<SerialTransportCounts>,
   link: SerialLinkStats,
   pools: SerialPoolCounts,
 ): SerialTransportStats {
-  return {
-    get txMessages() {
-      return counts.txMessages;
-    },
-    get rxMessages() {
-      return counts.rxMessages;
-    },
-    get notifications() {
-      return counts.notifications;
-    },
-    get txFree() {
-      return pools.txFree();
-    },
-    get txTotal() {
-      return pools.txTotal;
-    },
-    get rxHeld() {
-      return pools.rxHeld();
-    },
-    get errors() {
-      return link.errors;
-    },
-    get opens() {
-      return counts.opens;
-    },
-    link,
-  };
+  const stats = liveTransportStats(counts, {
+    txFree: () => pools.txFree(),
+    txTotal: () => pools.txTotal,
+    rxHeld: () => pools.rxHeld(),
+    errors: () => link.errors,
+  });
+  return Object.defineProperties(stats, {
+    opens: { get: () => counts.opens, enumerable: true },
+    link: { value: link, enumerable: true },
+  }) as SerialTransportStats;
 }

@@ -20,7 +20,7 @@ import { SerialError } from './errors.js';
 import type { HelloParams } from './hello.js';
 import { SerialLink, type SerialLinkHandler } from './link.js';
 import type { SerialLinkOptions } from './link-options.js';
-import { liveTransportStats, type SerialTransportStats } from './link-stats.js';
+import { liveSerialStats, type SerialTransportStats } from './link-stats.js';
 import { Reconnector } from './reconnector.js';
 import { SlotPool } from './slot-pool.js';
 
@@ -118,7 +118,7 @@ export class SerialTransport implements Transport, SerialLinkHandler {
     this.rx = new SlotPool(rxCount, this.bufferSize, txCount);
     this.ready = new Int32Array(rxCount);
     this.readyLen = new Int32Array(rxCount);
-    this.liveStats = liveTransportStats(this.counts, this.link.stats, {
+    this.liveStats = liveSerialStats(this.counts, this.link.stats, {
       txFree: () => (this.isUp ? this.tx.available : 0),
       txTotal: txCount,
       rxHeld: () => this.rx.size - this.rx.available - this.readyCount,

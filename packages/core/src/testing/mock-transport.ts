@@ -10,6 +10,7 @@ import type {
   TransportSink,
   TransportStats,
 } from '../transport.js';
+import { liveTransportStats } from '../transport-stats.js';
 import type { Lane, Slot } from './mock-lane.js';
 
 /** A message one side handed to the peer, copied out when it was sent. */
@@ -83,30 +84,12 @@ export class MockTransport implements Transport {
 
   #liveStats(): TransportStats {
     const counts = this.#counts;
-    const self = this;
-    return {
-      get txMessages() {
-        return counts.txMessages;
-      },
-      get rxMessages() {
-        return counts.rxMessages;
-      },
-      get notifications() {
-        return counts.notifications;
-      },
-      get errors() {
-        return counts.errors;
-      },
-      get txFree() {
-        return self.#tx.free.length;
-      },
-      get txTotal() {
-        return self.#tx.slots.length;
-      },
-      get rxHeld() {
-        return self.#rx.lentCount;
-      },
-    };
+    return liveTransportStats(counts, {
+      txFree: () => this.#tx.free.length,
+      txTotal: () => this.#tx.slots.length,
+      rxHeld: () => this.#rx.lentCount,
+      errors: () => counts.errors,
+    });
   }
 
   /** True while something is published and not yet taken by a `poll()` of the receiving side. */

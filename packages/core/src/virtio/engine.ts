@@ -1,7 +1,7 @@
 import { isVirtioError, type MemoryRegion } from '@rpmsg/virtio';
 import { RpmsgError } from '../errors.js';
 import type { RpmsgLayout } from '../layout/types.js';
-import type { TransportSink, TransportStats } from '../transport.js';
+import type { TransportSink } from '../transport.js';
 import type { BufferPool } from './buffer-pool.js';
 
 /** Counters a VirtioTransport keeps (the writable twin of TransportStats). */
@@ -71,33 +71,6 @@ export interface Engine {
   txFree(): number;
   /** Called on close: stop using the rings (master: reset the device status). */
   stop(): void;
-}
-
-/** TransportStats read live from the counters and the engine (made once per transport). */
-export function liveStats(counters: VirtioStats, engine: Engine, txTotal: number): TransportStats {
-  return {
-    get txMessages() {
-      return counters.txMessages;
-    },
-    get rxMessages() {
-      return counters.rxMessages;
-    },
-    get notifications() {
-      return counters.notifications;
-    },
-    get txFree() {
-      return engine.txFree();
-    },
-    get txTotal() {
-      return txTotal;
-    },
-    get rxHeld() {
-      return counters.rxHeld;
-    },
-    get errors() {
-      return counters.errors;
-    },
-  };
 }
 
 /**

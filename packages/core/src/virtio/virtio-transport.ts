@@ -21,8 +21,9 @@ import type {
   TransportSink,
   TransportStats,
 } from '../transport.js';
+import { liveTransportStats } from '../transport-stats.js';
 import { BufferPool, SLOT_LENT_RX, SLOT_LENT_TX } from './buffer-pool.js';
-import { type Engine, type EngineHost, liveStats, type VirtioStats } from './engine.js';
+import type { Engine, EngineHost, VirtioStats } from './engine.js';
 import { MasterEngine } from './master-engine.js';
 import { RemoteEngine } from './remote-engine.js';
 
@@ -134,7 +135,15 @@ export class VirtioTransport implements PolledTransport {
             features,
             alwaysNotify: options.alwaysNotify ?? layout.profile === 'rpmsg-lite',
           });
-    this.#stats = liveStats(this.#counters, this.#engine, this.#pool.numBuffers);
+    const counters = this.#counters;
+    const engine = this.#engine;
+    const txTotal = this.#pool.numBuffers;
+    this.#stats = liveTransportStats(counters, {
+      txFree: () => engine.txFree(),
+      txTotal: () => txTotal,
+      rxHeld: () => counters.rxHeld,
+      errors: () => counters.errors,
+    });
   }
 
   #host(): EngineHost & { isUp: boolean } {
