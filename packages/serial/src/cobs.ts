@@ -63,16 +63,16 @@ export interface CobsDecoderSink {
  * make it buffer without bound or lose sync for more than one frame.
  */
 export class CobsDecoder {
-  private readonly buf: Uint8Array;
-  private length = 0;
-  private remaining = 0; // data bytes left in the current block; 0 = next byte is a code byte
-  private zeroOwed = false; // the finished block had code < 0xFF: a zero goes before the next block
-  private skipping = false; // dropping bytes up to the next delimiter
-  private started = false; // any byte seen since the last delimiter
+  readonly #buf: Uint8Array;
+  #length = 0;
+  #remaining = 0; // data bytes left in the current block; 0 = next byte is a code byte
+  #zeroOwed = false; // the finished block had code < 0xFF: a zero goes before the next block
+  #skipping = false; // dropping bytes up to the next delimiter
+  #started = false; // any byte seen since the last delimiter
 
   /** @param maxLength the largest decoded frame accepted. */
   constructor(readonly maxLength: number) {
-    this.buf = new Uint8Array(maxLength);
+    this.#buf = new Uint8Array(maxLength);
   }
 
   /** Feeds `bytes[start, end)`; calls `sink` for every frame or drop they complete. */
@@ -80,47 +80,50 @@ export class CobsDecoder {
     for (let i = start; i < end; i++) {
       const b = bytes[i]!;
       if (b === COBS_DELIMITER) {
-        this.endFrame(sink);
+        this.#endFrame(sink);
         continue;
       }
-      if (this.skipping) continue;
-      this.started = true;
-      if (this.remaining === 0) {
-        if (this.zeroOwed && !this.put(0, sink)) continue;
-        this.remaining = b - 1;
-        this.zeroOwed = b < 0xff;
+      if (this.#skipping) continue;
+      this.#started = true;
+      if (this.#remaining === 0) {
+        if (this.#zeroOwed && !this.#put(0, sink)) continue;
+        this.#remaining = b - 1;
+        this.#zeroOwed = b < 0xff;
       } else {
-        this.remaining--;
-        this.put(b, sink);
+        this.#remaining--;
+        this.#put(b, sink);
       }
     }
   }
 
   /** Forgets a partial frame (after the port was reopened). */
   reset(): void {
-    this.length = 0;
-    this.remaining = 0;
-    this.zeroOwed = false;
-    this.skipping = false;
-    this.started = false;
+    this.#length = 0;
+    this.#remaining = 0;
+    this.#zeroOwed = false;
+    this.#skipping = false;
+    this.#started = false;
   }
 
-  private put(b: number, sink: CobsDecoderSink): boolean {
-    if (this.length === this.maxLength) {
-      this.skipping = true;
+  #put(b: number, sink: CobsDecoderSink): boolean {
+    if (this.#length === this.maxLength) {
+      this.#skipping = true;
       sink.onDrop('too-long', this.maxLength);
       return false;
     }
-    this.buf[this.length++] = b;
+    this.#buf[this.#length++] = b;
     return true;
   }
 
-  private endFrame(sink: CobsDecoderSink): void {
-    const { started, skipping, remaining, length } = this;
+  #endFrame(sink: CobsDecoderSink): void {
+    const started = this.#started;
+    const skipping = this.#skipping;
+    const remaining = this.#remaining;
+    const length = this.#length;
     this.reset();
     if (skipping || !started) return;
     // A block cut short by the delimiter means bytes were lost or a zero was inserted.
     if (remaining !== 0) sink.onDrop('cobs', length);
-    else if (length > 0) sink.onFrame(this.buf, length);
+    else if (length > 0) sink.onFrame(this.#buf, length);
   }
 }

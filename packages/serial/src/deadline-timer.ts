@@ -9,36 +9,39 @@ export const NEVER = Number.POSITIVE_INFINITY;
  * re-checks what is due and arms the next deadline itself.
  */
 export class DeadlineTimer {
-  private handle: unknown = null;
-  private armedAt = Number.POSITIVE_INFINITY;
-  private readonly fire = (): void => {
-    this.handle = null;
-    this.armedAt = Number.POSITIVE_INFINITY;
-    this.callback();
+  #handle: unknown = null;
+  #armedAt = Number.POSITIVE_INFINITY;
+  readonly #fire = (): void => {
+    this.#handle = null;
+    this.#armedAt = Number.POSITIVE_INFINITY;
+    this.#callback();
   };
+
+  readonly #clock: LinkClock;
+  readonly #callback: () => void;
 
   /**
    * @param clock time source
    * @param callback called when an armed deadline is reached
    */
-  constructor(
-    private readonly clock: LinkClock,
-    private readonly callback: () => void,
-  ) {}
+  constructor(clock: LinkClock, callback: () => void) {
+    this.#clock = clock;
+    this.#callback = callback;
+  }
 
   /** Makes sure the callback runs no later than `at` (`Infinity`: nothing to arm). */
   arm(at: number): void {
-    if (at >= this.armedAt) return;
+    if (at >= this.#armedAt) return;
     this.cancel();
     if (at === Number.POSITIVE_INFINITY) return;
-    this.armedAt = at;
-    this.handle = this.clock.setTimeout(this.fire, Math.max(0, at - this.clock.currentTime()));
+    this.#armedAt = at;
+    this.#handle = this.#clock.setTimeout(this.#fire, Math.max(0, at - this.#clock.currentTime()));
   }
 
   /** Disarms. */
   cancel(): void {
-    if (this.handle !== null) this.clock.clearTimeout(this.handle);
-    this.handle = null;
-    this.armedAt = Number.POSITIVE_INFINITY;
+    if (this.#handle !== null) this.#clock.clearTimeout(this.#handle);
+    this.#handle = null;
+    this.#armedAt = Number.POSITIVE_INFINITY;
   }
 }

@@ -7,10 +7,13 @@ import type { SerialLinkStats } from './link-stats.js';
  * allocate and a burst of frames costs one write.
  */
 export class FrameOutput {
-  private readonly encoder: FrameEncoder;
-  private readonly out: Uint8Array;
-  private readonly maxWire: number;
-  private length = 0;
+  readonly #encoder: FrameEncoder;
+  readonly #out: Uint8Array;
+  readonly #maxWire: number;
+  #length = 0;
+
+  readonly #stats: SerialLinkStats;
+  readonly #write: (bytes: Uint8Array, length: number) => void;
 
   /**
    * @param maxPayload largest frame payload
@@ -19,32 +22,35 @@ export class FrameOutput {
    */
   constructor(
     maxPayload: number,
-    private readonly stats: SerialLinkStats,
-    private readonly write: (bytes: Uint8Array, length: number) => void,
+    stats: SerialLinkStats,
+    write: (bytes: Uint8Array, length: number) => void,
   ) {
-    this.encoder = new FrameEncoder(maxPayload);
-    this.maxWire = frameWireSize(maxPayload);
-    this.out = new Uint8Array(this.maxWire * 4);
+    this.#stats = stats;
+    this.#write = write;
+
+    this.#encoder = new FrameEncoder(maxPayload);
+    this.#maxWire = frameWireSize(maxPayload);
+    this.#out = new Uint8Array(this.#maxWire * 4);
   }
 
   /** Encodes one frame, flushing first when the buffer might not hold it. */
   frame(type: number, seq: number, ack: number, credit: number, p: Uint8Array | null, n: number): void {
-    if (this.length + this.maxWire > this.out.length) this.flush();
-    this.length += this.encoder.encode(type, seq, ack, credit, p, n, this.out, this.length);
-    this.stats.txFrames++;
+    if (this.#length + this.#maxWire > this.#out.length) this.flush();
+    this.#length += this.#encoder.encode(type, seq, ack, credit, p, n, this.#out, this.#length);
+    this.#stats.txFrames++;
   }
 
   /** Writes the frames encoded so far, if any. */
   flush(): void {
-    if (this.length === 0) return;
-    const n = this.length;
-    this.length = 0;
-    this.stats.txBytes += n;
-    this.write(this.out, n);
+    if (this.#length === 0) return;
+    const n = this.#length;
+    this.#length = 0;
+    this.#stats.txBytes += n;
+    this.#write(this.#out, n);
   }
 
   /** Drops the frames not yet written (the port is gone). */
   discard(): void {
-    this.length = 0;
+    this.#length = 0;
   }
 }

@@ -50,13 +50,13 @@ export function frameWireSize(payloadLength: number): number {
  * allocates. `maxPayload` bounds the payload of any one frame.
  */
 export class FrameEncoder {
-  private readonly scratch: Uint8Array;
-  private readonly scratchView: DataView;
+  readonly #scratch: Uint8Array;
+  readonly #scratchView: DataView;
 
   /** @param maxPayload the largest payload any frame will carry. */
   constructor(readonly maxPayload: number) {
-    this.scratch = new Uint8Array(FRAME_OVERHEAD + maxPayload);
-    this.scratchView = new DataView(this.scratch.buffer);
+    this.#scratch = new Uint8Array(FRAME_OVERHEAD + maxPayload);
+    this.#scratchView = new DataView(this.#scratch.buffer);
   }
 
   /**
@@ -76,14 +76,14 @@ export class FrameEncoder {
     offset: number,
   ): number {
     if (length > this.maxPayload) throw new RangeError(`frame payload ${length} > ${this.maxPayload}`);
-    const s = this.scratch;
+    const s = this.#scratch;
     s[0] = type;
     s[1] = seq;
     s[2] = ack;
     s[3] = credit;
     if (payload !== null && length > 0) s.set(payload.subarray(0, length), FRAME_HEADER_SIZE);
     const end = FRAME_HEADER_SIZE + length;
-    this.scratchView.setUint32(end, crc32(s, 0, end), true);
+    this.#scratchView.setUint32(end, crc32(s, 0, end), true);
     const n = cobsEncode(s, 0, end + FRAME_CRC_SIZE, out, offset);
     out[offset + n] = COBS_DELIMITER;
     return n + 1;
@@ -145,9 +145,9 @@ export class FrameDecoder implements CobsDecoderSink {
     shortFrames: 0,
     longFrames: 0,
   };
-  private readonly cobs: CobsDecoder;
-  private sink: FrameSink | null = null;
-  private readonly frame: Frame = {
+  readonly #cobs: CobsDecoder;
+  #sink: FrameSink | null = null;
+  readonly #frame: Frame = {
     type: 0,
     poll: false,
     seq: 0,
@@ -160,24 +160,24 @@ export class FrameDecoder implements CobsDecoderSink {
 
   /** @param maxPayload the largest payload accepted; longer frames are dropped. */
   constructor(readonly maxPayload: number) {
-    this.cobs = new CobsDecoder(FRAME_OVERHEAD + maxPayload);
+    this.#cobs = new CobsDecoder(FRAME_OVERHEAD + maxPayload);
   }
 
   /** Feeds raw bytes from the wire; calls `sink` for every frame they complete. */
   push(bytes: Uint8Array, start: number, end: number, sink: FrameSink): void {
-    this.sink = sink;
-    this.cobs.push(bytes, start, end, this);
-    this.sink = null;
+    this.#sink = sink;
+    this.#cobs.push(bytes, start, end, this);
+    this.#sink = null;
   }
 
   /** Forgets a partial frame (the port was reopened). */
   reset(): void {
-    this.cobs.reset();
+    this.#cobs.reset();
   }
 
   /** @internal CobsDecoderSink */
   onFrame(bytes: Uint8Array, length: number): void {
-    const sink = this.sink!;
+    const sink = this.#sink!;
     if (length < FRAME_OVERHEAD) {
       this.stats.shortFrames++;
       sink.onBadFrame(
@@ -201,7 +201,7 @@ export class FrameDecoder implements CobsDecoderSink {
       return;
     }
     this.stats.frames++;
-    const f = this.frame;
+    const f = this.#frame;
     f.type = bytes[0]! & ~FRAME_POLL & 0xff;
     f.poll = (bytes[0]! & FRAME_POLL) !== 0;
     f.seq = bytes[1]!;
@@ -214,7 +214,7 @@ export class FrameDecoder implements CobsDecoderSink {
 
   /** @internal CobsDecoderSink */
   onDrop(reason: 'cobs' | 'too-long', length: number): void {
-    const sink = this.sink!;
+    const sink = this.#sink!;
     if (reason === 'cobs') {
       this.stats.cobsErrors++;
       sink.onBadFrame(

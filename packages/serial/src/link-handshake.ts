@@ -29,10 +29,14 @@ export class LinkHandshake {
   peer: HelloParams | null = null;
   /** When to repeat our HELLO while handshaking. */
   nextHelloAt = NEVER;
-  private readonly buf = new Uint8Array(HELLO_SIZE);
+  readonly #buf = new Uint8Array(HELLO_SIZE);
+
+  readonly #o: ResolvedLinkOptions;
 
   /** @param o the link's resolved options (our HELLO parameters and nonce source) */
-  constructor(private readonly o: ResolvedLinkOptions) {}
+  constructor(o: ResolvedLinkOptions) {
+    this.#o = o;
+  }
 
   /** Forgets the peer. */
   reset(): void {
@@ -43,7 +47,7 @@ export class LinkHandshake {
 
   /** Draws a fresh nonce for a new handshake. */
   begin(): void {
-    this.localNonce = this.o.nonce() >>> 0 || 1;
+    this.localNonce = this.#o.nonce() >>> 0 || 1;
   }
 
   /**
@@ -51,7 +55,7 @@ export class LinkHandshake {
    * bytes that the next call reuses.
    */
   encode(type: number): Uint8Array {
-    const o = this.o;
+    const o = this.#o;
     encodeHello(
       {
         version: SERIAL_PROTOCOL_VERSION,
@@ -64,9 +68,9 @@ export class LinkHandshake {
         retransmitMs: o.retransmitMs,
         baudRate: o.baudRate,
       },
-      this.buf,
+      this.#buf,
     );
-    return this.buf;
+    return this.#buf;
   }
 
   /** Takes a HELLO (`type` HELLO) or HELLO_ACK received while handshaking and says what to do. */

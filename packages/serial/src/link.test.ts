@@ -23,26 +23,26 @@ class End implements SerialLinkHandler {
   autoRelease = true;
   /** Writes to lose on the way out (a line eating whole frames). */
   loseWrites = 0;
-  private readonly pool: Uint8Array[];
-  private readonly free: number[];
+  readonly #pool: Uint8Array[];
+  readonly #free: number[];
 
-  constructor(
-    private readonly clock: FakeClock,
-    options: SerialLinkOptions = {},
-    seed = 7,
-  ) {
+  readonly #clock: FakeClock;
+
+  constructor(clock: FakeClock, options: SerialLinkOptions = {}, seed = 7) {
+    this.#clock = clock;
+
     let n = seed;
     this.link = new SerialLink(this, { clock, nonce: () => ++n * 7919, ...options });
     const tx = options.txBuffers ?? 16;
-    this.pool = Array.from({ length: tx }, () => new Uint8Array(options.bufferSize ?? 512));
-    this.free = this.pool.map((_, i) => i);
+    this.#pool = Array.from({ length: tx }, () => new Uint8Array(options.bufferSize ?? 512));
+    this.#free = this.#pool.map((_, i) => i);
   }
 
   /** Queues message number `n` (a 16-byte RPMsg header + 4-byte counter); false when no slot. */
   send(n: number, extra = 0): boolean {
-    const slot = this.free.pop();
+    const slot = this.#free.pop();
     if (slot === undefined) return false;
-    const b = this.pool[slot]!;
+    const b = this.#pool[slot]!;
     const v = new DataView(b.buffer);
     v.setUint32(0, 1024, true);
     v.setUint32(4, 1025, true);
@@ -50,7 +50,7 @@ class End implements SerialLinkHandler {
     v.setUint32(16, n, true);
     for (let i = 0; i < extra; i++) b[20 + i] = (n + i) & 0xff;
     if (!this.link.submit(slot, b, 20 + extra)) {
-      this.free.push(slot);
+      this.#free.push(slot);
       return false;
     }
     this.link.service();
@@ -59,7 +59,7 @@ class End implements SerialLinkHandler {
 
   /** Bytes from the wire. */
   receive(bytes: Uint8Array): void {
-    this.lastRxAt = this.clock.currentTime();
+    this.lastRxAt = this.#clock.currentTime();
     this.link.receive(bytes);
   }
 
@@ -91,14 +91,14 @@ class End implements SerialLinkHandler {
     }
   }
   txDone(slot: number): void {
-    this.free.push(slot);
+    this.#free.push(slot);
   }
   up(_peer: HelloParams): void {
     this.ups++;
   }
   down(error: SerialError): void {
     this.downs.push(error.code);
-    this.downAt = this.clock.currentTime();
+    this.downAt = this.#clock.currentTime();
   }
   error(error: SerialError): void {
     this.errors.push(error);

@@ -43,56 +43,57 @@ const TIMER_SLACK_MS = 1;
 export class SerialLink implements FrameSink {
   /** Counters for stats and tests. */
   readonly stats: SerialLinkStats = createLinkStats();
-  private readonly o: ResolvedLinkOptions;
-  private readonly clock: LinkClock;
-  private readonly decoder: FrameDecoder;
-  private readonly output: FrameOutput;
-  private _state: SerialLinkState = 'idle';
-  private _reliable = false;
-  private readonly hs: LinkHandshake; // §4
-  private readonly tx: TxWindow; // §5
-  private readonly rx: RxWindow; // §5
+  readonly #o: ResolvedLinkOptions;
+  readonly #clock: LinkClock;
+  readonly #decoder: FrameDecoder;
+  readonly #output: FrameOutput;
+  #state: SerialLinkState = 'idle';
+  #reliable = false;
+  readonly #hs: LinkHandshake; // §4
+  readonly #tx: TxWindow; // §5
+  readonly #rx: RxWindow; // §5
   // Liveness (§6)
-  private lastRxAt = 0;
-  private lastTxAt = 0;
+  #lastRxAt = 0;
+  #lastTxAt = 0;
   /** When we last polled a silent peer (§6). */
-  private lastSilencePollAt = 0;
+  #lastSilencePollAt = 0;
   /** Silence after which the link is down, fixed at link up from both HELLOs (§6). */
-  private timeoutMs = 0;
+  #timeoutMs = 0;
   /** Our HELLO's fields that enter the link timeout. */
-  private readonly local: LinkTimeoutParams;
-  private readonly timer: DeadlineTimer;
+  readonly #local: LinkTimeoutParams;
+  readonly #timer: DeadlineTimer;
+
+  readonly #handler: SerialLinkHandler;
 
   /**
    * @param handler the owner's callbacks
    * @param options sizes and timings; see {@link SerialLinkOptions}
    */
-  constructor(
-    private readonly handler: SerialLinkHandler,
-    options: SerialLinkOptions,
-  ) {
-    this.o = resolveLinkOptions(options);
-    this.clock = options.clock ?? systemLinkClock;
-    const maxPayload = Math.max(this.o.bufferSize, HELLO_SIZE);
-    this.decoder = new FrameDecoder(maxPayload);
-    this.output = new FrameOutput(maxPayload, this.stats, (bytes, length) => handler.write(bytes, length));
-    this.hs = new LinkHandshake(this.o);
-    this.tx = new TxWindow(this.o, this.clock, this.stats, {
+  constructor(handler: SerialLinkHandler, options: SerialLinkOptions) {
+    this.#handler = handler;
+
+    this.#o = resolveLinkOptions(options);
+    this.#clock = options.clock ?? systemLinkClock;
+    const maxPayload = Math.max(this.#o.bufferSize, HELLO_SIZE);
+    this.#decoder = new FrameDecoder(maxPayload);
+    this.#output = new FrameOutput(maxPayload, this.stats, (bytes, length) => handler.write(bytes, length));
+    this.#hs = new LinkHandshake(this.#o);
+    this.#tx = new TxWindow(this.#o, this.#clock, this.stats, {
       sendData: (seq, bytes, length) =>
-        this.emitFrame(FrameType.DATA, seq, this.rx.expected, this.rx.credit(), bytes, length),
+        this.#emitFrame(FrameType.DATA, seq, this.#rx.expected, this.#rx.credit(), bytes, length),
       txDone: (slot) => handler.txDone(slot),
-      reportError: (error) => this.reportError(error),
+      reportError: (error) => this.#reportError(error),
       sendMtu: () => this.sendMtu,
     });
-    this.rx = new RxWindow(
-      this.o,
+    this.#rx = new RxWindow(
+      this.#o,
       this.stats,
-      (error) => this.reportError(error),
+      (error) => this.#reportError(error),
       (bytes, start, length) => handler.deliver(bytes, start, length),
     );
-    this.timer = new DeadlineTimer(this.clock, () => this.onTimer());
-    const o = this.o;
-    this.local = {
+    this.#timer = new DeadlineTimer(this.#clock, () => this.#onTimer());
+    const o = this.#o;
+    this.#local = {
       mtu: o.bufferSize,
       credits: o.rxBuffers,
       keepAliveMs: o.keepAliveMs,
@@ -103,43 +104,43 @@ export class SerialLink implements FrameSink {
 
   /** Current state. */
   get state(): SerialLinkState {
-    return this._state;
+    return this.#state;
   }
   /** The peer's HELLO while up, else null. */
   get peer(): HelloParams | null {
-    return this._state === 'up' ? this.hs.peer : null;
+    return this.#state === 'up' ? this.#hs.peer : null;
   }
   /** True while up in reliable mode (either side asked for it). */
   get reliable(): boolean {
-    return this._reliable;
+    return this.#reliable;
   }
   /** True while up and both sides announced the name service. */
   get hasNameService(): boolean {
-    return this._state === 'up' && this.o.nameService && ((this.hs.peer?.flags ?? 0) & HELLO_F_NS) !== 0;
+    return this.#state === 'up' && this.#o.nameService && ((this.#hs.peer?.flags ?? 0) & HELLO_F_NS) !== 0;
   }
   /** Largest message (header included) that can be sent now: min of ours and the peer's MTU. */
   get sendMtu(): number {
     const peer = this.peer;
-    return peer === null ? this.o.bufferSize : Math.min(this.o.bufferSize, peer.mtu);
+    return peer === null ? this.#o.bufferSize : Math.min(this.#o.bufferSize, peer.mtu);
   }
   /**
    * While up, how long the peer may stay silent before the link goes down (ms): the formula of
    * docs/serial-protocol.md §6 over both HELLOs, so the peer can compute it too. 0 while not up.
    */
   get linkTimeoutMs(): number {
-    return this._state === 'up' ? this.timeoutMs : 0;
+    return this.#state === 'up' ? this.#timeoutMs : 0;
   }
   /** Messages submitted and not yet finished (queued or in flight). */
   get queued(): number {
-    return this.tx.queue.length;
+    return this.#tx.queue.length;
   }
 
   /** Starts (or restarts after the port reopened) the handshake. */
   start(): void {
-    if (this._state === 'closed') return;
-    this.decoder.reset();
-    this.startHandshake();
-    this.output.flush();
+    if (this.#state === 'closed') return;
+    this.#decoder.reset();
+    this.#startHandshake();
+    this.#output.flush();
   }
 
   /**
@@ -147,33 +148,33 @@ export class SerialLink implements FrameSink {
    * Nothing is sent: the port is gone.
    */
   suspend(reason: SerialError): void {
-    if (this._state === 'closed') return;
-    const wasUp = this._state === 'up';
-    this.resetSession();
-    this._state = 'idle';
-    this.output.discard();
-    this.hs.nextHelloAt = NEVER;
-    this.timer.cancel();
-    if (wasUp) this.emitDown(reason);
+    if (this.#state === 'closed') return;
+    const wasUp = this.#state === 'up';
+    this.#resetSession();
+    this.#state = 'idle';
+    this.#output.discard();
+    this.#hs.nextHelloAt = NEVER;
+    this.#timer.cancel();
+    if (wasUp) this.#emitDown(reason);
   }
 
   /** Sends RESET (when up) and closes for good; `down(reason)` is reported if the link was up. */
   stop(reason: SerialError): void {
-    if (this._state === 'closed') return;
-    const wasUp = this._state === 'up';
-    if (wasUp) this.sendControl(FrameType.RESET, false);
-    this.output.flush();
-    this.resetSession();
-    this._state = 'closed';
-    this.timer.cancel();
-    if (wasUp) this.emitDown(reason);
+    if (this.#state === 'closed') return;
+    const wasUp = this.#state === 'up';
+    if (wasUp) this.#sendControl(FrameType.RESET, false);
+    this.#output.flush();
+    this.#resetSession();
+    this.#state = 'closed';
+    this.#timer.cancel();
+    if (wasUp) this.#emitDown(reason);
   }
 
   /** Feeds bytes read from the wire. */
   receive(bytes: Uint8Array, start = 0, end = bytes.length): void {
-    if (this._state === 'idle' || this._state === 'closed') return;
+    if (this.#state === 'idle' || this.#state === 'closed') return;
     this.stats.rxBytes += end - start;
-    this.decoder.push(bytes, start, end, this);
+    this.#decoder.push(bytes, start, end, this);
     this.service();
   }
 
@@ -183,65 +184,65 @@ export class SerialLink implements FrameSink {
    * not up or the queue is full.
    */
   submit(slot: number, bytes: Uint8Array, length: number): boolean {
-    return this._state === 'up' && this.tx.queue.push(slot, bytes, length);
+    return this.#state === 'up' && this.#tx.queue.push(slot, bytes, length);
   }
 
   /** One receive buffer was given back: one more credit for the peer. */
   releaseRx(): void {
-    if (this._state !== 'up') return;
-    this.rx.release();
+    if (this.#state !== 'up') return;
+    this.#rx.release();
   }
 
   /** Sends what is pending: queued messages the window allows, then an ACK if one is owed. */
   service(): void {
-    if (this._state === 'up') {
-      this.tx.pump(this._reliable);
-      if (this.rx.ackPending) this.sendControl(FrameType.ACK, false);
+    if (this.#state === 'up') {
+      this.#tx.pump(this.#reliable);
+      if (this.#rx.ackPending) this.#sendControl(FrameType.ACK, false);
     }
-    this.output.flush();
-    this.schedule();
+    this.#output.flush();
+    this.#schedule();
   }
 
   // FrameSink ---------------------------------------------------------------------------------------
 
   /** @internal */
   onBadFrame(error: SerialError): void {
-    this.reportError(error);
+    this.#reportError(error);
   }
 
   /** @internal */
   onFrame(f: Frame): void {
     this.stats.rxFrames++;
-    this.lastRxAt = this.clock.currentTime();
+    this.#lastRxAt = this.#clock.currentTime();
     switch (f.type) {
       case FrameType.HELLO:
       case FrameType.HELLO_ACK:
-        this.onHello(f);
+        this.#onHello(f);
         return;
       case FrameType.DATA:
       case FrameType.ACK:
       case FrameType.RESET:
         break;
       default:
-        this.reportError(
+        this.#reportError(
           new SerialError('ERR_SERIAL_FRAME_TYPE', `unknown frame type ${f.type}`, { type: f.type }),
         );
         return;
     }
-    if (this._state !== 'up') {
+    if (this.#state !== 'up') {
       // The peer only sends DATA/ACK once it holds our HELLO_ACK, so it is up with us (§4).
-      if (this._state === 'handshake' && this.hs.ackedPeer && f.type !== FrameType.RESET) this.goUp();
+      if (this.#state === 'handshake' && this.#hs.ackedPeer && f.type !== FrameType.RESET) this.#goUp();
       else {
         this.stats.rxWhileDown++;
         return;
       }
     }
     if (f.type === FrameType.RESET) {
-      this.restart(new SerialError('ERR_SERIAL_PEER_RESET', 'peer sent RESET'));
+      this.#restart(new SerialError('ERR_SERIAL_PEER_RESET', 'peer sent RESET'));
       return;
     }
-    if (!this.tx.onAck(f.ack, f.credit, this._reliable)) {
-      this.reportError(
+    if (!this.#tx.onAck(f.ack, f.credit, this.#reliable)) {
+      this.#reportError(
         new SerialError('ERR_SERIAL_BAD_ACK', `ack ${f.ack} credit ${f.credit} outside the window`, {
           seq: f.ack,
           length: f.credit,
@@ -249,130 +250,130 @@ export class SerialLink implements FrameSink {
         }),
       );
     }
-    if (f.type === FrameType.DATA) this.rx.onData(f, this._reliable);
-    else if (!this._reliable) this.rx.skipTo(f.seq);
-    if (f.poll) this.rx.ackPending = true;
+    if (f.type === FrameType.DATA) this.#rx.onData(f, this.#reliable);
+    else if (!this.#reliable) this.#rx.skipTo(f.seq);
+    if (f.poll) this.#rx.ackPending = true;
   }
 
   // Handshake ---------------------------------------------------------------------------------------
 
-  private onHello(f: Frame): void {
+  #onHello(f: Frame): void {
     let hello: HelloParams;
     try {
       hello = decodeHello(f.bytes, f.payloadStart, f.payloadLength);
     } catch (error) {
-      this.reportError(error as SerialError);
+      this.#reportError(error as SerialError);
       return;
     }
-    if (this._state === 'up') {
+    if (this.#state === 'up') {
       // A HELLO_ACK while up is a repeat or stale: a restarted peer announces itself with HELLO
       // (§4.1), and nothing we send while up asks for a HELLO_ACK. Ignored either way.
       if (f.type === FrameType.HELLO_ACK) return;
-      if (hello.nonce === this.hs.peerNonce) {
-        this.sendHello(FrameType.HELLO_ACK); // a repeated HELLO: our HELLO_ACK was lost
+      if (hello.nonce === this.#hs.peerNonce) {
+        this.#sendHello(FrameType.HELLO_ACK); // a repeated HELLO: our HELLO_ACK was lost
         return;
       }
       // The peer restarted: down, a new handshake of our own, then this HELLO is answered below
       // like any other, so the peer need not wait for its next one.
-      this.restart(new SerialError('ERR_SERIAL_PEER_RESET', 'peer restarted (new HELLO nonce)'));
+      this.#restart(new SerialError('ERR_SERIAL_PEER_RESET', 'peer restarted (new HELLO nonce)'));
     }
-    if (this._state !== 'handshake') return;
-    const verdict = this.hs.accept(hello, f.type);
-    if (verdict !== 'none') this.sendHello(FrameType.HELLO_ACK);
-    if (verdict === 'up') this.goUp();
+    if (this.#state !== 'handshake') return;
+    const verdict = this.#hs.accept(hello, f.type);
+    if (verdict !== 'none') this.#sendHello(FrameType.HELLO_ACK);
+    if (verdict === 'up') this.#goUp();
   }
 
-  private startHandshake(): void {
-    this.resetSession();
-    this._state = 'handshake';
-    this.hs.begin();
+  #startHandshake(): void {
+    this.#resetSession();
+    this.#state = 'handshake';
+    this.#hs.begin();
     this.stats.handshakes++;
-    this.sendHello(FrameType.HELLO);
-    this.hs.nextHelloAt = this.clock.currentTime() + this.o.helloIntervalMs;
-    this.schedule();
+    this.#sendHello(FrameType.HELLO);
+    this.#hs.nextHelloAt = this.#clock.currentTime() + this.#o.helloIntervalMs;
+    this.#schedule();
   }
 
-  private sendHello(type: number): void {
-    this.emitFrame(type, 0, 0, 0, this.hs.encode(type), HELLO_SIZE);
+  #sendHello(type: number): void {
+    this.#emitFrame(type, 0, 0, 0, this.#hs.encode(type), HELLO_SIZE);
   }
 
-  private goUp(): void {
-    const peer = this.hs.peer!;
-    this._state = 'up';
-    this._reliable = this.o.reliable || (peer.flags & HELLO_F_RELIABLE) !== 0;
-    this.hs.nextHelloAt = NEVER;
-    this.tx.peerLimit = Math.min(peer.credits, SEQ_WINDOW_MAX);
-    const baud = lineBaudRate(this.o.baudRate, peer.baudRate);
-    this.tx.msPerByte = baud === 0 ? 0 : 10_000 / baud; // 8N1: 10 bits per byte
-    this.timeoutMs = linkTimeoutMs(this.local, peer);
-    this.rx.open();
-    this.lastRxAt = this.lastTxAt = this.lastSilencePollAt = this.clock.currentTime();
+  #goUp(): void {
+    const peer = this.#hs.peer!;
+    this.#state = 'up';
+    this.#reliable = this.#o.reliable || (peer.flags & HELLO_F_RELIABLE) !== 0;
+    this.#hs.nextHelloAt = NEVER;
+    this.#tx.peerLimit = Math.min(peer.credits, SEQ_WINDOW_MAX);
+    const baud = lineBaudRate(this.#o.baudRate, peer.baudRate);
+    this.#tx.msPerByte = baud === 0 ? 0 : 10_000 / baud; // 8N1: 10 bits per byte
+    this.#timeoutMs = linkTimeoutMs(this.#local, peer);
+    this.#rx.open();
+    this.#lastRxAt = this.#lastTxAt = this.#lastSilencePollAt = this.#clock.currentTime();
     this.stats.linkUps++;
-    this.handler.up(peer);
+    this.#handler.up(peer);
   }
 
   /** Link down from a protocol event: report it and start a new handshake with a fresh nonce. */
-  private restart(reason: SerialError): void {
-    const wasUp = this._state === 'up';
-    this.startHandshake();
-    if (wasUp) this.emitDown(reason);
+  #restart(reason: SerialError): void {
+    const wasUp = this.#state === 'up';
+    this.#startHandshake();
+    if (wasUp) this.#emitDown(reason);
   }
 
-  private emitDown(reason: SerialError): void {
+  #emitDown(reason: SerialError): void {
     this.stats.linkDowns++;
-    this.handler.down(reason);
+    this.#handler.down(reason);
   }
 
   /** Forgets the session: sequence state, window, queued messages (finished as dropped). */
-  private resetSession(): void {
-    this.hs.reset();
-    this._reliable = false;
-    this.rx.reset();
-    this.tx.reset();
+  #resetSession(): void {
+    this.#hs.reset();
+    this.#reliable = false;
+    this.#rx.reset();
+    this.#tx.reset();
   }
 
   // Output ------------------------------------------------------------------------------------------
 
-  private sendControl(type: number, poll: boolean): void {
-    const rx = this.rx;
-    this.emitFrame(poll ? type | FRAME_POLL : type, this.tx.nextSeq, rx.expected, rx.credit(), null, 0);
+  #sendControl(type: number, poll: boolean): void {
+    const rx = this.#rx;
+    this.#emitFrame(poll ? type | FRAME_POLL : type, this.#tx.nextSeq, rx.expected, rx.credit(), null, 0);
   }
 
-  private emitFrame(type: number, seq: number, ack: number, credit: number, p: Uint8Array | null, n: number) {
-    this.output.frame(type, seq, ack, credit, p, n);
-    this.lastTxAt = this.clock.currentTime();
-    if (type !== FrameType.HELLO && type !== FrameType.HELLO_ACK) this.rx.advertised(credit);
+  #emitFrame(type: number, seq: number, ack: number, credit: number, p: Uint8Array | null, n: number) {
+    this.#output.frame(type, seq, ack, credit, p, n);
+    this.#lastTxAt = this.#clock.currentTime();
+    if (type !== FrameType.HELLO && type !== FrameType.HELLO_ACK) this.#rx.advertised(credit);
   }
 
-  private reportError(error: SerialError): void {
+  #reportError(error: SerialError): void {
     this.stats.errors++;
-    this.handler.error(error);
+    this.#handler.error(error);
   }
 
   // Timers (§6) -------------------------------------------------------------------------------------
 
-  private onTimer(): void {
-    const now = this.clock.currentTime();
-    const tx = this.tx;
+  #onTimer(): void {
+    const now = this.#clock.currentTime();
+    const tx = this.#tx;
     // Timers have millisecond granularity and may fire a fraction early (or, in virtual time, land
     // a rounding error short): a deadline within TIMER_SLACK_MS is due, so a timer never re-arms
     // for a zero delay forever.
     const t = now + TIMER_SLACK_MS;
-    if (this._state === 'handshake' && t >= this.hs.nextHelloAt) {
-      this.sendHello(FrameType.HELLO);
-      this.hs.nextHelloAt = now + this.o.helloIntervalMs;
-    } else if (this._state === 'up') {
-      const peer = this.hs.peer!;
-      if (t - this.lastRxAt >= this.timeoutMs) {
-        this.restart(
-          new SerialError('ERR_SERIAL_TIMEOUT', `nothing heard for ${Math.round(now - this.lastRxAt)} ms`),
+    if (this.#state === 'handshake' && t >= this.#hs.nextHelloAt) {
+      this.#sendHello(FrameType.HELLO);
+      this.#hs.nextHelloAt = now + this.#o.helloIntervalMs;
+    } else if (this.#state === 'up') {
+      const peer = this.#hs.peer!;
+      if (t - this.#lastRxAt >= this.#timeoutMs) {
+        this.#restart(
+          new SerialError('ERR_SERIAL_TIMEOUT', `nothing heard for ${Math.round(now - this.#lastRxAt)} ms`),
         );
-      } else if (this._reliable && tx.sent > 0 && t >= tx.rtoAt) {
-        if (++tx.retries > this.o.maxRetransmits) {
-          this.restart(
+      } else if (this.#reliable && tx.sent > 0 && t >= tx.rtoAt) {
+        if (++tx.retries > this.#o.maxRetransmits) {
+          this.#restart(
             new SerialError(
               'ERR_SERIAL_NO_PROGRESS',
-              `no ack after ${this.o.maxRetransmits} retransmissions`,
+              `no ack after ${this.#o.maxRetransmits} retransmissions`,
               {
                 seq: tx.sendBase,
               },
@@ -382,41 +383,41 @@ export class SerialLink implements FrameSink {
       } else if (t >= tx.probeAt) {
         // Window closed or (unreliable) frames unacked: ask the peer where it stands.
         this.stats.probes++;
-        this.sendControl(FrameType.ACK, true);
-        tx.probeAt = now + this.o.retransmitMs;
-      } else if (t >= this.silencePollAt(peer.keepAliveMs)) {
+        this.#sendControl(FrameType.ACK, true);
+        tx.probeAt = now + this.#o.retransmitMs;
+      } else if (t >= this.#silencePollAt(peer.keepAliveMs)) {
         // A keep-alive is overdue: ask rather than wait, so a few lost frames on a noisy line do
         // not take the link down; only a peer that answers none of these polls times out (§6).
         this.stats.silencePolls++;
-        this.sendControl(FrameType.ACK, true);
-        this.lastSilencePollAt = now;
-      } else if (t - this.lastTxAt >= this.o.keepAliveMs) {
-        this.sendControl(FrameType.ACK, false);
+        this.#sendControl(FrameType.ACK, true);
+        this.#lastSilencePollAt = now;
+      } else if (t - this.#lastTxAt >= this.#o.keepAliveMs) {
+        this.#sendControl(FrameType.ACK, false);
       }
     }
     this.service();
   }
 
-  private nextDeadline(): number {
-    if (this._state === 'handshake') return this.hs.nextHelloAt;
-    if (this._state !== 'up') return NEVER;
-    const peer = this.hs.peer!;
-    let t = Math.min(this.lastRxAt + this.timeoutMs, this.lastTxAt + this.o.keepAliveMs);
-    if (this._reliable && this.tx.sent > 0) t = Math.min(t, this.tx.rtoAt);
-    return Math.min(t, this.tx.probeAt, this.silencePollAt(peer.keepAliveMs));
+  #nextDeadline(): number {
+    if (this.#state === 'handshake') return this.#hs.nextHelloAt;
+    if (this.#state !== 'up') return NEVER;
+    const peer = this.#hs.peer!;
+    let t = Math.min(this.#lastRxAt + this.#timeoutMs, this.#lastTxAt + this.#o.keepAliveMs);
+    if (this.#reliable && this.#tx.sent > 0) t = Math.min(t, this.#tx.rtoAt);
+    return Math.min(t, this.#tx.probeAt, this.#silencePollAt(peer.keepAliveMs));
   }
 
   /**
    * When to poll the peer for being silent: once its keep-alive is `retransmitMs` overdue, then
    * every `retransmitMs` until it is heard again or the link times out.
    */
-  private silencePollAt(peerKeepAliveMs: number): number {
-    const overdue = this.lastRxAt + peerKeepAliveMs + this.o.retransmitMs;
-    return Math.max(overdue, this.lastSilencePollAt + this.o.retransmitMs);
+  #silencePollAt(peerKeepAliveMs: number): number {
+    const overdue = this.#lastRxAt + peerKeepAliveMs + this.#o.retransmitMs;
+    return Math.max(overdue, this.#lastSilencePollAt + this.#o.retransmitMs);
   }
 
   /** Arms the timer for the nearest deadline. */
-  private schedule(): void {
-    this.timer.arm(this.nextDeadline());
+  #schedule(): void {
+    this.#timer.arm(this.#nextDeadline());
   }
 }

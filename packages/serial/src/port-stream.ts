@@ -64,108 +64,114 @@ export function checkPortOptions(options: PortOptions): { host: string; port: nu
 
 /** One event-driven stream over a node stream-like source, closing exactly once. */
 abstract class BaseStream implements ByteStream {
-  protected handler: ByteStreamHandler | null = null;
-  private ended = false;
-  private readonly backlog: Uint8Array[] = [];
+  #handler: ByteStreamHandler | null = null;
+  #ended = false;
+  readonly #backlog: Uint8Array[] = [];
 
   setHandler(handler: ByteStreamHandler): void {
-    this.handler = handler;
-    for (const c of this.backlog.splice(0)) handler.onData(c);
+    this.#handler = handler;
+    for (const c of this.#backlog.splice(0)) handler.onData(c);
   }
   abstract write(chunk: Uint8Array): void;
   abstract close(): Promise<void>;
 
-  protected data(chunk: Uint8Array): void {
-    if (this.ended) return;
-    if (this.handler === null) this.backlog.push(chunk);
-    else this.handler.onData(chunk);
+  /** @internal For the subclasses: a chunk from the source (held until a handler is set). */
+  data(chunk: Uint8Array): void {
+    if (this.#ended) return;
+    if (this.#handler === null) this.#backlog.push(chunk);
+    else this.#handler.onData(chunk);
   }
-  protected end(error?: Error): void {
-    if (this.ended) return;
-    this.ended = true;
-    this.handler?.onClose(error);
+  /** @internal For the subclasses: the source closed; reports `onClose` once. */
+  end(error?: Error): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#handler?.onClose(error);
   }
-  protected get isEnded(): boolean {
-    return this.ended;
+  /** @internal For the subclasses: true once the stream ended. */
+  get isEnded(): boolean {
+    return this.#ended;
   }
 }
 
 class SerialPortStream extends BaseStream {
-  private watch: ReturnType<typeof setInterval> | null = null;
+  #watch: ReturnType<typeof setInterval> | null = null;
   /** Set once we close the port ourselves: the error to report (undefined for a local close()). */
-  private requested: { error: Error | undefined } | null = null;
+  #requested: { error: Error | undefined } | null = null;
 
-  constructor(
-    private readonly port: SerialPort,
-    path: string,
-    rdev: number | null,
-    watchIntervalMs: number,
-  ) {
+  readonly #port: SerialPort;
+
+  constructor(port: SerialPort, path: string, rdev: number | null, watchIntervalMs: number) {
     super();
+    this.#port = port;
+
     port.on('data', (chunk: Buffer) => this.data(chunk));
     // Only our own close() may end the stream without an error (ByteStream contract): a 'close' we
     // did not ask for is the device going away.
     port.on('close', (error?: Error) =>
-      this.finish(this.requested ? this.requested.error : (error ?? new Error('port closed'))),
+      this.#finish(this.#requested ? this.#requested.error : (error ?? new Error('port closed'))),
     );
-    port.on('error', (error: Error) => this.shutdown(error));
+    port.on('error', (error: Error) => this.#shutdown(error));
     if (rdev !== null && watchIntervalMs > 0) {
       // A pty whose master closed reads as endless EOF rather than an error, and some USB drivers
       // are as quiet: watch the node itself, so a vanished port is reopened (docs/serial-protocol.md §6).
-      this.watch = setInterval(() => {
+      this.#watch = setInterval(() => {
         stat(path).then(
           (s) => {
-            if (s.rdev !== rdev) this.shutdown(new Error(`${path} now names another device`));
+            if (s.rdev !== rdev) this.#shutdown(new Error(`${path} now names another device`));
           },
-          (error: Error) => this.shutdown(error),
+          (error: Error) => this.#shutdown(error),
         );
       }, watchIntervalMs);
-      this.watch.unref();
+      this.#watch.unref();
     }
   }
 
   write(chunk: Uint8Array): void {
-    if (!this.isEnded) this.port.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+    if (!this.isEnded) this.#port.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
   }
 
   async close(): Promise<void> {
     if (this.isEnded) return;
     // Let the last frames (RESET) leave, but never wait long on a device that is gone.
     await Promise.race([
-      new Promise<void>((r) => this.port.drain(() => r())),
+      new Promise<void>((r) => this.#port.drain(() => r())),
       new Promise((r) => setTimeout(r, 200)),
     ]);
-    await this.shutdown();
+    await this.#shutdown();
   }
 
-  private shutdown(error?: Error): Promise<void> {
-    this.requested ??= { error };
-    const reason = this.requested.error;
+  #shutdown(error?: Error): Promise<void> {
+    this.#requested ??= { error };
+    const reason = this.#requested.error;
     return new Promise<void>((resolve) => {
-      if (!this.port.isOpen) {
-        this.finish(reason);
+      if (!this.#port.isOpen) {
+        this.#finish(reason);
         resolve();
         return;
       }
-      this.port.close(() => {
-        this.finish(reason);
+      this.#port.close(() => {
+        this.#finish(reason);
         resolve();
       });
     });
   }
 
-  private finish(error?: Error): void {
-    if (this.watch !== null) clearInterval(this.watch);
-    this.watch = null;
+  #finish(error?: Error): void {
+    if (this.#watch !== null) clearInterval(this.#watch);
+    this.#watch = null;
     this.end(error);
   }
 }
 
 class SocketStream extends BaseStream {
-  private closing = false;
+  #closing = false;
 
-  constructor(private readonly socket: Socket) {
+  readonly #socket: Socket;
+
+  constructor(socket: Socket) {
     super();
+    this.#socket = socket;
+
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.data(chunk));
     let failure: Error | undefined;
@@ -175,19 +181,19 @@ class SocketStream extends BaseStream {
     // Only our own close() ends the stream without an error (ByteStream contract): ser2net dropping
     // the connection is the port going away, to be reconnected, not a local close.
     socket.on('close', () =>
-      this.end(this.closing ? undefined : (failure ?? new Error('connection closed by the remote end'))),
+      this.end(this.#closing ? undefined : (failure ?? new Error('connection closed by the remote end'))),
     );
   }
   write(chunk: Uint8Array): void {
-    if (!this.isEnded) this.socket.write(chunk);
+    if (!this.isEnded) this.#socket.write(chunk);
   }
   async close(): Promise<void> {
     if (this.isEnded) return;
-    this.closing = true;
+    this.#closing = true;
     await new Promise<void>((resolve) => {
-      this.socket.once('close', () => resolve());
-      this.socket.end();
-      setTimeout(() => this.socket.destroy(), 200).unref();
+      this.#socket.once('close', () => resolve());
+      this.#socket.end();
+      setTimeout(() => this.#socket.destroy(), 200).unref();
     });
   }
 }

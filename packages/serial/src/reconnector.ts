@@ -18,24 +18,28 @@ export interface ReconnectorOptions {
  * in virtual time.
  */
 export class Reconnector {
-  private timer: unknown = null;
-  private delay: number;
-  private stopped = false;
-  private opening = false;
+  #timer: unknown = null;
+  #delay: number;
+  #stopped = false;
+  #opening = false;
   /** Failed open attempts since the last success. */
   failures = 0;
+
+  readonly #open: ByteStreamOpener;
+  readonly #clock: LinkClock;
+  readonly #options: ReconnectorOptions;
 
   /**
    * @param open opens a fresh stream
    * @param clock timers
    * @param options back-off and the open callback
    */
-  constructor(
-    private readonly open: ByteStreamOpener,
-    private readonly clock: LinkClock,
-    private readonly options: ReconnectorOptions,
-  ) {
-    this.delay = options.firstMs;
+  constructor(open: ByteStreamOpener, clock: LinkClock, options: ReconnectorOptions) {
+    this.#open = open;
+    this.#clock = clock;
+    this.#options = options;
+
+    this.#delay = options.firstMs;
   }
 
   /**
@@ -45,7 +49,7 @@ export class Reconnector {
   async openFirst(signal?: AbortSignal): Promise<void> {
     let stream: ByteStream;
     try {
-      stream = await this.open(signal);
+      stream = await this.#open(signal);
     } catch (error) {
       throw error instanceof SerialError
         ? error
@@ -53,46 +57,46 @@ export class Reconnector {
             cause: error,
           });
     }
-    if (this.stopped) {
+    if (this.#stopped) {
       await stream.close();
       return;
     }
-    this.options.onOpen(stream);
+    this.#options.onOpen(stream);
   }
 
   /** The link came up: the next loss starts the back-off again from `firstMs`. */
   connected(): void {
-    this.delay = this.options.firstMs;
+    this.#delay = this.#options.firstMs;
     this.failures = 0;
   }
 
   /** The port went away: try again after the current delay. */
   lost(): void {
-    if (this.stopped || this.timer !== null || this.opening) return;
-    this.timer = this.clock.setTimeout(() => this.attempt(), this.delay);
+    if (this.#stopped || this.#timer !== null || this.#opening) return;
+    this.#timer = this.#clock.setTimeout(() => this.#attempt(), this.#delay);
   }
 
   /** Stops retrying. */
   stop(): void {
-    this.stopped = true;
-    if (this.timer !== null) this.clock.clearTimeout(this.timer);
-    this.timer = null;
+    this.#stopped = true;
+    if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
+    this.#timer = null;
   }
 
-  private attempt(): void {
-    this.timer = null;
-    if (this.stopped) return;
-    this.opening = true;
-    this.open().then(
+  #attempt(): void {
+    this.#timer = null;
+    if (this.#stopped) return;
+    this.#opening = true;
+    this.#open().then(
       (stream) => {
-        this.opening = false;
-        if (this.stopped) void stream.close();
-        else this.options.onOpen(stream);
+        this.#opening = false;
+        if (this.#stopped) void stream.close();
+        else this.#options.onOpen(stream);
       },
       () => {
-        this.opening = false;
+        this.#opening = false;
         this.failures++;
-        this.delay = Math.min(this.delay * 2, this.options.maxMs);
+        this.#delay = Math.min(this.#delay * 2, this.#options.maxMs);
         this.lost();
       },
     );

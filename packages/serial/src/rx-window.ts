@@ -19,6 +19,11 @@ export class RxWindow {
   /** An ACK is owed to the peer. */
   ackPending = false;
 
+  readonly #o: ResolvedLinkOptions;
+  readonly #stats: SerialLinkStats;
+  readonly #report: (error: SerialError) => void;
+  readonly #deliver: (bytes: Uint8Array, start: number, length: number) => void;
+
   /**
    * @param o the link's resolved options
    * @param stats the link's counters
@@ -26,24 +31,29 @@ export class RxWindow {
    * @param deliver hands an accepted message (`bytes[start, start + length)`) to the owner
    */
   constructor(
-    private readonly o: ResolvedLinkOptions,
-    private readonly stats: SerialLinkStats,
-    private readonly report: (error: SerialError) => void,
-    private readonly deliver: (bytes: Uint8Array, start: number, length: number) => void,
+    o: ResolvedLinkOptions,
+    stats: SerialLinkStats,
+    report: (error: SerialError) => void,
+    deliver: (bytes: Uint8Array, start: number, length: number) => void,
   ) {
+    this.#o = o;
+    this.#stats = stats;
+    this.#report = report;
+    this.#deliver = deliver;
+
     this.available = o.rxBuffers;
   }
 
   /** Forgets the session. */
   reset(): void {
     this.expected = this.advertisedLimit = 0;
-    this.available = this.o.rxBuffers;
+    this.available = this.#o.rxBuffers;
     this.ackPending = false;
   }
 
   /** Link up: every buffer free, and the peer knows it from our HELLO. */
   open(): void {
-    this.available = this.o.rxBuffers;
+    this.available = this.#o.rxBuffers;
     this.advertisedLimit = this.available;
   }
 
@@ -62,7 +72,7 @@ export class RxWindow {
   release(): void {
     this.available++;
     // Tell the peer only once the window it sees is below half, so releases do not each cost a frame.
-    if (seqDiff(this.advertisedLimit, this.expected) < (this.o.rxBuffers + 1) >> 1) this.ackPending = true;
+    if (seqDiff(this.advertisedLimit, this.expected) < (this.#o.rxBuffers + 1) >> 1) this.ackPending = true;
   }
 
   /**
@@ -83,8 +93,8 @@ export class RxWindow {
     const d = seqDiff(seq, this.expected);
     if (d > SEQ_WINDOW_MAX) return; // behind: an old ACK
     if (d > this.window()) {
-      this.stats.overruns++;
-      this.report(
+      this.#stats.overruns++;
+      this.#report(
         new SerialError('ERR_SERIAL_OVERRUN', `ACK claims seq ${seq}, beyond the credits given`, {
           seq,
           limit: this.advertisedLimit,
@@ -92,7 +102,7 @@ export class RxWindow {
       );
       return;
     }
-    this.stats.lost += d;
+    this.#stats.lost += d;
     this.expected = seq;
   }
 
@@ -105,14 +115,14 @@ export class RxWindow {
     if (d >= this.window() || this.available === 0) {
       if (d > SEQ_WINDOW_MAX) {
         // Behind `expected`: a duplicate (ours was lost, or go-back-N resent it). Ack again.
-        this.stats.duplicates++;
+        this.#stats.duplicates++;
         this.ackPending = true;
         return;
       }
       // Beyond the credits we gave: a peer that overran us, or a stale/forged frame. Dropped and not
       // acked, and `expected` stays put, so what the peer really sends next is still accepted.
-      this.stats.overruns++;
-      this.report(
+      this.#stats.overruns++;
+      this.#report(
         new SerialError('ERR_SERIAL_OVERRUN', `DATA ${f.seq} beyond the credits given`, {
           seq: f.seq,
           limit: this.advertisedLimit,
@@ -123,27 +133,27 @@ export class RxWindow {
     this.ackPending = true;
     if (reliable && d !== 0) {
       // After a gap: go-back-N resends from the gap (§5.2). Dropped, acked again.
-      this.stats.outOfOrder++;
+      this.#stats.outOfOrder++;
       return;
     }
     // The seq is consumed (and acked) whether or not the payload is a valid RPMsg message: resending
     // the same bytes would not make it one (§5.4).
-    this.stats.lost += d;
+    this.#stats.lost += d;
     this.expected = seqAdd(f.seq, 1);
     const len = f.payloadLength;
     const hdrLen = len >= 16 ? f.bytes[f.payloadStart + 12]! | (f.bytes[f.payloadStart + 13]! << 8) : -1;
-    if (len > this.o.bufferSize) {
-      this.report(
-        new SerialError('ERR_SERIAL_MSG_TOO_BIG', `message of ${len} bytes > MTU ${this.o.bufferSize}`, {
+    if (len > this.#o.bufferSize) {
+      this.#report(
+        new SerialError('ERR_SERIAL_MSG_TOO_BIG', `message of ${len} bytes > MTU ${this.#o.bufferSize}`, {
           seq: f.seq,
           length: len,
-          limit: this.o.bufferSize,
+          limit: this.#o.bufferSize,
         }),
       );
       return;
     }
     if (hdrLen < 0 || hdrLen > len - 16) {
-      this.report(
+      this.#report(
         new SerialError('ERR_SERIAL_BAD_MESSAGE', `DATA ${f.seq} is not an RPMsg message (${len} bytes)`, {
           seq: f.seq,
           length: len,
@@ -152,7 +162,7 @@ export class RxWindow {
       return;
     }
     this.available--;
-    this.stats.rxMessages++;
-    this.deliver(f.bytes, f.payloadStart, len);
+    this.#stats.rxMessages++;
+    this.#deliver(f.bytes, f.payloadStart, len);
   }
 }

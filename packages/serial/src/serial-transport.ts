@@ -85,22 +85,22 @@ export class SerialTransport implements Transport, SerialLinkHandler {
   readonly bufferSize: number;
   /** @see Transport.observer */
   observer: Transport['observer'] = undefined;
-  private readonly link: SerialLink;
-  private readonly tx: SlotPool;
-  private readonly rx: SlotPool;
-  private readonly ready: Int32Array; // RX slot indices waiting for delivery, FIFO
-  private readonly readyLen: Int32Array;
-  private readyHead = 0;
-  private readyCount = 0;
-  private sink: TransportSink | null = null;
-  private stream: ByteStream | null = null;
-  private readonly reconnector: Reconnector | null;
-  private epoch = 0;
-  private closed = false;
-  private txAvailableScheduled = false;
-  private startWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
-  private readonly counts = { txMessages: 0, rxMessages: 0, notifications: 0, opens: 0 };
-  private readonly liveStats: SerialTransportStats;
+  readonly #link: SerialLink;
+  readonly #tx: SlotPool;
+  readonly #rx: SlotPool;
+  readonly #ready: Int32Array; // RX slot indices waiting for delivery, FIFO
+  readonly #readyLen: Int32Array;
+  #readyHead = 0;
+  #readyCount = 0;
+  #sink: TransportSink | null = null;
+  #stream: ByteStream | null = null;
+  readonly #reconnector: Reconnector | null;
+  #epoch = 0;
+  #closed = false;
+  #txAvailableScheduled = false;
+  #startWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  readonly #counts = { txMessages: 0, rxMessages: 0, notifications: 0, opens: 0 };
+  readonly #liveStats: SerialTransportStats;
 
   /**
    * @param options the port plus link sizes and timings
@@ -110,58 +110,58 @@ export class SerialTransport implements Transport, SerialLinkHandler {
   constructor(options: SerialTransportOptions) {
     checkTransportOptions(options);
     this.role = options.role ?? 'master';
-    this.link = new SerialLink(this, options);
+    this.#link = new SerialLink(this, options);
     this.bufferSize = options.bufferSize ?? 512;
     const txCount = options.txBuffers ?? 16;
     const rxCount = options.rxBuffers ?? 16;
-    this.tx = new SlotPool(txCount, this.bufferSize, 0);
-    this.rx = new SlotPool(rxCount, this.bufferSize, txCount);
-    this.ready = new Int32Array(rxCount);
-    this.readyLen = new Int32Array(rxCount);
-    this.liveStats = liveSerialStats(this.counts, this.link.stats, {
-      txFree: () => (this.isUp ? this.tx.available : 0),
+    this.#tx = new SlotPool(txCount, this.bufferSize, 0);
+    this.#rx = new SlotPool(rxCount, this.bufferSize, txCount);
+    this.#ready = new Int32Array(rxCount);
+    this.#readyLen = new Int32Array(rxCount);
+    this.#liveStats = liveSerialStats(this.#counts, this.#link.stats, {
+      txFree: () => (this.isUp ? this.#tx.available : 0),
       txTotal: txCount,
-      rxHeld: () => this.rx.size - this.rx.available - this.readyCount,
+      rxHeld: () => this.#rx.size - this.#rx.available - this.#readyCount,
     });
     const { port } = options;
     if (typeof port === 'function') {
-      this.reconnector = new Reconnector(port, options.clock ?? systemLinkClock, {
+      this.#reconnector = new Reconnector(port, options.clock ?? systemLinkClock, {
         firstMs: options.reconnectMs ?? 100,
         maxMs: options.reconnectMaxMs ?? 2000,
-        onOpen: (s) => this.useStream(s),
+        onOpen: (s) => this.#useStream(s),
       });
     } else {
-      this.reconnector = null;
-      this.stream = port;
+      this.#reconnector = null;
+      this.#stream = port;
     }
   }
 
   /** True while the HELLO handshake is done and the link alive. */
   get isUp(): boolean {
-    return this.link.state === 'up';
+    return this.#link.state === 'up';
   }
   /** True when both sides announced the RPMsg name service in HELLO. */
   get hasNameService(): boolean {
-    return this.link.hasNameService;
+    return this.#link.hasNameService;
   }
   /** True when the link runs in reliable mode (ACK + retransmission). */
   get reliable(): boolean {
-    return this.link.reliable;
+    return this.#link.reliable;
   }
   /** The peer's HELLO while up (version, MTU, credits, keep-alive), else null. */
   get peer(): HelloParams | null {
-    return this.link.peer;
+    return this.#link.peer;
   }
   /**
    * While up, how long the MCU may stay silent before the link goes down (ms), as
    * docs/serial-protocol.md §6 defines it from both HELLOs; 0 while down.
    */
   get linkTimeoutMs(): number {
-    return this.link.linkTimeoutMs;
+    return this.#link.linkTimeoutMs;
   }
   /** Counters: the same live object on every read (copy it for a snapshot). */
   get stats(): SerialTransportStats {
-    return this.liveStats;
+    return this.#liveStats;
   }
 
   /**
@@ -170,10 +170,10 @@ export class SerialTransport implements Transport, SerialLinkHandler {
    * @throws {InvalidArgValueError} `ERR_INVALID_ARG_VALUE` when a sink is attached already
    */
   attach(sink: TransportSink): void {
-    if (this.sink !== null) {
+    if (this.#sink !== null) {
       throw new InvalidArgValueError('sink', 'cannot be attached: a sink is attached already', sink);
     }
-    this.sink = sink;
+    this.#sink = sink;
   }
 
   /**
@@ -182,29 +182,29 @@ export class SerialTransport implements Transport, SerialLinkHandler {
    * open fails. Later port losses reconnect on their own.
    */
   start(signal?: AbortSignal): Promise<void> {
-    if (this.closed) return Promise.reject(new RpmsgError('ERR_RPMSG_CLOSED', 'transport closed'));
+    if (this.#closed) return Promise.reject(new RpmsgError('ERR_RPMSG_CLOSED', 'transport closed'));
     if (this.isUp) return Promise.resolve();
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
     const done = new Promise<void>((resolve, reject) => {
       const onAbort = () => settle(new AbortError(undefined, { cause: signal?.reason }));
       const settle = (error?: unknown) => {
         signal?.removeEventListener('abort', onAbort);
-        this.startWaiters = this.startWaiters.filter((w) => w !== waiter);
+        this.#startWaiters = this.#startWaiters.filter((w) => w !== waiter);
         if (error === undefined) resolve();
         else reject(error);
       };
       const waiter = { resolve: () => settle(), reject: (e: unknown) => settle(e) };
-      this.startWaiters.push(waiter);
+      this.#startWaiters.push(waiter);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
-    if (this.reconnector !== null) {
-      if (this.stream === null) {
-        this.reconnector.openFirst(signal).catch((e: unknown) => {
-          for (const w of [...this.startWaiters]) w.reject(e);
+    if (this.#reconnector !== null) {
+      if (this.#stream === null) {
+        this.#reconnector.openFirst(signal).catch((e: unknown) => {
+          for (const w of [...this.#startWaiters]) w.reject(e);
         });
       }
-    } else if (this.link.state === 'idle') {
-      this.useStream(this.stream!);
+    } else if (this.#link.state === 'idle') {
+      this.#useStream(this.#stream!);
     }
     return done;
   }
@@ -212,23 +212,23 @@ export class SerialTransport implements Transport, SerialLinkHandler {
   /** Delivers received messages still queued to the sink; returns how many. */
   poll(): number {
     let n = 0;
-    while (this.readyCount > 0 && this.sink !== null && !this.closed) {
-      const slot = this.ready[this.readyHead]!;
-      const length = this.readyLen[this.readyHead]!;
-      this.readyHead = (this.readyHead + 1) % this.ready.length;
-      this.readyCount--;
+    while (this.#readyCount > 0 && this.#sink !== null && !this.#closed) {
+      const slot = this.#ready[this.#readyHead]!;
+      const length = this.#readyLen[this.#readyHead]!;
+      this.#readyHead = (this.#readyHead + 1) % this.#ready.length;
+      this.#readyCount--;
       n++;
-      this.counts.rxMessages++;
-      const buf = this.rx.slots[slot - this.rx.firstIndex]!;
+      this.#counts.rxMessages++;
+      const buf = this.#rx.slots[slot - this.#rx.firstIndex]!;
       this.observer?.onReceive(buf, length);
-      if (this.sink.onMessage(buf, length) === true) this.releaseRxBuffer(buf);
+      if (this.#sink.onMessage(buf, length) === true) this.releaseRxBuffer(buf);
     }
     return n;
   }
 
   /** Lends a free TX buffer, or null when none is free or the link is down. */
   getTxBuffer(): TransportBuffer | null {
-    return this.isUp ? this.tx.take(this.epoch) : null;
+    return this.isUp ? this.#tx.take(this.#epoch) : null;
   }
 
   /**
@@ -238,12 +238,12 @@ export class SerialTransport implements Transport, SerialLinkHandler {
    * @throws {OutOfRangeError} `ERR_OUT_OF_RANGE` for a length outside 16..bufferSize
    */
   sendTxBuffer(buf: TransportBuffer, length: number): void {
-    if (!this.tx.isLent(buf, this.epoch)) {
-      if (this.tx.slots[buf.index] === buf) return; // lent before a link-down: dead, ignored
+    if (!this.#tx.isLent(buf, this.#epoch)) {
+      if (this.#tx.slots[buf.index] === buf) return; // lent before a link-down: dead, ignored
       throw new InvalidArgValueError('buf', 'is not a TX buffer of this transport', buf);
     }
     checkInteger('length', length, RPMSG_HEADER_SIZE, this.bufferSize);
-    this.submit(buf, length);
+    this.#submit(buf, length);
   }
 
   /**
@@ -259,38 +259,38 @@ export class SerialTransport implements Transport, SerialLinkHandler {
     // Frames are encoded from the TX buffer when they leave (and again on a retransmission), so the
     // message is written into one, as a lent buffer would be.
     writeMessage(buf, src, dst, payload);
-    this.submit(buf, RPMSG_HEADER_SIZE + payload.length);
+    this.#submit(buf, RPMSG_HEADER_SIZE + payload.length);
     return true;
   }
 
   /** Hands a filled TX buffer of this session to the link (which keeps it until `txDone`). */
-  private submit(buf: TransportBuffer, length: number): void {
-    if (this.link.submit(buf.index, buf.bytes, length)) {
-      this.counts.txMessages++;
+  #submit(buf: TransportBuffer, length: number): void {
+    if (this.#link.submit(buf.index, buf.bytes, length)) {
+      this.#counts.txMessages++;
       this.observer?.onSend(buf, length);
     } else {
-      this.tx.give(buf.index);
+      this.#tx.give(buf.index);
     }
   }
 
   /** Returns an unsent TX buffer. */
   releaseTxBuffer(buf: TransportBuffer): void {
-    if (this.tx.isLent(buf, this.epoch)) {
-      this.tx.give(buf.index);
-      this.scheduleTxAvailable();
+    if (this.#tx.isLent(buf, this.#epoch)) {
+      this.#tx.give(buf.index);
+      this.#scheduleTxAvailable();
     }
   }
 
   /** Gives a received buffer back: one more credit for the peer. */
   releaseRxBuffer(buf: TransportBuffer): void {
-    if (!this.rx.isLent(buf, this.epoch)) return; // dead (link went down) or already released
-    this.rx.give(buf.index);
-    this.link.releaseRx();
+    if (!this.#rx.isLent(buf, this.#epoch)) return; // dead (link went down) or already released
+    this.#rx.give(buf.index);
+    this.#link.releaseRx();
   }
 
   /** Sends queued frames and any ACK owed (credits, acknowledgements). */
   flush(): void {
-    if (!this.closed) this.link.service();
+    if (!this.#closed) this.#link.service();
   }
 
   /**
@@ -298,116 +298,116 @@ export class SerialTransport implements Transport, SerialLinkHandler {
    * local close, never `ERR_RPMSG_LINK_DOWN`): sends waiting for credits reject with it.
    */
   async close(): Promise<void> {
-    const stream = this.stream;
-    this.shutdown(closedError('transport')); // RESET goes out on the stream first
-    this.stream = null;
+    const stream = this.#stream;
+    this.#shutdown(closedError('transport')); // RESET goes out on the stream first
+    this.#stream = null;
     if (stream !== null) await stream.close();
   }
 
   /** Closes for good without touching the port (already closed, or closed by the caller next). */
-  private shutdown(reason: RpmsgError): void {
-    if (this.closed) return;
+  #shutdown(reason: RpmsgError): void {
+    if (this.#closed) return;
     // Closed first: the link reports its own down (RESET sent) synchronously, and a local close must
     // reach the device as ERR_RPMSG_CLOSED, not as the link's ERR_SERIAL_PORT_CLOSED.
-    this.closed = true;
-    this.link.stop(new SerialError('ERR_SERIAL_PORT_CLOSED', reason.message));
-    this.reconnector?.stop();
-    this.reclaim();
-    for (const w of [...this.startWaiters]) w.reject(reason);
+    this.#closed = true;
+    this.#link.stop(new SerialError('ERR_SERIAL_PORT_CLOSED', reason.message));
+    this.#reconnector?.stop();
+    this.#reclaim();
+    for (const w of [...this.#startWaiters]) w.reject(reason);
     // Also when already down (reconnecting): from now on the link is down because it was closed.
-    this.sink?.onLinkDown(reason);
+    this.#sink?.onLinkDown(reason);
   }
 
   // SerialLinkHandler --------------------------------------------------------------------------------
 
   /** @internal */
   write(bytes: Uint8Array, length: number): void {
-    const stream = this.stream;
+    const stream = this.#stream;
     if (stream === null) return; // the port is gone (a RESET on close): nothing reaches the peer
     // One write wakes the peer's receive path once, however many frames it carries: our doorbell.
-    this.counts.notifications++;
+    this.#counts.notifications++;
     stream.write(bytes.slice(0, length));
   }
   /** @internal */
   deliver(bytes: Uint8Array, start: number, length: number): void {
-    const buf = this.rx.take(this.epoch)!; // the link only delivers within the credits it gave
+    const buf = this.#rx.take(this.#epoch)!; // the link only delivers within the credits it gave
     buf.bytes.set(bytes.subarray(start, start + length));
-    const tail = (this.readyHead + this.readyCount) % this.ready.length;
-    this.ready[tail] = buf.index;
-    this.readyLen[tail] = length;
-    this.readyCount++;
+    const tail = (this.#readyHead + this.#readyCount) % this.#ready.length;
+    this.#ready[tail] = buf.index;
+    this.#readyLen[tail] = length;
+    this.#readyCount++;
   }
   /** @internal */
   txDone(slot: number): void {
-    this.tx.give(slot);
-    this.scheduleTxAvailable();
+    this.#tx.give(slot);
+    this.#scheduleTxAvailable();
   }
   /** @internal */
   up(_peer: HelloParams): void {
-    this.reconnector?.connected();
-    for (const w of [...this.startWaiters]) w.resolve();
-    this.sink?.onLinkUp();
+    this.#reconnector?.connected();
+    for (const w of [...this.#startWaiters]) w.resolve();
+    this.#sink?.onLinkUp();
   }
   /** @internal */
   down(error: SerialError): void {
-    this.reclaim();
-    if (!this.closed) this.sink?.onLinkDown(downError(error));
+    this.#reclaim();
+    if (!this.#closed) this.#sink?.onLinkDown(downError(error));
   }
   /** @internal */
   error(error: SerialError): void {
-    this.sink?.onError(error);
+    this.#sink?.onError(error);
   }
 
   // Port ---------------------------------------------------------------------------------------------
 
-  private useStream(stream: ByteStream): void {
-    if (this.closed) {
+  #useStream(stream: ByteStream): void {
+    if (this.#closed) {
       void stream.close();
       return;
     }
-    this.stream = stream;
-    this.counts.opens++;
+    this.#stream = stream;
+    this.#counts.opens++;
     stream.setHandler({
       onData: (chunk) => {
-        if (this.stream !== stream) return;
-        this.link.receive(chunk);
+        if (this.#stream !== stream) return;
+        this.#link.receive(chunk);
         this.poll();
-        this.link.service();
+        this.#link.service();
       },
       onClose: (error) => {
-        if (this.stream !== stream) return;
-        this.stream = null;
+        if (this.#stream !== stream) return;
+        this.#stream = null;
         if (error === undefined) {
           // Closed by its owner (ByteStream contract: no error = a local close()): the user closed
           // the port under us. A local close, for good: nothing to reconnect to.
-          this.shutdown(closedError('port'));
+          this.#shutdown(closedError('port'));
           return;
         }
-        this.link.suspend(
+        this.#link.suspend(
           new SerialError('ERR_SERIAL_PORT_CLOSED', `port closed${error ? `: ${error.message}` : ''}`, {
             cause: error,
           }),
         );
-        if (!this.closed) this.reconnector?.lost();
+        if (!this.#closed) this.#reconnector?.lost();
       },
     });
-    this.link.start();
+    this.#link.start();
   }
 
-  private reclaim(): void {
-    this.epoch++;
-    this.tx.reclaimAll();
-    this.rx.reclaimAll();
-    this.readyCount = 0;
+  #reclaim(): void {
+    this.#epoch++;
+    this.#tx.reclaimAll();
+    this.#rx.reclaimAll();
+    this.#readyCount = 0;
   }
 
-  private scheduleTxAvailable(): void {
-    if (this.txAvailableScheduled) return;
-    this.txAvailableScheduled = true;
+  #scheduleTxAvailable(): void {
+    if (this.#txAvailableScheduled) return;
+    this.#txAvailableScheduled = true;
     // Deferred so a sender woken here never re-enters the link in the middle of an ack.
     queueMicrotask(() => {
-      this.txAvailableScheduled = false;
-      if (this.isUp) this.sink?.onTxAvailable();
+      this.#txAvailableScheduled = false;
+      if (this.isUp) this.#sink?.onTxAvailable();
     });
   }
 }

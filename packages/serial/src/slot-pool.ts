@@ -8,9 +8,9 @@ import type { TransportBuffer } from '@rpmsg/core';
 export class SlotPool {
   /** The slots, by `index - firstIndex`. */
   readonly slots: TransportBuffer[];
-  private readonly free: Int32Array;
-  private freeCount: number;
-  private readonly lentEpoch: Int32Array; // -1 = free
+  readonly #free: Int32Array;
+  #freeCount: number;
+  readonly #lentEpoch: Int32Array; // -1 = free
 
   /**
    * @param count slots in the pool
@@ -26,15 +26,15 @@ export class SlotPool {
       const bytes = new Uint8Array(size);
       return { index: firstIndex + i, bytes, view: new DataView(bytes.buffer) };
     });
-    this.free = new Int32Array(count);
-    this.lentEpoch = new Int32Array(count);
-    this.freeCount = 0;
+    this.#free = new Int32Array(count);
+    this.#lentEpoch = new Int32Array(count);
+    this.#freeCount = 0;
     this.reclaimAll();
   }
 
   /** Free slots. */
   get available(): number {
-    return this.freeCount;
+    return this.#freeCount;
   }
   /** Slots in the pool. */
   get size(): number {
@@ -43,32 +43,32 @@ export class SlotPool {
 
   /** Takes a free slot for session `epoch`, or null. */
   take(epoch: number): TransportBuffer | null {
-    if (this.freeCount === 0) return null;
-    const i = this.free[--this.freeCount]!;
-    this.lentEpoch[i] = epoch;
+    if (this.#freeCount === 0) return null;
+    const i = this.#free[--this.#freeCount]!;
+    this.#lentEpoch[i] = epoch;
     return this.slots[i]!;
   }
 
   /** True when `buf` is a slot of this pool lent in session `epoch`. */
   isLent(buf: TransportBuffer, epoch: number): boolean {
     const i = buf.index - this.firstIndex;
-    return i >= 0 && i < this.slots.length && this.slots[i] === buf && this.lentEpoch[i] === epoch;
+    return i >= 0 && i < this.slots.length && this.slots[i] === buf && this.#lentEpoch[i] === epoch;
   }
 
   /** Returns slot `index` (a `TransportBuffer.index`); returning a free slot is ignored. */
   give(index: number): void {
     const i = index - this.firstIndex;
-    if (this.lentEpoch[i] === -1) return;
-    this.lentEpoch[i] = -1;
-    this.free[this.freeCount++] = i;
+    if (this.#lentEpoch[i] === -1) return;
+    this.#lentEpoch[i] = -1;
+    this.#free[this.#freeCount++] = i;
   }
 
   /** Marks every slot free (the link went down: whatever was lent is dead). */
   reclaimAll(): void {
     for (let i = 0; i < this.slots.length; i++) {
-      this.lentEpoch[i] = -1;
-      this.free[i] = this.slots.length - 1 - i;
+      this.#lentEpoch[i] = -1;
+      this.#free[i] = this.slots.length - 1 - i;
     }
-    this.freeCount = this.slots.length;
+    this.#freeCount = this.slots.length;
   }
 }

@@ -43,7 +43,12 @@ export class TxWindow {
   /** Wire time of one byte at the line speed both sides declared (ms), 0 for none; set at link up. */
   msPerByte = 0;
   /** Message bytes in flight, for the RTO. */
-  private inFlightBytes = 0;
+  #inFlightBytes = 0;
+
+  readonly #o: ResolvedLinkOptions;
+  readonly #clock: LinkClock;
+  readonly #stats: SerialLinkStats;
+  readonly #host: TxWindowHost;
 
   /**
    * @param o the link's resolved options
@@ -51,12 +56,12 @@ export class TxWindow {
    * @param stats the link's counters
    * @param host the link's callbacks
    */
-  constructor(
-    private readonly o: ResolvedLinkOptions,
-    private readonly clock: LinkClock,
-    private readonly stats: SerialLinkStats,
-    private readonly host: TxWindowHost,
-  ) {
+  constructor(o: ResolvedLinkOptions, clock: LinkClock, stats: SerialLinkStats, host: TxWindowHost) {
+    this.#o = o;
+    this.#clock = clock;
+    this.#stats = stats;
+    this.#host = host;
+
     this.queue = new RetransmitQueue(o.txBuffers);
   }
 
@@ -66,8 +71,8 @@ export class TxWindow {
     this.rtoAt = this.probeAt = NEVER;
     this.retries = 0;
     this.sent = 0;
-    this.inFlightBytes = 0;
-    while (this.queue.length > 0) this.host.txDone(this.queue.shift());
+    this.#inFlightBytes = 0;
+    while (this.queue.length > 0) this.#host.txDone(this.queue.shift());
   }
 
   /**
@@ -84,10 +89,10 @@ export class TxWindow {
       if (reliable) {
         for (let i = 0; i < acked && this.sent > 0; i++) {
           this.sent--;
-          this.inFlightBytes -= this.queue.lengthAt(0);
-          this.host.txDone(this.queue.shift());
+          this.#inFlightBytes -= this.queue.lengthAt(0);
+          this.#host.txDone(this.queue.shift());
         }
-        this.rtoAt = this.sent > 0 ? this.clock.currentTime() + this.rto() : NEVER;
+        this.rtoAt = this.sent > 0 ? this.#clock.currentTime() + this.#rto() : NEVER;
       }
     }
     // The limit only moves forward; compare relative to sendBase (both lie within 127 of it).
@@ -99,30 +104,30 @@ export class TxWindow {
 
   /** Sends queued messages while the peer's window allows (§5.1), then arms or clears the probe. */
   pump(reliable: boolean): void {
-    const now = this.clock.currentTime();
-    while (this.queue.length > this.sent && this.windowOpen()) {
+    const now = this.#clock.currentTime();
+    while (this.queue.length > this.sent && this.#windowOpen()) {
       const len = this.queue.lengthAt(this.sent);
-      const mtu = this.host.sendMtu();
+      const mtu = this.#host.sendMtu();
       if (len > mtu) {
         // The peer cannot take it (its MTU is below ours): finish it as dropped and say so.
-        this.host.reportError(
+        this.#host.reportError(
           new SerialError('ERR_SERIAL_MSG_TOO_BIG', `message of ${len} bytes > peer MTU ${mtu}`, {
             length: len,
             limit: mtu,
           }),
         );
-        this.host.txDone(this.queue.removeAt(this.sent));
+        this.#host.txDone(this.queue.removeAt(this.sent));
         continue;
       }
-      this.host.sendData(this.nextSeq, this.queue.bytesAt(this.sent), len);
+      this.#host.sendData(this.nextSeq, this.queue.bytesAt(this.sent), len);
       this.nextSeq = seqAdd(this.nextSeq, 1);
-      this.stats.txMessages++;
+      this.#stats.txMessages++;
       if (reliable) {
         this.sent++;
-        this.inFlightBytes += len;
-        if (this.rtoAt === NEVER) this.rtoAt = now + this.rto();
+        this.#inFlightBytes += len;
+        if (this.rtoAt === NEVER) this.rtoAt = now + this.#rto();
       } else {
-        this.host.txDone(this.queue.shift());
+        this.#host.txDone(this.queue.shift());
       }
     }
     // Probe when the window is closed with messages waiting, or (unreliable) frames are unacked:
@@ -131,19 +136,19 @@ export class TxWindow {
       ? this.sent === 0 && this.queue.length > 0
       : this.nextSeq !== this.sendBase || this.queue.length > 0;
     if (!needProbe) this.probeAt = NEVER;
-    else if (this.probeAt === NEVER) this.probeAt = now + this.o.retransmitMs;
+    else if (this.probeAt === NEVER) this.probeAt = now + this.#o.retransmitMs;
   }
 
   /** Go-back-N: resend every frame in flight, oldest first, with their original seq (§5.2). */
   retransmit(now: number): void {
     for (let k = 0; k < this.sent; k++) {
-      this.host.sendData(seqAdd(this.sendBase, k), this.queue.bytesAt(k), this.queue.lengthAt(k));
-      this.stats.retransmits++;
+      this.#host.sendData(seqAdd(this.sendBase, k), this.queue.bytesAt(k), this.queue.lengthAt(k));
+      this.#stats.retransmits++;
     }
-    this.rtoAt = now + this.rto();
+    this.rtoAt = now + this.#rto();
   }
 
-  private windowOpen(): boolean {
+  #windowOpen(): boolean {
     return seqDiff(this.nextSeq, this.sendBase) < seqDiff(this.peerLimit, this.sendBase);
   }
 
@@ -151,9 +156,10 @@ export class TxWindow {
    * Retransmission timeout: the fixed margin plus the wire time of everything in flight and of one
    * full frame the peer may be sending ahead of its ack (§5.2), so a slow line is not flooded.
    */
-  private rto(): number {
+  #rto(): number {
     return (
-      this.o.retransmitMs + this.msPerByte * (this.inFlightBytes + 12 * this.sent + this.host.sendMtu() + 24)
+      this.#o.retransmitMs +
+      this.msPerByte * (this.#inFlightBytes + 12 * this.sent + this.#host.sendMtu() + 24)
     );
   }
 }

@@ -21,33 +21,33 @@ import { RpmsgError } from '@rpmsg/core';
 export class CoreTransport implements Transport {
   readonly role: TransportRole;
   readonly bufferSize: number;
-  private observed: TransportObserver | undefined;
-  private inner: PolledTransport | undefined;
-  private generation = 0;
-  private sink: TransportSink | undefined;
-  private up = false;
-  private closed = false;
-  private readonly lent: (TransportBuffer | undefined)[] = [];
-  private readonly retired = { txMessages: 0, rxMessages: 0, notifications: 0, errors: 0 };
-  private firstUp: { resolve: () => void; reject: (e: Error) => void } | undefined;
-  private readonly firstUpPromise: Promise<void>;
+  #observed: TransportObserver | undefined;
+  #inner: PolledTransport | undefined;
+  #generation = 0;
+  #sink: TransportSink | undefined;
+  #up = false;
+  #closed = false;
+  readonly #lent: (TransportBuffer | undefined)[] = [];
+  readonly #retired = { txMessages: 0, rxMessages: 0, notifications: 0, errors: 0 };
+  #firstUp: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  readonly #firstUpPromise: Promise<void>;
 
   constructor(role: TransportRole, bufferSize: number) {
     this.role = role;
     this.bufferSize = bufferSize;
-    this.firstUpPromise = new Promise<void>((resolve, reject) => {
-      this.firstUp = { resolve, reject };
+    this.#firstUpPromise = new Promise<void>((resolve, reject) => {
+      this.#firstUp = { resolve, reject };
     });
     // start() may never be awaited when boot fails before the device starts.
-    this.firstUpPromise.catch(() => {});
+    this.#firstUpPromise.catch(() => {});
   }
 
   get isUp(): boolean {
-    return this.up;
+    return this.#up;
   }
 
   get hasNameService(): boolean {
-    return this.inner?.hasNameService ?? false;
+    return this.#inner?.hasNameService ?? false;
   }
 
   /**
@@ -56,29 +56,29 @@ export class CoreTransport implements Transport {
    * transport shows it the messages on its one send path, so tracing changes no path.
    */
   get observer(): TransportObserver | undefined {
-    return this.observed;
+    return this.#observed;
   }
 
   set observer(observer: TransportObserver | undefined) {
-    this.observed = observer;
-    if (this.inner) this.inner.observer = observer;
+    this.#observed = observer;
+    if (this.#inner) this.#inner.observer = observer;
   }
 
   /** The transport currently under the link (undefined between a crash and the next boot). */
   get current(): PolledTransport | undefined {
-    return this.inner;
+    return this.#inner;
   }
 
   attach(sink: TransportSink): void {
-    if (this.sink) throw new Error('CoreTransport.attach called twice');
-    this.sink = sink;
+    if (this.#sink) throw new Error('CoreTransport.attach called twice');
+    this.#sink = sink;
   }
 
   /** Resolves at the first link-up; rejects if the first boot fails (see {@link fail}). */
   start(signal?: AbortSignal): Promise<void> {
     if (signal) {
       return Promise.race([
-        this.firstUpPromise,
+        this.#firstUpPromise,
         new Promise<void>((_, reject) => {
           const onAbort = () => reject(signal.reason ?? new Error('aborted'));
           if (signal.aborted) onAbort();
@@ -86,13 +86,13 @@ export class CoreTransport implements Transport {
         }),
       ]);
     }
-    return this.firstUpPromise;
+    return this.#firstUpPromise;
   }
 
   /** Fails a pending first `start()` (boot rejected the resource table, the peer never came). */
   fail(error: Error): void {
-    this.firstUp?.reject(error);
-    this.firstUp = undefined;
+    this.#firstUp?.reject(error);
+    this.#firstUp = undefined;
   }
 
   /**
@@ -100,38 +100,38 @@ export class CoreTransport implements Transport {
    * when `inner` reports link-up. Boot code calls this at every (re)boot.
    */
   connect(inner: PolledTransport, signal?: AbortSignal): Promise<void> {
-    this.retire(new RpmsgError('ERR_RPMSG_PEER_GONE', 'the link was reset'));
-    if (this.closed) return Promise.reject(new RpmsgError('ERR_RPMSG_CLOSED', 'the link is closed'));
-    const generation = ++this.generation;
-    const live = () => generation === this.generation;
-    this.inner = inner;
-    inner.observer = this.observed;
+    this.#retire(new RpmsgError('ERR_RPMSG_PEER_GONE', 'the link was reset'));
+    if (this.#closed) return Promise.reject(new RpmsgError('ERR_RPMSG_CLOSED', 'the link is closed'));
+    const generation = ++this.#generation;
+    const live = () => generation === this.#generation;
+    this.#inner = inner;
+    inner.observer = this.#observed;
     inner.attach({
       onMessage: (buf, length) => {
         if (!live()) {
           inner.releaseRxBuffer(buf);
           return false;
         }
-        this.lent[buf.index] = buf;
+        this.#lent[buf.index] = buf;
         // Given back on return: still ours unless a reset retired this transport meanwhile.
-        return this.sink?.onMessage(buf, length) === true && this.take(buf);
+        return this.#sink?.onMessage(buf, length) === true && this.#take(buf);
       },
       onTxAvailable: () => {
-        if (live()) this.sink?.onTxAvailable();
+        if (live()) this.#sink?.onTxAvailable();
       },
       onLinkUp: () => {
-        if (!live() || this.up) return;
-        this.up = true;
-        this.sink?.onLinkUp();
-        this.firstUp?.resolve();
-        this.firstUp = undefined;
+        if (!live() || this.#up) return;
+        this.#up = true;
+        this.#sink?.onLinkUp();
+        this.#firstUp?.resolve();
+        this.#firstUp = undefined;
       },
       onLinkDown: (reason) => {
         if (!live()) return;
-        this.takeDown(reason);
+        this.#takeDown(reason);
       },
       onError: (error) => {
-        if (live()) this.sink?.onError(error);
+        if (live()) this.#sink?.onError(error);
       },
     });
     return inner.start(signal);
@@ -143,40 +143,40 @@ export class CoreTransport implements Transport {
    * firmware loop can reset its link without returning to the event loop.
    */
   down(reason: Error & { readonly code: string }): void {
-    this.retire(reason);
+    this.#retire(reason);
   }
 
-  private retire(reason: Error & { readonly code: string }): void {
-    const inner = this.inner;
-    this.generation++;
-    this.inner = undefined;
-    this.lent.fill(undefined);
-    this.takeDown(reason);
+  #retire(reason: Error & { readonly code: string }): void {
+    const inner = this.#inner;
+    this.#generation++;
+    this.#inner = undefined;
+    this.#lent.fill(undefined);
+    this.#takeDown(reason);
     if (inner) {
       inner.observer = undefined;
       const s = inner.stats;
-      this.retired.txMessages += s.txMessages;
-      this.retired.rxMessages += s.rxMessages;
-      this.retired.notifications += s.notifications;
-      this.retired.errors += s.errors;
+      this.#retired.txMessages += s.txMessages;
+      this.#retired.rxMessages += s.rxMessages;
+      this.#retired.notifications += s.notifications;
+      this.#retired.errors += s.errors;
       // Its callbacks are already ignored (generation moved on); nothing waits for the close.
       inner.close().catch(() => {});
     }
   }
 
-  private takeDown(reason: Error & { readonly code: string }): void {
-    if (!this.up) return;
-    this.up = false;
-    this.sink?.onLinkDown(reason);
+  #takeDown(reason: Error & { readonly code: string }): void {
+    if (!this.#up) return;
+    this.#up = false;
+    this.#sink?.onLinkDown(reason);
   }
 
   poll(budget?: number): number {
-    return this.inner ? this.inner.poll(budget) : 0;
+    return this.#inner ? this.#inner.poll(budget) : 0;
   }
 
   /** Forwards a doorbell to the transport under the link. */
   onKick(vring: 0 | 1): void {
-    this.inner?.onKick(vring);
+    this.#inner?.onKick(vring);
   }
 
   /**
@@ -184,7 +184,7 @@ export class CoreTransport implements Transport {
    * none, there is nothing to wait for.
    */
   prepareToSleep(): boolean {
-    return this.inner ? this.inner.prepareToSleep() : true;
+    return this.#inner ? this.#inner.prepareToSleep() : true;
   }
 
   /**
@@ -192,19 +192,19 @@ export class CoreTransport implements Transport {
    * (`prepareToSleep()` asks again). Saves the peer a doorbell per message.
    */
   disableNotifications(): void {
-    this.inner?.disableNotifications();
+    this.#inner?.disableNotifications();
   }
 
   getTxBuffer(): TransportBuffer | null {
-    if (!this.up || !this.inner) return null;
-    const buf = this.inner.getTxBuffer();
-    if (buf) this.lent[buf.index] = buf;
+    if (!this.#up || !this.#inner) return null;
+    const buf = this.#inner.getTxBuffer();
+    if (buf) this.#lent[buf.index] = buf;
     return buf;
   }
 
   sendTxBuffer(buf: TransportBuffer, length: number): void {
-    if (!this.take(buf) || !this.inner) return; // dead buffer of a retired transport: dropped
-    this.inner.sendTxBuffer(buf, length);
+    if (!this.#take(buf) || !this.#inner) return; // dead buffer of a retired transport: dropped
+    this.#inner.sendTxBuffer(buf, length);
   }
 
   /**
@@ -215,41 +215,41 @@ export class CoreTransport implements Transport {
    *   buffer after the header
    */
   sendMessage(src: number, dst: number, payload: Uint8Array): boolean {
-    const inner = this.inner;
-    if (!this.up || !inner) return false;
+    const inner = this.#inner;
+    if (!this.#up || !inner) return false;
     return inner.sendMessage(src, dst, payload);
   }
 
   releaseTxBuffer(buf: TransportBuffer): void {
-    if (this.take(buf)) this.inner?.releaseTxBuffer(buf);
+    if (this.#take(buf)) this.#inner?.releaseTxBuffer(buf);
   }
 
   releaseRxBuffer(buf: TransportBuffer): void {
-    if (this.take(buf)) this.inner?.releaseRxBuffer(buf);
+    if (this.#take(buf)) this.#inner?.releaseRxBuffer(buf);
   }
 
-  private take(buf: TransportBuffer): boolean {
-    if (this.lent[buf.index] !== buf) return false;
-    this.lent[buf.index] = undefined;
+  #take(buf: TransportBuffer): boolean {
+    if (this.#lent[buf.index] !== buf) return false;
+    this.#lent[buf.index] = undefined;
     return true;
   }
 
   flush(): void {
-    this.inner?.flush();
+    this.#inner?.flush();
   }
 
   /** Counters over every transport this link has had; read live, made once (senders poll `txFree`). */
   get stats(): TransportStats {
-    return this.liveStats;
+    return this.#liveStats;
   }
 
-  private readonly liveStats: TransportStats = linkStats(() => this.inner?.stats, this.retired);
+  readonly #liveStats: TransportStats = linkStats(() => this.#inner?.stats, this.#retired);
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.#closed) return;
+    this.#closed = true;
     this.fail(new RpmsgError('ERR_RPMSG_CLOSED', 'the link was closed before it came up'));
-    this.retire(new RpmsgError('ERR_RPMSG_CLOSED', 'the link was closed'));
+    this.#retire(new RpmsgError('ERR_RPMSG_CLOSED', 'the link was closed'));
   }
 }
 

@@ -112,27 +112,27 @@ export class LiteEndpoint {
 export class RpmsgLite {
   /** The RPMsg device underneath (event-style API). */
   readonly device: RpmsgDevice;
-  private readonly pump: CorePump;
-  private readonly capacity: number;
-  private readonly announced = new Map<LiteEndpoint, Uint8Array>();
-  private reannounce = false;
-  private readonly queued = { queued: 0 };
+  readonly #pump: CorePump;
+  readonly #capacity: number;
+  readonly #announced = new Map<LiteEndpoint, Uint8Array>();
+  #reannounce = false;
+  readonly #queued = { queued: 0 };
 
   /** @internal made by the core worker */
   constructor(device: RpmsgDevice, pump: CorePump, queueCapacity: number) {
     this.device = device;
-    this.pump = pump;
-    this.capacity = queueCapacity;
+    this.#pump = pump;
+    this.#capacity = queueCapacity;
     device.on('up', () => {
-      if (this.announced.size > 0) this.reannounce = true;
+      if (this.#announced.size > 0) this.#reannounce = true;
     });
   }
 
   /** @internal called by the pump on every pass: re-announce after a link up. */
   tick(): void {
-    if (!this.reannounce || !this.device.isUp) return;
-    this.reannounce = false;
-    for (const [ept, ns] of this.announced) this.sendNs(ept, ns, 0);
+    if (!this.#reannounce || !this.device.isUp) return;
+    this.#reannounce = false;
+    for (const [ept, ns] of this.#announced) this.#sendNs(ept, ns, 0);
   }
 
   /** True when the link is up (RPMsg-Lite `rpmsg_lite_is_link_up`). */
@@ -142,12 +142,12 @@ export class RpmsgLite {
 
   /** Blocks until the link is up; false on timeout (RPMsg-Lite `rpmsg_lite_wait_for_link_up`). */
   waitForLinkUp(timeout = RL_BLOCK): boolean {
-    return this.pump.waitFor(() => this.device.isUp, timeout);
+    return this.#pump.waitFor(() => this.device.isUp, timeout);
   }
 
   /** Creates a receive queue several endpoints can share (RPMsg-Lite `rpmsg_queue_create`). */
   createQueue(): RpmsgQueue {
-    return new RpmsgQueue(this.capacity, this.queued);
+    return new RpmsgQueue(this.#capacity, this.#queued);
   }
 
   /**
@@ -173,7 +173,7 @@ export class RpmsgLite {
 
   /** Destroys an endpoint (RPMsg-Lite `rpmsg_lite_destroy_ept`). */
   destroyEpt(ept: LiteEndpoint): void {
-    this.announced.delete(ept);
+    this.#announced.delete(ept);
     ept.endpoint.destroy();
   }
 
@@ -186,12 +186,12 @@ export class RpmsgLite {
    */
   nsAnnounce(ept: LiteEndpoint, name: string, flags: number = RL_NS_CREATE, timeout = RL_BLOCK): void {
     const ns = encodeNsMessage({ name, addr: ept.addr, flags });
-    if (flags & RL_NS_DESTROY) this.announced.delete(ept);
-    else this.announced.set(ept, ns);
-    if (this.device.isUp) this.sendNs(ept, ns, timeout);
+    if (flags & RL_NS_DESTROY) this.#announced.delete(ept);
+    else this.#announced.set(ept, ns);
+    if (this.device.isUp) this.#sendNs(ept, ns, timeout);
   }
 
-  private sendNs(ept: LiteEndpoint, ns: Uint8Array, timeout: number): void {
+  #sendNs(ept: LiteEndpoint, ns: Uint8Array, timeout: number): void {
     this.sendTimeout(ept, RPMSG_NS_ADDR, ns, timeout);
   }
 
@@ -224,7 +224,7 @@ export class RpmsgLite {
   allocTxBuffer(ept: LiteEndpoint, timeout = RL_BLOCK): TxBuffer {
     let tx: TxBuffer | null = ept.endpoint.tryGetTxBuffer();
     if (tx) return tx; // the common case: no closure, no wait
-    const ok = this.pump.waitFor(() => {
+    const ok = this.#pump.waitFor(() => {
       tx = ept.endpoint.tryGetTxBuffer();
       return tx !== null;
     }, timeout);
@@ -266,7 +266,7 @@ export class RpmsgLite {
   recvNocopy(from: RpmsgQueue | LiteEndpoint, timeout = RL_BLOCK): HeldMessage {
     const queue = from instanceof RpmsgQueue ? from : from.queue;
     if (!queue) throw new TypeError('this endpoint delivers to a callback, not a queue');
-    if (queue.count === 0 && !this.pump.waitFor(() => queue.count > 0, timeout)) {
+    if (queue.count === 0 && !this.#pump.waitFor(() => queue.count > 0, timeout)) {
       throw new RpmsgError('ERR_RPMSG_TIMEOUT', `no message within ${timeout} ms`, { limit: timeout });
     }
     return queue.shift() as HeldMessage;
@@ -277,11 +277,11 @@ export class RpmsgLite {
     message.release();
     // Releases publish in batches (core); with nothing left queued the loop is about to wait or to
     // work on something else, so the peer gets its buffers back now, as RPMsg-Lite gives them.
-    if (this.queued.queued === 0) this.device.flush();
+    if (this.#queued.queued === 0) this.device.flush();
   }
 
   /** Blocks for `ms` while serving the link (RPMsg-Lite `env_sleep_msec`). */
   sleep(ms: number): void {
-    this.pump.sleep(ms);
+    this.#pump.sleep(ms);
   }
 }

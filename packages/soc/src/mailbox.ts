@@ -142,23 +142,23 @@ export class Mailbox {
 export class Doorbell {
   /** The core these doorbells belong to. */
   readonly side: CoreSide;
-  private readonly words: Int32Array;
-  private readonly block: number;
-  private readonly last: Int32Array;
+  readonly #words: Int32Array;
+  readonly #block: number;
+  readonly #last: Int32Array;
 
   /** Prefer {@link Mailbox.inbox}. */
   constructor(mailbox: Mailbox, side: CoreSide) {
     this.side = side;
-    this.words = mailbox.words;
-    this.block = sideIndex(side) * (HEADER_WORDS + mailbox.channels);
-    this.last = new Int32Array(mailbox.channels);
-    for (let i = 0; i < this.last.length; i++)
-      this.last[i] = Atomics.load(this.words, this.block + HEADER_WORDS + i);
+    this.#words = mailbox.words;
+    this.#block = sideIndex(side) * (HEADER_WORDS + mailbox.channels);
+    this.#last = new Int32Array(mailbox.channels);
+    for (let i = 0; i < this.#last.length; i++)
+      this.#last[i] = Atomics.load(this.#words, this.#block + HEADER_WORDS + i);
   }
 
   /** The irq counter now. Read it before re-checking the rings, then sleep on that value (docs/architecture.md#threads-and-notifications rule 2). */
   irq(): number {
-    return Atomics.load(this.words, this.block + IRQ);
+    return Atomics.load(this.#words, this.#block + IRQ);
   }
 
   /**
@@ -167,10 +167,10 @@ export class Doorbell {
    */
   takeKicks(onKick: (notifyId: number) => void): number {
     let rang = 0;
-    for (let i = 0; i < this.last.length; i++) {
-      const now = Atomics.load(this.words, this.block + HEADER_WORDS + i);
-      if (now !== this.last[i]) {
-        this.last[i] = now;
+    for (let i = 0; i < this.#last.length; i++) {
+      const now = Atomics.load(this.#words, this.#block + HEADER_WORDS + i);
+      if (now !== this.#last[i]) {
+        this.#last[i] = now;
         rang++;
         onKick(i);
       }
@@ -185,9 +185,9 @@ export class Doorbell {
     // The clock is read once per 64 loads: each performance.now() result is a heap number, and a
     // spinning firmware otherwise allocates ~10 KB per round trip in them (GC pauses in the tail).
     // A spin ends at most 64 loads (well under a microsecond) late.
-    const irq = this.block + IRQ;
+    const irq = this.#block + IRQ;
     do {
-      for (let i = 0; i < 64; i++) if (Atomics.load(this.words, irq) !== seen) return true;
+      for (let i = 0; i < 64; i++) if (Atomics.load(this.#words, irq) !== seen) return true;
     } while (performance.now() < until);
     return false;
   }
@@ -198,7 +198,7 @@ export class Doorbell {
    */
   wait(seen: number, timeoutMs: number, spinUs = 0): WaitResult {
     if (this.spin(seen, spinUs)) return 'not-equal';
-    return Atomics.wait(this.words, this.block + IRQ, seen, timeoutMs);
+    return Atomics.wait(this.#words, this.#block + IRQ, seen, timeoutMs);
   }
 
   /**
@@ -208,11 +208,11 @@ export class Doorbell {
    */
   waitAsync(seen: number, timeoutMs: number, spinUs = 0): WaitResult | Promise<WaitResult> {
     if (this.spin(seen, spinUs)) return 'not-equal';
-    return waitAsync(this.words, this.block + IRQ, seen, timeoutMs).value;
+    return waitAsync(this.#words, this.#block + IRQ, seen, timeoutMs).value;
   }
 
   /** Tells the watchdog this core is alive. */
   beat(): void {
-    Atomics.add(this.words, this.block + HEARTBEAT, 1);
+    Atomics.add(this.#words, this.#block + HEARTBEAT, 1);
   }
 }

@@ -36,21 +36,21 @@ export class MasterCore {
   readonly link: CoreTransport;
   /** The layout of the current boot (vrings where the resource table put them). */
   layout: RpmsgLayout;
-  private readonly options: MasterCoreOptions;
-  private readonly pump: CorePump;
-  private readonly started: Promise<void>;
-  private running: Promise<void> | undefined;
+  readonly #options: MasterCoreOptions;
+  readonly #pump: CorePump;
+  readonly #started: Promise<void>;
+  #running: Promise<void> | undefined;
 
   constructor(options: MasterCoreOptions) {
-    this.options = options;
+    this.#options = options;
     this.layout = options.layout;
     this.link = new CoreTransport('master', options.layout.bufferSize);
     if (options.tracer) this.link.observer = options.tracer;
     this.device = new RpmsgDevice(this.link, { sendTimeout: options.sendTimeout });
-    this.started = this.device.start();
-    this.started.catch(() => {});
+    this.#started = this.device.start();
+    this.#started.catch(() => {});
     const tracer = options.tracer;
-    this.pump = new CorePump(
+    this.#pump = new CorePump(
       this.link,
       options.mailbox.inbox('master'),
       {
@@ -80,25 +80,25 @@ export class MasterCore {
    * @throws {RpmsgError} `ERR_RPMSG_RSC_TABLE` naming the bad field (the link stays down)
    */
   async boot(): Promise<void> {
-    const { ram, mailbox } = this.options;
+    const { ram, mailbox } = this.#options;
     this.link.down(new RpmsgError('ERR_RPMSG_PEER_GONE', 'the master is rebooting the link'));
-    resetStatus(ram.memory, this.options.layout);
-    await this.resyncRemote();
+    resetStatus(ram.memory, this.#options.layout);
+    await this.#resyncRemote();
     let boot: MasterBoot | undefined;
-    if (this.options.layout.profile === 'linux') {
+    if (this.#options.layout.profile === 'linux') {
       try {
-        boot = negotiateResourceTable(ram.memory, this.options.layout);
+        boot = negotiateResourceTable(ram.memory, this.#options.layout);
       } catch (error) {
         this.link.fail(error as Error);
         throw error;
       }
       this.layout = boot.layout;
     } else {
-      this.layout = this.options.layout;
+      this.layout = this.#options.layout;
     }
     const layout = this.layout;
-    this.pump.setNotifyIds(layout.vrings[0].notifyId, layout.vrings[1].notifyId);
-    const tracer = this.options.tracer;
+    this.#pump.setNotifyIds(layout.vrings[0].notifyId, layout.vrings[1].notifyId);
+    const tracer = this.#options.tracer;
     const notify = (vring: 0 | 1) => {
       const notifyId = layout.vrings[vring].notifyId;
       tracer?.emit({ type: 'kick', dir: 'out', vring, notifyId });
@@ -114,8 +114,8 @@ export class MasterCore {
     // The transport negotiates gfeatures, posts every RX buffer, sets DRIVER_OK (linux) or pre-fills
     // vq1 (rpmsg-lite), then kicks vq0: Linux rpmsg_probe's order (DESIGN §7).
     await this.link.connect(transport);
-    await this.started;
-    this.ensureRunning();
+    await this.#started;
+    this.#ensureRunning();
   }
 
   /**
@@ -123,12 +123,12 @@ export class MasterCore {
    * it, and wait (bounded) for its acknowledgement. A remote that is not running does not answer;
    * the wait then times out and the boot goes on.
    */
-  private async resyncRemote(): Promise<void> {
-    const { mailbox } = this.options;
+  async #resyncRemote(): Promise<void> {
+    const { mailbox } = this.#options;
     const epoch = (mailbox.epoch('master') + 1) | 0;
     mailbox.setEpoch('master', epoch);
     mailbox.interrupt('remote');
-    const deadline = Date.now() + (this.options.resyncTimeout ?? 500);
+    const deadline = Date.now() + (this.#options.resyncTimeout ?? 500);
     while (mailbox.epoch('remote') !== epoch && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
@@ -137,20 +137,20 @@ export class MasterCore {
   /** The remote crashed or was stopped: the link goes down with `reason` (pending sends reject). */
   peerGone(reason: Error & { readonly code: string }): void {
     this.link.down(reason);
-    resetStatus(this.options.ram.memory, this.options.layout);
+    resetStatus(this.#options.ram.memory, this.#options.layout);
   }
 
-  private ensureRunning(): void {
-    if (this.running) return;
-    this.running = this.pump.run().finally(() => {
-      this.running = undefined;
+  #ensureRunning(): void {
+    if (this.#running) return;
+    this.#running = this.#pump.run().finally(() => {
+      this.#running = undefined;
     });
   }
 
   /** Closes the device and stops serving the doorbell. */
   async close(): Promise<void> {
     await this.device.close().catch(() => {});
-    this.pump.stop(() => this.options.mailbox.interrupt('master'));
-    await this.running;
+    this.#pump.stop(() => this.#options.mailbox.interrupt('master'));
+    await this.#running;
   }
 }

@@ -63,25 +63,25 @@ export interface PumpHooks {
  * {@link waitFor} blocking the thread (Atomics.wait, a firmware loop written the RPMsg-Lite way).
  */
 export class CorePump {
-  private readonly link: CoreTransport;
-  private readonly doorbell: Doorbell;
-  private readonly poll: () => number;
-  private readonly activity: () => number;
-  private readonly onTick: (() => void) | undefined;
-  private readonly onIdle: (() => void) | undefined;
-  private readonly traceKick: ((notifyId: number, vring: 0 | 1) => void) | undefined;
-  private readonly spin: number;
-  private readonly slice: number;
-  private readonly busyPoll: number;
-  private readonly vringOf: Int8Array;
+  readonly #link: CoreTransport;
+  readonly #doorbell: Doorbell;
+  readonly #poll: () => number;
+  readonly #activity: () => number;
+  readonly #onTick: (() => void) | undefined;
+  readonly #onIdle: (() => void) | undefined;
+  readonly #traceKick: ((notifyId: number, vring: 0 | 1) => void) | undefined;
+  readonly #spin: number;
+  readonly #slice: number;
+  readonly #busyPoll: number;
+  readonly #vringOf: Int8Array;
   /** The blocking waits' policy: stateless (a blocking wait never yields), so one serves them all. */
-  private readonly blocking: PumpPolicy;
-  private running = false;
-  private readonly onKick = (notifyId: number) => {
-    const vring = this.vringOf[notifyId] ?? -1;
+  readonly #blocking: PumpPolicy;
+  #running = false;
+  readonly #onKick = (notifyId: number) => {
+    const vring = this.#vringOf[notifyId] ?? -1;
     if (vring === 0 || vring === 1) {
-      this.traceKick?.(notifyId, vring);
-      this.link.onKick(vring);
+      this.#traceKick?.(notifyId, vring);
+      this.#link.onKick(vring);
     }
   };
 
@@ -94,36 +94,36 @@ export class CorePump {
   constructor(link: CoreTransport, doorbell: Doorbell, hooks: PumpHooks, options?: PumpOptions) {
     checkOptions('hooks', hooks);
     const o = checkOptions('options', options);
-    this.link = link;
-    this.doorbell = doorbell;
-    this.poll = checkFunction('hooks.poll', hooks.poll);
-    this.activity = hook('hooks.activity', hooks.activity) ?? (() => 0);
-    this.onTick = hook('hooks.onTick', hooks.onTick);
-    this.onIdle = hook('hooks.onIdle', hooks.onIdle);
-    this.traceKick = hook('hooks.traceKick', hooks.traceKick);
-    this.spin = o.spin === undefined ? 0 : checkMilliseconds('options.spin', o.spin, 0, false);
-    this.slice = o.slice === undefined ? 50 : checkMilliseconds('options.slice', o.slice, 1, false);
-    if (this.slice > MAX_SLICE_MS) {
-      throw new OutOfRangeError('options.slice', `a finite number >= 1 and <= ${MAX_SLICE_MS}`, this.slice);
+    this.#link = link;
+    this.#doorbell = doorbell;
+    this.#poll = checkFunction('hooks.poll', hooks.poll);
+    this.#activity = hook('hooks.activity', hooks.activity) ?? (() => 0);
+    this.#onTick = hook('hooks.onTick', hooks.onTick);
+    this.#onIdle = hook('hooks.onIdle', hooks.onIdle);
+    this.#traceKick = hook('hooks.traceKick', hooks.traceKick);
+    this.#spin = o.spin === undefined ? 0 : checkMilliseconds('options.spin', o.spin, 0, false);
+    this.#slice = o.slice === undefined ? 50 : checkMilliseconds('options.slice', o.slice, 1, false);
+    if (this.#slice > MAX_SLICE_MS) {
+      throw new OutOfRangeError('options.slice', `a finite number >= 1 and <= ${MAX_SLICE_MS}`, this.#slice);
     }
-    this.busyPoll =
+    this.#busyPoll =
       o.busyPoll === undefined ? 50 : checkMilliseconds('options.busyPoll', o.busyPoll, 0, false);
-    this.vringOf = new Int8Array(256).fill(-1);
-    this.blocking = createPumpPolicy({ spin: this.spin, busyPoll: this.busyPoll, blocking: true }, 0, 0);
+    this.#vringOf = new Int8Array(256).fill(-1);
+    this.#blocking = createPumpPolicy({ spin: this.#spin, busyPoll: this.#busyPoll, blocking: true }, 0, 0);
   }
 
   /** Says which doorbell (notify id) belongs to which vring; the master assigns them at boot. */
   setNotifyIds(vq0: number, vq1: number): void {
-    this.vringOf.fill(-1);
-    if (vq0 >= 0 && vq0 < this.vringOf.length) this.vringOf[vq0] = 0;
-    if (vq1 >= 0 && vq1 < this.vringOf.length) this.vringOf[vq1] = 1;
+    this.#vringOf.fill(-1);
+    if (vq0 >= 0 && vq0 < this.#vringOf.length) this.#vringOf[vq0] = 0;
+    if (vq1 >= 0 && vq1 < this.#vringOf.length) this.#vringOf[vq1] = 1;
   }
 
   /** One pass: kicks, then the device. Returns messages delivered. */
   step(): number {
-    this.onTick?.();
-    this.doorbell.takeKicks(this.onKick);
-    return this.poll();
+    this.#onTick?.();
+    this.#doorbell.takeKicks(this.#onKick);
+    return this.#poll();
   }
 
   /**
@@ -135,18 +135,18 @@ export class CorePump {
       timeoutMs === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs;
     for (;;) {
       if (ready()) return true;
-      const seen = this.doorbell.irq();
+      const seen = this.#doorbell.irq();
       // Awake and about to poll: the peer need not ring until prepareToSleep() asks again.
-      this.link.disableNotifications();
+      this.#link.disableNotifications();
       const delivered = this.step();
       if (ready()) return true;
-      if (!this.link.prepareToSleep()) continue; // work arrived during the re-check: poll again
+      if (!this.#link.prepareToSleep()) continue; // work arrived during the re-check: poll again
       const remaining = deadline - performance.now();
       if (remaining <= 0) return false;
-      this.doorbell.beat();
-      this.onIdle?.();
-      const spinUs = nextAction(this.blocking, delivered, 0, 0) === PumpAction.Spin ? this.spin : 0;
-      this.doorbell.wait(seen, Math.min(remaining, this.slice), spinUs);
+      this.#doorbell.beat();
+      this.#onIdle?.();
+      const spinUs = nextAction(this.#blocking, delivered, 0, 0) === PumpAction.Spin ? this.#spin : 0;
+      this.#doorbell.wait(seen, Math.min(remaining, this.#slice), spinUs);
     }
   }
 
@@ -161,32 +161,32 @@ export class CorePump {
    * also beats the heartbeat.
    */
   async run(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    const keepAlive = setInterval(() => this.doorbell.beat(), this.slice);
+    if (this.#running) return;
+    this.#running = true;
+    const keepAlive = setInterval(() => this.#doorbell.beat(), this.#slice);
     try {
       const policy = createPumpPolicy(
-        { spin: this.spin, busyPoll: this.busyPoll, blocking: false },
+        { spin: this.#spin, busyPoll: this.#busyPoll, blocking: false },
         performance.now(),
-        this.activity(),
+        this.#activity(),
       );
       // A core that sleeps at once never reads the clock or the activity counter on its way.
       const clocked = policy.clocked;
-      while (this.running) {
-        const seen = this.doorbell.irq();
-        this.link.disableNotifications(); // awake: no doorbells until prepareToSleep()
+      while (this.#running) {
+        const seen = this.#doorbell.irq();
+        this.#link.disableNotifications(); // awake: no doorbells until prepareToSleep()
         const delivered = this.step();
-        if (!this.running) break;
+        if (!this.#running) break;
         const action = nextAction(
           policy,
           delivered,
-          clocked ? this.activity() : 0,
+          clocked ? this.#activity() : 0,
           clocked ? performance.now() : 0,
         );
         if (action === PumpAction.Microtask) await null;
         else if (action === PumpAction.Loop) await yieldToLoop();
-        else if (this.link.prepareToSleep()) {
-          const r = this.doorbell.waitAsync(seen, this.slice, 0);
+        else if (this.#link.prepareToSleep()) {
+          const r = this.#doorbell.waitAsync(seen, this.#slice, 0);
           if (typeof r !== 'string') await r;
           // 'timed-out', or 'not-equal' at once: a loop without a yield would starve timers under a flood.
           else await yieldToLoop();
@@ -196,20 +196,20 @@ export class CorePump {
       }
     } finally {
       clearInterval(keepAlive);
-      this.running = false;
+      this.#running = false;
     }
   }
 
   /** Ends {@link run} (wakes its sleep through the doorbell's control interrupt). */
   stop(wake: () => void): void {
-    if (!this.running) return;
-    this.running = false;
+    if (!this.#running) return;
+    this.#running = false;
     wake();
   }
 
   /** True while {@link run} is serving. */
   get isRunning(): boolean {
-    return this.running;
+    return this.#running;
   }
 }
 

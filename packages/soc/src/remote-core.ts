@@ -38,14 +38,14 @@ export class RemoteCore {
   readonly link: CoreTransport;
   /** The doorbell engine (blocking waits and the event loop). */
   readonly pump: CorePump;
-  private readonly options: RemoteCoreOptions;
-  private readonly notifyIds: [number, number];
-  private ackedEpoch = 0;
+  readonly #options: RemoteCoreOptions;
+  readonly #notifyIds: [number, number];
+  #ackedEpoch = 0;
 
   constructor(options: RemoteCoreOptions) {
-    this.options = options;
+    this.#options = options;
     const { layout, mailbox, tracer } = options;
-    this.notifyIds = [layout.vrings[0].notifyId, layout.vrings[1].notifyId];
+    this.#notifyIds = [layout.vrings[0].notifyId, layout.vrings[1].notifyId];
     this.link = new CoreTransport('remote', layout.bufferSize);
     if (tracer) this.link.observer = tracer;
     this.device = new RpmsgDevice(this.link, { sendTimeout: options.sendTimeout });
@@ -56,7 +56,7 @@ export class RemoteCore {
         poll: () => this.device.poll(POLL_BUDGET),
         activity: () => this.device.stats.txMessages + this.device.stats.rxMessages,
         onTick: () => {
-          this.checkEpoch();
+          this.#checkEpoch();
           this.lite.tick();
         },
         onIdle: tracer && (() => tracer.flush()),
@@ -64,13 +64,13 @@ export class RemoteCore {
       },
       { spin: options.spin, slice: options.slice },
     );
-    this.pump.setNotifyIds(this.notifyIds[0], this.notifyIds[1]);
+    this.pump.setNotifyIds(this.#notifyIds[0], this.#notifyIds[1]);
     this.lite = new RpmsgLite(this.device, this.pump, layout.vrings[1].num);
     this.device.on('up', () => {
       // linux: the master assigned the notify ids at boot and wrote them into the table.
       const ids = assignedNotifyIds(options.ram.memory, layout);
-      this.notifyIds[0] = ids[0];
-      this.notifyIds[1] = ids[1];
+      this.#notifyIds[0] = ids[0];
+      this.#notifyIds[1] = ids[1];
       this.pump.setNotifyIds(ids[0], ids[1]);
       tracer?.emit({ type: 'lifecycle', event: 'link-up' });
     });
@@ -84,22 +84,22 @@ export class RemoteCore {
    * core waits for the master. Returns the device's start promise (resolves at the first link-up).
    */
   load(image?: ResourceTableImage): Promise<void> {
-    const { ram, layout, mailbox } = this.options;
+    const { ram, layout, mailbox } = this.#options;
     if (layout.profile === 'linux') loadResourceTable(ram.memory, layout, image);
-    this.ackedEpoch = mailbox.epoch('master');
-    mailbox.setEpoch('remote', this.ackedEpoch);
-    this.connect();
+    this.#ackedEpoch = mailbox.epoch('master');
+    mailbox.setEpoch('remote', this.#ackedEpoch);
+    this.#connect();
     return this.device.start();
   }
 
-  private connect(): void {
-    const { ram, layout, mailbox, tracer } = this.options;
+  #connect(): void {
+    const { ram, layout, mailbox, tracer } = this.#options;
     const transport = new VirtioTransport({
       role: 'remote',
       layout,
       memory: ram.memory,
       notify: (vring: 0 | 1) => {
-        const notifyId = this.notifyIds[vring];
+        const notifyId = this.#notifyIds[vring];
         tracer?.emit({ type: 'kick', dir: 'out', vring, notifyId });
         mailbox.ring('master', notifyId);
       },
@@ -110,13 +110,13 @@ export class RemoteCore {
   }
 
   /** The master rebooted (its epoch moved): let go of the rings, acknowledge, wait for the new link. */
-  private checkEpoch(): void {
-    const { mailbox } = this.options;
+  #checkEpoch(): void {
+    const { mailbox } = this.#options;
     const epoch = mailbox.epoch('master');
-    if (epoch === this.ackedEpoch) return;
-    this.ackedEpoch = epoch;
+    if (epoch === this.#ackedEpoch) return;
+    this.#ackedEpoch = epoch;
     this.link.down(new RpmsgError('ERR_RPMSG_PEER_GONE', 'the master rebooted'));
-    this.connect();
+    this.#connect();
     mailbox.setEpoch('remote', epoch);
   }
 
@@ -127,6 +127,6 @@ export class RemoteCore {
 
   /** Stops serving the doorbell. */
   stop(): void {
-    this.pump.stop(() => this.options.mailbox.interrupt('remote'));
+    this.pump.stop(() => this.#options.mailbox.interrupt('remote'));
   }
 }

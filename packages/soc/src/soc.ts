@@ -78,26 +78,26 @@ export class Soc extends EventEmitter<SocEvents> {
   readonly mailbox: Mailbox;
   /** Resolves with the A-core program's return value (worker master); rejects if it throws. */
   readonly result: Promise<unknown>;
-  private readonly options: SocOptions;
-  private status: SocState = 'booting';
-  private masterCore: MasterCore | undefined;
-  private masterWorker: Worker | undefined;
-  private remoteWorker: Worker | undefined;
-  private readonly tracer: Tracer | undefined;
-  private readonly masterTracer: Tracer | undefined;
-  private traceFile: TraceFile | undefined;
+  readonly #options: SocOptions;
+  #status: SocState = 'booting';
+  #masterCore: MasterCore | undefined;
+  #masterWorker: Worker | undefined;
+  #remoteWorker: Worker | undefined;
+  readonly #tracer: Tracer | undefined;
+  readonly #masterTracer: Tracer | undefined;
+  #traceFile: TraceFile | undefined;
   /** A trace-file error from before the caller could listen (during `start()`), reported after. */
-  private heldTraceError: RpmsgError | undefined;
-  private reportTraceErrors = false;
+  #heldTraceError: RpmsgError | undefined;
+  #reportTraceErrors = false;
   /** The trace's 'stop' is written: a batch still in flight from an ended worker comes too late. */
-  private traceEnded = false;
+  #traceEnded = false;
   /** Aborted with the crash error when the remote crashes (ends a wait for its channels). */
-  private crashAbort = new AbortController();
-  private readonly watchdog = new Watchdog();
-  private settleResult: { resolve: (v: unknown) => void; reject: (e: Error) => void } | undefined;
-  private nextStatsId = 0;
+  #crashAbort = new AbortController();
+  readonly #watchdog = new Watchdog();
+  #settleResult: { resolve: (v: unknown) => void; reject: (e: Error) => void } | undefined;
+  #nextStatsId = 0;
   /** Workers being terminated after a crash; stop() and restart() wait for them. */
-  private readonly dying = new Set<Promise<number>>();
+  readonly #dying = new Set<Promise<number>>();
 
   /**
    * Prefer {@link createSoc}, which also starts it.
@@ -106,7 +106,7 @@ export class Soc extends EventEmitter<SocEvents> {
    */
   constructor(options: SocOptions) {
     super();
-    this.options = checkSocOptions(options);
+    this.#options = checkSocOptions(options);
     this.layout = createLayout(options.profile ?? 'linux', {
       numBuffers: options.numBuffers,
       bufferSize: options.bufferSize,
@@ -117,18 +117,18 @@ export class Soc extends EventEmitter<SocEvents> {
     this.mailbox = Mailbox.create();
     const trace = traceOptions(options);
     if (trace) {
-      this.tracer = new Tracer('soc', (events) => this.onTrace(events), trace);
-      this.masterTracer = new Tracer('master', (events) => this.onTrace(events), trace);
+      this.#tracer = new Tracer('soc', (events) => this.#onTrace(events), trace);
+      this.#masterTracer = new Tracer('master', (events) => this.#onTrace(events), trace);
     }
     this.result = new Promise((resolve, reject) => {
-      this.settleResult = { resolve, reject };
+      this.#settleResult = { resolve, reject };
     });
     this.result.catch(() => {});
   }
 
   /** Where the SoC is in its life. */
   get state(): SocState {
-    return this.status;
+    return this.#status;
   }
 
   /**
@@ -137,163 +137,163 @@ export class Soc extends EventEmitter<SocEvents> {
    * @throws {TypeError} when the master runs in a worker
    */
   get master(): RpmsgDevice {
-    if (!this.masterCore) throw new TypeError("soc.master exists only with master: 'inline'");
-    return this.masterCore.device;
+    if (!this.#masterCore) throw new TypeError("soc.master exists only with master: 'inline'");
+    return this.#masterCore.device;
   }
 
-  private get inline(): boolean {
-    return this.options.master === undefined || this.options.master === 'inline';
+  get #inline(): boolean {
+    return this.#options.master === undefined || this.#options.master === 'inline';
   }
 
-  private workerData(role: 'master' | 'remote', module: string | URL): CoreWorkerData {
-    return coreWorkerData(this.options, role, module, this.ram, this.mailbox, this.layout);
+  #workerData(role: 'master' | 'remote', module: string | URL): CoreWorkerData {
+    return coreWorkerData(this.#options, role, module, this.ram, this.mailbox, this.layout);
   }
 
   /** @internal Boots both cores (createSoc calls it). */
   async start(): Promise<void> {
     try {
-      await this.boot();
+      await this.#boot();
     } finally {
       // The caller can listen once this settles: report a trace-file error that came meanwhile.
       setImmediate(() => {
-        this.reportTraceErrors = true;
-        const held = this.heldTraceError;
-        this.heldTraceError = undefined;
-        if (held) this.onTraceError(held);
+        this.#reportTraceErrors = true;
+        const held = this.#heldTraceError;
+        this.#heldTraceError = undefined;
+        if (held) this.#onTraceError(held);
       });
     }
   }
 
-  private async boot(): Promise<void> {
+  async #boot(): Promise<void> {
     // Before any thread starts: a trace file that cannot be opened fails the boot with nothing to undo.
-    const trace = traceOptions(this.options);
+    const trace = traceOptions(this.#options);
     const file = trace ? trace.file : undefined;
-    if (file) this.traceFile = await TraceFile.open(file, (error) => this.onTraceError(error));
-    this.lifecycle('boot');
-    if (this.inline) {
-      this.masterCore = new MasterCore({
+    if (file) this.#traceFile = await TraceFile.open(file, (error) => this.#onTraceError(error));
+    this.#lifecycle('boot');
+    if (this.#inline) {
+      this.#masterCore = new MasterCore({
         ram: this.ram,
         mailbox: this.mailbox,
         layout: this.layout,
-        spin: this.options.spin,
-        sendTimeout: this.options.sendTimeout,
-        tracer: this.masterTracer,
+        spin: this.#options.spin,
+        sendTimeout: this.#options.sendTimeout,
+        tracer: this.#masterTracer,
       });
     } else {
-      await this.startMasterWorker();
+      await this.#startMasterWorker();
     }
-    await this.bootRemote();
+    await this.#bootRemote();
   }
 
-  private get bootTimeout(): number {
-    return this.options.bootTimeout ?? 10_000;
+  get #bootTimeout(): number {
+    return this.#options.bootTimeout ?? 10_000;
   }
 
-  private async startMasterWorker(): Promise<void> {
-    const worker = spawnCore(this.workerData('master', this.options.master as string | URL));
-    this.masterWorker = worker;
+  async #startMasterWorker(): Promise<void> {
+    const worker = spawnCore(this.#workerData('master', this.#options.master as string | URL));
+    this.#masterWorker = worker;
     worker.on('message', (message: WorkerToSoc) => {
-      if (message.type === 'trace') this.onTrace(message.events);
-      else if (message.type === 'result') this.settleResult?.resolve(message.value);
-      else if (message.type === 'failed') this.settleResult?.reject(fromWireError(message.error));
+      if (message.type === 'trace') this.#onTrace(message.events);
+      else if (message.type === 'result') this.#settleResult?.resolve(message.value);
+      else if (message.type === 'failed') this.#settleResult?.reject(fromWireError(message.error));
     });
     worker.on('error', (error) => {
-      if (this.masterWorker !== worker) return;
-      this.settleResult?.reject(error);
+      if (this.#masterWorker !== worker) return;
+      this.#settleResult?.reject(error);
       this.emit('master-crash', error);
     });
-    await expectMessage(worker, 'ready', this.bootTimeout, 'master start', 'load-failed');
+    await expectMessage(worker, 'ready', this.#bootTimeout, 'master start', 'load-failed');
   }
 
   /**
    * Loads the firmware in a new remote worker, boots the master over it, waits for both ends up
    * (and for the channels of `waitForChannels`). On failure the new worker is ended.
    */
-  private async bootRemote(): Promise<void> {
-    this.status = 'booting';
-    this.crashAbort = new AbortController();
-    const worker = spawnCore(this.workerData('remote', this.options.remote));
-    this.remoteWorker = worker;
+  async #bootRemote(): Promise<void> {
+    this.#status = 'booting';
+    this.#crashAbort = new AbortController();
+    const worker = spawnCore(this.#workerData('remote', this.#options.remote));
+    this.#remoteWorker = worker;
     worker.on('message', (message: WorkerToSoc) => {
-      if (message.type === 'trace') this.onTrace(message.events);
+      if (message.type === 'trace') this.#onTrace(message.events);
     });
-    worker.on('error', (error) => this.crash(worker, error));
-    worker.on('exit', (code) => this.crash(worker, new Error(`the remote exited with code ${code}`)));
+    worker.on('error', (error) => this.#crash(worker, error));
+    worker.on('exit', (code) => this.#crash(worker, new Error(`the remote exited with code ${code}`)));
     try {
-      const up = expectMessage(worker, 'up', this.bootTimeout, 'remote boot');
+      const up = expectMessage(worker, 'up', this.#bootTimeout, 'remote boot');
       up.catch(() => {});
-      await expectMessage(worker, 'loaded', this.bootTimeout, 'firmware load', 'load-failed');
-      await this.bootMaster();
+      await expectMessage(worker, 'loaded', this.#bootTimeout, 'firmware load', 'load-failed');
+      await this.#bootMaster();
       await up;
-      this.status = 'running';
-      this.lifecycle('up');
-      this.startWatchdog(worker);
-      const names = this.options.waitForChannels ?? [];
-      if (this.masterCore && names.length > 0) {
-        await waitForChannels(this.masterCore.device, names, this.bootTimeout, this.crashAbort.signal);
+      this.#status = 'running';
+      this.#lifecycle('up');
+      this.#startWatchdog(worker);
+      const names = this.#options.waitForChannels ?? [];
+      if (this.#masterCore && names.length > 0) {
+        await waitForChannels(this.#masterCore.device, names, this.#bootTimeout, this.#crashAbort.signal);
       }
     } catch (error) {
-      if (this.remoteWorker === worker) {
-        this.watchdog.stop();
-        this.remoteWorker = undefined;
-        this.status = 'crashed';
-        this.peerGone(new RpmsgError('ERR_RPMSG_PEER_GONE', 'the remote failed to boot', { cause: error }));
-        this.retire(worker);
+      if (this.#remoteWorker === worker) {
+        this.#watchdog.stop();
+        this.#remoteWorker = undefined;
+        this.#status = 'crashed';
+        this.#peerGone(new RpmsgError('ERR_RPMSG_PEER_GONE', 'the remote failed to boot', { cause: error }));
+        this.#retire(worker);
       }
       throw error;
     }
   }
 
-  private async bootMaster(): Promise<void> {
-    if (this.masterCore) {
-      await withTimeout(this.masterCore.boot(), this.bootTimeout, 'master boot');
-      this.layout = this.masterCore.layout;
+  async #bootMaster(): Promise<void> {
+    if (this.#masterCore) {
+      await withTimeout(this.#masterCore.boot(), this.#bootTimeout, 'master boot');
+      this.layout = this.#masterCore.layout;
       return;
     }
-    const worker = this.masterWorker as Worker;
-    const booted = expectMessage(worker, 'booted', this.bootTimeout, 'master boot', 'boot-failed');
-    this.send(worker, { type: 'boot' });
+    const worker = this.#masterWorker as Worker;
+    const booted = expectMessage(worker, 'booted', this.#bootTimeout, 'master boot', 'boot-failed');
+    this.#send(worker, { type: 'boot' });
     this.layout = (await booted).layout;
   }
 
-  private send(worker: Worker, message: SocToWorker): void {
+  #send(worker: Worker, message: SocToWorker): void {
     worker.postMessage(message);
   }
 
-  private startWatchdog(worker: Worker): void {
-    this.watchdog.start(this.mailbox, watchdogLimit(this.options), (reason) => this.crash(worker, reason));
+  #startWatchdog(worker: Worker): void {
+    this.#watchdog.start(this.mailbox, watchdogLimit(this.#options), (reason) => this.#crash(worker, reason));
   }
 
   /**
    * The remote failed: the master sees the link go down (channels removed, pending sends reject
    * with `ERR_RPMSG_PEER_GONE`), the remote thread is ended, `crash` is emitted.
    */
-  private crash(worker: Worker, reason: Error): void {
-    if (worker !== this.remoteWorker || this.status !== 'running') return;
-    this.status = 'crashed';
-    this.watchdog.stop();
-    this.remoteWorker = undefined;
-    this.retire(worker);
+  #crash(worker: Worker, reason: Error): void {
+    if (worker !== this.#remoteWorker || this.#status !== 'running') return;
+    this.#status = 'crashed';
+    this.#watchdog.stop();
+    this.#remoteWorker = undefined;
+    this.#retire(worker);
     const error = new RpmsgError('ERR_RPMSG_PEER_GONE', `the remote core crashed: ${reason.message}`, {
       cause: reason,
     });
-    this.peerGone(error);
-    this.lifecycle('crash', reason.message);
-    this.crashAbort.abort(error);
+    this.#peerGone(error);
+    this.#lifecycle('crash', reason.message);
+    this.#crashAbort.abort(error);
     this.emit('crash', error);
   }
 
   /** Ends a remote worker that is no longer the SoC's; stop() and restart() wait for it. */
-  private retire(worker: Worker): void {
+  #retire(worker: Worker): void {
     const ending = worker.terminate();
-    this.dying.add(ending);
-    ending.finally(() => this.dying.delete(ending));
+    this.#dying.add(ending);
+    ending.finally(() => this.#dying.delete(ending));
   }
 
-  private peerGone(error: RpmsgError): void {
-    if (this.masterCore) this.masterCore.peerGone(error);
-    else if (this.masterWorker)
-      this.send(this.masterWorker, { type: 'peer-gone', error: toWireError(error) });
+  #peerGone(error: RpmsgError): void {
+    if (this.#masterCore) this.#masterCore.peerGone(error);
+    else if (this.#masterWorker)
+      this.#send(this.#masterWorker, { type: 'peer-gone', error: toWireError(error) });
   }
 
   /**
@@ -306,17 +306,17 @@ export class Soc extends EventEmitter<SocEvents> {
    * @throws {RpmsgError} `ERR_RPMSG_CLOSED` after `stop()`; the boot codes of {@link createSoc}
    */
   async restart(): Promise<void> {
-    if (this.status === 'stopped') throw new RpmsgError('ERR_RPMSG_CLOSED', 'the SoC is stopped');
-    this.watchdog.stop();
-    const old = this.remoteWorker;
-    this.remoteWorker = undefined;
+    if (this.#status === 'stopped') throw new RpmsgError('ERR_RPMSG_CLOSED', 'the SoC is stopped');
+    this.#watchdog.stop();
+    const old = this.#remoteWorker;
+    this.#remoteWorker = undefined;
     if (old) {
-      this.peerGone(new RpmsgError('ERR_RPMSG_PEER_GONE', 'the remote core is being restarted'));
+      this.#peerGone(new RpmsgError('ERR_RPMSG_PEER_GONE', 'the remote core is being restarted'));
       await old.terminate();
     }
-    await Promise.all(this.dying);
-    this.lifecycle('restart');
-    await this.bootRemote();
+    await Promise.all(this.#dying);
+    this.#lifecycle('restart');
+    await this.#bootRemote();
     this.emit('restart');
   }
 
@@ -326,23 +326,23 @@ export class Soc extends EventEmitter<SocEvents> {
    * master the same `soc.master` device carries on; a worker master is started afresh.
    */
   async restartMaster(): Promise<void> {
-    if (this.status === 'stopped') throw new RpmsgError('ERR_RPMSG_CLOSED', 'the SoC is stopped');
-    this.lifecycle('master-restart');
-    if (!this.masterCore) {
-      const old = this.masterWorker;
-      this.masterWorker = undefined;
+    if (this.#status === 'stopped') throw new RpmsgError('ERR_RPMSG_CLOSED', 'the SoC is stopped');
+    this.#lifecycle('master-restart');
+    if (!this.#masterCore) {
+      const old = this.#masterWorker;
+      this.#masterWorker = undefined;
       await old?.terminate();
-      await this.startMasterWorker();
+      await this.#startMasterWorker();
     }
-    await this.bootMaster();
+    await this.#bootMaster();
   }
 
   /** Counters of both cores (null for a core that is down or did not answer within 500 ms). */
   async stats(): Promise<{ master: CoreStats | null; remote: CoreStats | null }> {
     const ask = async (worker: Worker | undefined): Promise<CoreStats | null> =>
-      worker ? requestStats(worker, this.nextStatsId++) : null;
-    const master = this.masterCore ? collectStats(this.masterCore.device) : await ask(this.masterWorker);
-    return { master, remote: await ask(this.remoteWorker) };
+      worker ? requestStats(worker, this.#nextStatsId++) : null;
+    const master = this.#masterCore ? collectStats(this.#masterCore.device) : await ask(this.#masterWorker);
+    return { master, remote: await ask(this.#remoteWorker) };
   }
 
   /** A copy of shared RAM and the layout JSON of the current boot, for `rpmsg inspect`. */
@@ -352,35 +352,35 @@ export class Soc extends EventEmitter<SocEvents> {
 
   /** Stops both cores and releases everything (threads, timers, the trace file). Idempotent. */
   async stop(): Promise<void> {
-    if (this.status === 'stopped') return;
-    this.status = 'stopped';
-    this.watchdog.stop();
-    const remote = this.remoteWorker;
-    const master = this.masterWorker;
-    this.remoteWorker = undefined;
-    this.masterWorker = undefined;
-    await Promise.all([remote?.terminate(), master?.terminate(), this.masterCore?.close(), ...this.dying]);
-    this.settleResult?.reject(new RpmsgError('ERR_RPMSG_CLOSED', 'the SoC was stopped'));
+    if (this.#status === 'stopped') return;
+    this.#status = 'stopped';
+    this.#watchdog.stop();
+    const remote = this.#remoteWorker;
+    const master = this.#masterWorker;
+    this.#remoteWorker = undefined;
+    this.#masterWorker = undefined;
+    await Promise.all([remote?.terminate(), master?.terminate(), this.#masterCore?.close(), ...this.#dying]);
+    this.#settleResult?.reject(new RpmsgError('ERR_RPMSG_CLOSED', 'the SoC was stopped'));
     // 'stop' is the trace's last event: first the batches the workers posted before they ended (a
     // turn of the event loop lets them in) and the inline master's pending batch, then the marker.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    this.masterTracer?.flush();
-    this.lifecycle('stop');
-    this.tracer?.flush();
-    this.traceEnded = true;
-    await this.traceFile?.close();
+    this.#masterTracer?.flush();
+    this.#lifecycle('stop');
+    this.#tracer?.flush();
+    this.#traceEnded = true;
+    await this.#traceFile?.close();
     this.emit('stop');
   }
 
-  private lifecycle(event: string, detail?: string): void {
-    this.tracer?.emit(
+  #lifecycle(event: string, detail?: string): void {
+    this.#tracer?.emit(
       detail === undefined ? { type: 'lifecycle', event } : { type: 'lifecycle', event, detail },
     );
   }
 
-  private onTrace(events: TraceEvent[]): void {
-    if (this.traceEnded) return;
-    this.traceFile?.write(events);
+  #onTrace(events: TraceEvent[]): void {
+    if (this.#traceEnded) return;
+    this.#traceFile?.write(events);
     for (const event of events) this.emit('trace', event);
   }
 
@@ -388,9 +388,9 @@ export class Soc extends EventEmitter<SocEvents> {
    * The trace file failed: a `trace-error` event, or — nobody listening — a process warning, so it
    * is neither an uncaught error nor silent. Held until `start()` settled (nobody could listen yet).
    */
-  private onTraceError(error: RpmsgError): void {
-    if (!this.reportTraceErrors) {
-      this.heldTraceError ??= error;
+  #onTraceError(error: RpmsgError): void {
+    if (!this.#reportTraceErrors) {
+      this.#heldTraceError ??= error;
       return;
     }
     if (this.listenerCount('trace-error') > 0) this.emit('trace-error', error);

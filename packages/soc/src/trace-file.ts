@@ -34,7 +34,8 @@ export class TraceFile {
     return new TraceFile(path, stream, onError);
   }
 
-  private constructor(path: string, stream: WriteStream, onError: (error: RpmsgError) => void) {
+  /** @internal Use {@link TraceFile.open}, which waits for the file to open. */
+  constructor(path: string, stream: WriteStream, onError: (error: RpmsgError) => void) {
     this.path = path;
     this.#stream = stream;
     this.#onError = onError;

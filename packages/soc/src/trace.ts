@@ -54,53 +54,53 @@ export function traceNow(): number {
  */
 export class Tracer implements TransportObserver {
   readonly core: TraceSource;
-  private readonly payloadBytes: number;
-  private readonly sink: (events: TraceEvent[]) => void;
-  private batch: TraceEvent[] = [];
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private lastFlush = traceNow();
+  readonly #payloadBytes: number;
+  readonly #sink: (events: TraceEvent[]) => void;
+  #batch: TraceEvent[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #lastFlush = traceNow();
 
   constructor(core: TraceSource, sink: (events: TraceEvent[]) => void, options: TraceOptions = {}) {
     this.core = core;
-    this.sink = sink;
-    this.payloadBytes = options.payloadBytes ?? 16;
+    this.#sink = sink;
+    this.#payloadBytes = options.payloadBytes ?? 16;
   }
 
   /** Records an event. */
   emit(event: TraceInit): void {
-    this.batch.push({ ...event, t: traceNow(), core: this.core } as TraceEvent);
+    this.#batch.push({ ...event, t: traceNow(), core: this.core } as TraceEvent);
     // A busy thread may not run timers for a while: flush by age as well as by size.
-    if (this.batch.length >= 256 || traceNow() - this.lastFlush > 20) this.flush();
-    else if (!this.timer) {
-      this.timer = setTimeout(() => this.flush(), 20);
-      this.timer.unref();
+    if (this.#batch.length >= 256 || traceNow() - this.#lastFlush > 20) this.flush();
+    else if (!this.#timer) {
+      this.#timer = setTimeout(() => this.flush(), 20);
+      this.#timer.unref();
     }
   }
 
   /** Hands the pending batch to the sink. */
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    this.lastFlush = traceNow();
-    if (this.batch.length === 0) return;
-    const events = this.batch;
-    this.batch = [];
-    this.sink(events);
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#lastFlush = traceNow();
+    if (this.#batch.length === 0) return;
+    const events = this.#batch;
+    this.#batch = [];
+    this.#sink(events);
   }
 
   onSend(buf: TransportBuffer, length: number): void {
-    this.message('tx', buf, length);
+    this.#message('tx', buf, length);
   }
 
   onReceive(buf: TransportBuffer, length: number): void {
-    this.message('rx', buf, length);
+    this.#message('rx', buf, length);
   }
 
-  private message(dir: 'tx' | 'rx', buf: TransportBuffer, length: number): void {
+  #message(dir: 'tx' | 'rx', buf: TransportBuffer, length: number): void {
     const v = buf.view;
     if (length < 16) return;
     const len = v.getUint16(12, true);
-    const shown = Math.min(len, this.payloadBytes, length - 16);
+    const shown = Math.min(len, this.#payloadBytes, length - 16);
     this.emit({
       type: 'message',
       dir,

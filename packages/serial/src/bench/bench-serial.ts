@@ -44,23 +44,26 @@ export interface SerialBenchResult {
 
 /** A full-duplex line of `baud` 8N1 in virtual time: each direction is busy while it shifts bytes. */
 class Line {
-  private busyUntil = [0, 0];
-  constructor(
-    private readonly clock: FakeClock,
-    private readonly baud: number,
-  ) {}
+  #busyUntil = [0, 0];
+  readonly #clock: FakeClock;
+  readonly #baud: number;
+
+  constructor(clock: FakeClock, baud: number) {
+    this.#clock = clock;
+    this.#baud = baud;
+  }
   /** Queues `bytes`; the receiver gets each frame (up to its delimiter) when its last bit is in. */
   send(dir: 0 | 1, bytes: Uint8Array, to: SerialLink): void {
-    const now = this.clock.currentTime();
+    const now = this.#clock.currentTime();
     let from = 0;
     while (from < bytes.length) {
       const zero = bytes.indexOf(0, from);
       const to_ = zero < 0 ? bytes.length : zero + 1;
       const piece = bytes.subarray(from, to_);
-      const start = Math.max(now, this.busyUntil[dir]!);
-      const end = start + (piece.length * 10 * 1000) / this.baud;
-      this.busyUntil[dir] = end;
-      this.clock.setTimeout(() => to.receive(piece), end - now);
+      const start = Math.max(now, this.#busyUntil[dir]!);
+      const end = start + (piece.length * 10 * 1000) / this.#baud;
+      this.#busyUntil[dir] = end;
+      this.#clock.setTimeout(() => to.receive(piece), end - now);
       from = to_;
     }
   }
@@ -72,14 +75,18 @@ class Side implements SerialLinkHandler {
   delivered = 0;
   free: number[] = [];
   isUp = false;
-  constructor(
-    private readonly line: Line,
-    private readonly dir: 0 | 1,
-    private readonly noise: Noise | null,
-  ) {}
+  readonly #line: Line;
+  readonly #dir: 0 | 1;
+  readonly #noise: Noise | null;
+
+  constructor(line: Line, dir: 0 | 1, noise: Noise | null) {
+    this.#line = line;
+    this.#dir = dir;
+    this.#noise = noise;
+  }
   write(bytes: Uint8Array, length: number): void {
     const chunk = bytes.slice(0, length);
-    this.line.send(this.dir, this.noise ? this.noise.apply(chunk) : chunk, this.peer);
+    this.#line.send(this.#dir, this.#noise ? this.#noise.apply(chunk) : chunk, this.peer);
   }
   deliver(): void {
     this.delivered++;

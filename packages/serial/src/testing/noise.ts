@@ -29,24 +29,24 @@ export interface NoiseStats {
 export class Noise {
   /** Counters. */
   readonly stats: NoiseStats = { bytes: 0, dropped: 0, corrupted: 0, duplicated: 0 };
-  private state: number;
-  private readonly drop: number;
-  private readonly corrupt: number;
-  private readonly duplicate: number;
+  #state: number;
+  readonly #drop: number;
+  readonly #corrupt: number;
+  readonly #duplicate: number;
 
   /** @param options per-byte rates and seed */
   constructor(options: NoiseOptions = {}) {
-    this.drop = options.drop ?? 0;
-    this.corrupt = options.corrupt ?? 0;
-    this.duplicate = options.duplicate ?? 0;
-    this.state = (options.seed ?? 1) >>> 0;
+    this.#drop = options.drop ?? 0;
+    this.#corrupt = options.corrupt ?? 0;
+    this.#duplicate = options.duplicate ?? 0;
+    this.#state = (options.seed ?? 1) >>> 0;
   }
 
   /** A uniform number in [0, 1). */
   random(): number {
     // mulberry32
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
+    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
+    let t = this.#state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
@@ -57,17 +57,17 @@ export class Noise {
     const out: number[] = [];
     for (const b of chunk) {
       this.stats.bytes++;
-      if (this.random() < this.drop) {
+      if (this.random() < this.#drop) {
         this.stats.dropped++;
         continue;
       }
       let v = b;
-      if (this.random() < this.corrupt) {
+      if (this.random() < this.#corrupt) {
         this.stats.corrupted++;
         v = (b ^ (1 + Math.floor(this.random() * 255))) & 0xff;
       }
       out.push(v);
-      if (this.random() < this.duplicate) {
+      if (this.random() < this.#duplicate) {
         this.stats.duplicated++;
         out.push(v);
       }
