@@ -27,6 +27,7 @@ export type RpmsgErrorCode =
   | 'ERR_RPMSG_PEER_GONE' // the peer crashed, reset or disappeared
   | 'ERR_RPMSG_LOAD' // a core's program could not be loaded (missing file, syntax error, bad module): not a crash
   | 'ERR_RPMSG_TRACE' // the trace file could not be opened or written (the fs error is the `cause`)
+  | 'ERR_RPMSG_BUILD' // a C firmware did not compile or link (clang's diagnostics in `diagnostics`)
   // Layouts, resource tables, images
   | 'ERR_RPMSG_LAYOUT' // a layout (JSON or built) that is missing a key or contradicts itself
   | 'ERR_RPMSG_RSC_TABLE' // a remoteproc resource table that fails validation

@@ -52,6 +52,9 @@ export function checkSocOptions(options: unknown): SocOptions {
     }
   }
   if (o.eventIdx !== undefined) checkBoolean('options.eventIdx', o.eventIdx);
+  if (o.align !== undefined) checkPowerOfTwo('options.align', o.align, 4, 0x10000);
+  if (o.stride !== undefined) checkInteger('options.stride', o.stride, 1, 0x7fff_ffff);
+  if (o.linkId !== undefined) checkInteger('options.linkId', o.linkId, 0, 0x7fff_ffff);
   if (o.spin !== undefined) checkNumber('options.spin', o.spin, 0, MAX_SPIN_US);
   if (o.watchdog !== undefined) checkWatchdog(o.watchdog);
   if (o.trace !== undefined) checkTrace(o.trace);
@@ -80,9 +83,13 @@ export function watchdogLimit(options: SocOptions): number {
 }
 
 function checkModule(argument: string, value: unknown): void {
-  if (value instanceof URL) return;
+  if (value instanceof URL || value instanceof WebAssembly.Module) return;
   if (typeof value !== 'string') {
-    throw new InvalidArgTypeError(argument, 'of type string or an instance of URL', value);
+    throw new InvalidArgTypeError(
+      argument,
+      'of type string or an instance of URL or WebAssembly.Module',
+      value,
+    );
   }
   if (value.length === 0) throw new InvalidArgValueError(argument, 'must not be empty', value);
 }

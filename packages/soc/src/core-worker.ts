@@ -7,15 +7,18 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RpmsgError } from '@rpmsg/core';
+import { loadResourceTable } from './boot.js';
 import type { CoreContext, FirmwareModule } from './context.js';
+import { RpmsgLite } from './lite.js';
 import { loadError, noDefaultExport } from './load-error.js';
 import { Mailbox } from './mailbox.js';
 import { MasterCore } from './master-core.js';
-import type { CoreWorkerData, SocToWorker, WorkerToSoc } from './protocol.js';
+import type { CoreWorkerData, SocToWorker, WasmCoreData, WorkerToSoc } from './protocol.js';
 import { collectStats, fromWireError, toWireError } from './protocol.js';
 import { SharedRam } from './region.js';
 import { RemoteCore } from './remote-core.js';
 import { Tracer } from './trace.js';
+import { FirmwareExit, runWasmFirmware } from './wasm/run-wasm-core.js';
 
 const data = workerData as CoreWorkerData;
 const port = parentPort ?? notInWorker();
@@ -47,15 +50,20 @@ async function load(): Promise<UserModule> {
 
 async function main(): Promise<void> {
   let mod: UserModule;
+  const wasm = data.wasm;
   try {
-    mod = await load();
+    mod = wasm ? wasmModule() : await load();
   } catch (error) {
     // Nothing else was started: with the message posted, the thread has nothing left and ends.
     post({ type: 'load-failed', error: toWireError(error) });
     return;
   }
-  const ram = new SharedRam(data.ram, data.layout.base);
+  const ram = new SharedRam(data.ram, data.layout.base, data.ramOffset, data.layout.size);
   const mailbox = new Mailbox(data.mailbox);
+  if (wasm?.info.mode === 'raw') {
+    runRawFirmware(ram, mailbox);
+    return;
+  }
   const tracer = data.trace
     ? new Tracer(data.role, (events) => post({ type: 'trace', events }), data.trace)
     : undefined;
@@ -68,7 +76,7 @@ async function main(): Promise<void> {
     log: (...args: unknown[]) => console.log(`[${data.role}]`, ...args),
   };
   if (data.role === 'remote') {
-    const core = new RemoteCore({
+    const core: RemoteCore = new RemoteCore({
       ram,
       mailbox,
       layout: data.layout,
@@ -129,10 +137,15 @@ async function main(): Promise<void> {
 
 async function runApp(mod: UserModule, core: MasterCore, ctx: Omit<CoreContext, 'lite'>): Promise<void> {
   try {
-    const value = await mod.default(core.device, ctx);
+    // A C firmware master calls RPMsg-Lite's blocking API: it waits on the master's own pump.
+    const lite = data.wasm ? new RpmsgLite(core.device, core.pump, data.layout.vrings[1].num) : undefined;
+    const value = await mod.default(core.device, { ...ctx, lite });
     post({ type: 'result', value: cloneable(value) });
   } catch (error) {
-    post({ type: 'failed', error: toWireError(error) });
+    if (error instanceof FirmwareExit) post({ type: 'result', value: error.code });
+    // A C firmware's trap is the core's crash (master-crash), not a rejected program.
+    if (data.wasm) fail(error);
+    else post({ type: 'failed', error: toWireError(error) });
   }
 }
 
@@ -146,9 +159,81 @@ function cloneable(value: unknown): unknown {
   }
 }
 
-main().catch((error: unknown) => {
+/**
+ * A C firmware in API mode: the SoC's RPMsg stack (RemoteCore / MasterCore) runs as for a
+ * JavaScript module, and this default export runs the firmware's main over its RPMsg-Lite API.
+ */
+function wasmModule(): UserModule {
+  const wasm = data.wasm as WasmCoreData;
+  return {
+    default: (_device, ctx) =>
+      runWasmFirmware({
+        role: data.role,
+        wasm,
+        layout: data.layout,
+        mailbox: new Mailbox(data.mailbox),
+        slice: data.slice,
+        log: (line) => post({ type: 'log', line }),
+        lite: ctx.lite,
+      }),
+  };
+}
+
+/**
+ * A C firmware that drives the rings itself (real RPMsg-Lite): no RPMsg stack of ours on this core.
+ * The remote's image is loaded (linux: the default resource table) and the firmware starts at once;
+ * a master starts on the SoC's boot command. Returning from main halts the core: the thread ends
+ * with main's value as exit code (a remote's end is a crash the SoC reports).
+ */
+function runRawFirmware(ram: SharedRam, mailbox: Mailbox): void {
+  const start = () => {
+    const code = runWasmFirmware({
+      role: data.role,
+      wasm: data.wasm as WasmCoreData,
+      layout: data.layout,
+      mailbox,
+      slice: data.slice,
+      log: (line) => post({ type: 'log', line }),
+    });
+    if (data.role === 'master') post({ type: 'result', value: code });
+    throw new FirmwareExit(code);
+  };
+  if (data.role === 'remote') {
+    if (data.layout.profile === 'linux') loadResourceTable(ram.memory, data.layout, undefined);
+    mailbox.setEpoch('remote', mailbox.epoch('master'));
+    post({ type: 'loaded' });
+    post({ type: 'up' });
+    setImmediate(() => guard(start));
+    return;
+  }
+  port.on('message', (message: SocToWorker) => {
+    if (message.type !== 'boot') return;
+    // The firmware blocks this thread for good: answer first, then start it.
+    post({ type: 'booted', layout: data.layout });
+    setImmediate(() => guard(start));
+  });
+  post({ type: 'ready' });
+}
+
+/** Runs `fn`; an exit() ends the thread with its code, any other throw is the core's crash. */
+function guard(fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    fail(error);
+  }
+}
+
+function fail(error: unknown): void {
+  if (error instanceof FirmwareExit) {
+    // Let the log lines posted before it go out first.
+    setImmediate(() => process.exit(error.code));
+    return;
+  }
   // Let the thread die with it: the SoC's 'error' handler reports a crash with the error's code.
   setImmediate(() => {
     throw error;
   });
-});
+}
+
+main().catch(fail);

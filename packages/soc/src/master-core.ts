@@ -41,6 +41,11 @@ export class MasterCore {
   readonly #started: Promise<void>;
   #running: Promise<void> | undefined;
 
+  /** @internal The doorbell engine: a C firmware master's blocking RPMsg-Lite calls wait on it. */
+  get pump(): CorePump {
+    return this.#pump;
+  }
+
   constructor(options: MasterCoreOptions) {
     this.#options = options;
     this.layout = options.layout;

@@ -1,12 +1,27 @@
 import type { RpmsgErrorCode, RpmsgLayout } from '@rpmsg/core';
 import { RpmsgError } from '@rpmsg/core';
 import type { TraceEvent, TraceOptions } from './trace.js';
+import type { FirmwareModuleInfo } from './wasm/firmware-module.js';
+
+/** A WebAssembly core's firmware and the memory it runs in (docs/c-firmware.md). */
+export interface WasmCoreData {
+  module: WebAssembly.Module;
+  info: FirmwareModuleInfo;
+  /** The SoC's shared memory: `ram` is its `buffer`, the RPMsg region at REGION_OFFSET. */
+  memory: WebAssembly.Memory;
+  /** `performance.timeOrigin + performance.now()` when the SoC started (the firmware's clock). */
+  clockOrigin: number;
+}
 
 /** What the SoC hands a core worker (`workerData`). Control only: data moves through shared RAM. */
 export interface CoreWorkerData {
   role: 'master' | 'remote';
   /** URL of the user module (the A-core program or the M-core firmware). */
   module: string;
+  /** Set when the core runs a C firmware instead of a JavaScript module. */
+  wasm: WasmCoreData | undefined;
+  /** Where the RPMsg region starts in `ram` (0 unless a wasm core shares the memory). */
+  ramOffset: number;
   ram: SharedArrayBuffer;
   mailbox: SharedArrayBuffer;
   layout: RpmsgLayout;
@@ -45,6 +60,8 @@ export type WorkerToSoc =
   | { type: 'result'; value: unknown }
   | { type: 'failed'; error: WireError }
   | { type: 'trace'; events: TraceEvent[] }
+  /** A line of the core's output (a C firmware's printf). */
+  | { type: 'log'; line: string }
   | { type: 'stats'; id: number; stats: CoreStats };
 
 /** Control messages from the SoC to a core worker. */

@@ -17,11 +17,15 @@ export class SharedRam {
     return new SharedRam(new SharedArrayBuffer(layout.size), layout.base);
   }
 
-  /** Maps an existing buffer (in a worker: the one the SoC sent) at device address `base`. */
-  constructor(buffer: SharedArrayBuffer, base: number) {
+  /**
+   * Maps an existing buffer (in a worker: the one the SoC sent) at device address `base`: the
+   * region is `size` bytes from `offset` (a SoC with WebAssembly cores puts it above the firmware
+   * slots of its shared memory: docs/c-firmware.md#memory-map).
+   */
+  constructor(buffer: SharedArrayBuffer, base: number, offset = 0, size?: number) {
     if (!(buffer instanceof SharedArrayBuffer)) throw new TypeError('buffer must be a SharedArrayBuffer');
     this.buffer = buffer;
-    this.memory = new MemoryRegion(buffer, { base });
+    this.memory = new MemoryRegion(buffer, { base, offset, size });
   }
 
   /** Device address of the first byte. */

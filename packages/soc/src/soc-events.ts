@@ -19,6 +19,11 @@ export interface SocEvents {
   restart: [];
   /** `stop()` released everything. */
   stop: [];
+  /**
+   * A line of output of a core's program: a C firmware's printf / rpmsg_soc_log (the line's newline
+   * removed). Without a listener it is written to stdout as `[core] line`.
+   */
+  log: [core: 'master' | 'remote', line: string];
   /** The master's worker thread failed (worker master only). */
   'master-crash': [error: Error];
 }

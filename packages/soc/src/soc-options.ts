@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import type { LayoutProfile, RpmsgLayout } from '@rpmsg/core';
 import { watchdogLimit } from './check-options.js';
 import type { Mailbox } from './mailbox.js';
-import type { CoreWorkerData } from './protocol.js';
+import type { CoreWorkerData, WasmCoreData } from './protocol.js';
 import type { SharedRam } from './region.js';
 import type { TraceOptions } from './trace.js';
 
@@ -11,10 +11,17 @@ import type { TraceOptions } from './trace.js';
 export interface SocOptions {
   /** Layout profile: `linux` (remoteproc resource table, DRIVER_OK) or `rpmsg-lite` (default `linux`). */
   profile?: LayoutProfile;
-  /** The A-core program: a module URL/path run in its own worker, or `'inline'` (default): this thread. */
-  master?: string | URL;
-  /** The M-core firmware: a module URL/path run in its own worker. */
-  remote: string | URL;
+  /**
+   * The A-core program: a module URL/path run in its own worker, or `'inline'` (default): this
+   * thread. A `.wasm` path or URL, or a compiled `WebAssembly.Module`, is a C firmware built by
+   * `rpmsg build-firmware` (an M-core master, as on i.MX RT1170): docs/c-firmware.md.
+   */
+  master?: string | URL | WebAssembly.Module;
+  /**
+   * The M-core firmware: a JavaScript module URL/path run in its own worker, or a C firmware — a
+   * `.wasm` path or URL, or a compiled `WebAssembly.Module` (docs/c-firmware.md).
+   */
+  remote: string | URL | WebAssembly.Module;
   /** Buffers per direction (a power of two, 1 to 32768; default 256). */
   numBuffers?: number;
   /**
@@ -29,6 +36,12 @@ export interface SocOptions {
    * says which index it wants to be kicked at, instead of a flag next to the hottest ring index.
    */
   eventIdx?: boolean;
+  /** Vring alignment: a power of two, 4 to 65536 (default 0x1000; RPMsg-Lite's `VRING_ALIGN`). */
+  align?: number;
+  /** `rpmsg-lite`: bytes from vring 0 to vring 1, a multiple of `align` (RPMsg-Lite's `VRING_SIZE`). */
+  stride?: number;
+  /** `rpmsg-lite`: the link id of the core pair (notify ids 2·linkId and 2·linkId + 1; default 0). */
+  linkId?: number;
   /** Microseconds each core spins on its doorbell before sleeping (0 to 1,000,000; default 0). */
   spin?: number;
   /**
@@ -80,15 +93,18 @@ export function traceOptions(options: SocOptions): TraceOptions | false {
 export function coreWorkerData(
   options: SocOptions,
   role: 'master' | 'remote',
-  module: string | URL,
+  module: string | URL | WebAssembly.Module,
   ram: SharedRam,
   mailbox: Mailbox,
   layout: RpmsgLayout,
+  wasm: WasmCoreData | undefined,
 ): CoreWorkerData {
   return {
     role,
-    module: moduleUrl(module),
+    module: module instanceof WebAssembly.Module ? 'wasm:module' : moduleUrl(module),
+    wasm,
     ram: ram.buffer,
+    ramOffset: ram.memory.offset,
     mailbox: mailbox.buffer,
     layout,
     spin: options.spin ?? 0,

@@ -19,6 +19,8 @@ import {
 import { type TraceEvent, Tracer } from './trace.js';
 import { TraceFile } from './trace-file.js';
 import { waitForChannels } from './wait-channels.js';
+import { type FirmwareModule, isWasmSource, loadFirmwareModule } from './wasm/firmware-module.js';
+import { createSocMemory, REGION_OFFSET } from './wasm/memory-map.js';
 import { Watchdog } from './watchdog.js';
 import { withTimeout } from './with-timeout.js';
 import { requestStats } from './worker-stats.js';
@@ -98,6 +100,13 @@ export class Soc extends EventEmitter<SocEvents> {
   #nextStatsId = 0;
   /** Workers being terminated after a crash; stop() and restart() wait for them. */
   readonly #dying = new Set<Promise<number>>();
+  /** The remote failed between its 'up' and the end of the boot: reported once the boot ends. */
+  #earlyCrash: Error | undefined;
+  /** The shared WebAssembly memory, when a core runs a C firmware. */
+  readonly #wasmMemory: WebAssembly.Memory | undefined;
+  /** The C firmwares, compiled and checked once (a restart instantiates them afresh). */
+  readonly #firmware: { master?: FirmwareModule; remote?: FirmwareModule } = {};
+  readonly #clockOrigin = performance.timeOrigin + performance.now();
 
   /**
    * Prefer {@link createSoc}, which also starts it.
@@ -112,8 +121,19 @@ export class Soc extends EventEmitter<SocEvents> {
       bufferSize: options.bufferSize,
       base: options.base,
       eventIdx: options.eventIdx,
+      align: options.align,
+      stride: options.stride,
+      linkId: options.linkId,
     });
-    this.ram = SharedRam.create(this.layout);
+    if (isWasmSource(options.remote) || isWasmSource(options.master)) {
+      // A C firmware runs in WebAssembly: shared RAM is then its memory, the RPMsg region above the
+      // firmware slots (docs/c-firmware.md#memory-map), so every core sees the same bytes.
+      this.#wasmMemory = createSocMemory(this.layout);
+      const buffer = this.#wasmMemory.buffer as unknown as SharedArrayBuffer;
+      this.ram = new SharedRam(buffer, this.layout.base, REGION_OFFSET, this.layout.size);
+    } else {
+      this.ram = SharedRam.create(this.layout);
+    }
     this.mailbox = Mailbox.create();
     const trace = traceOptions(options);
     if (trace) {
@@ -145,8 +165,30 @@ export class Soc extends EventEmitter<SocEvents> {
     return this.#options.master === undefined || this.#options.master === 'inline';
   }
 
-  #workerData(role: 'master' | 'remote', module: string | URL): CoreWorkerData {
-    return coreWorkerData(this.#options, role, module, this.ram, this.mailbox, this.layout);
+  #workerData(role: 'master' | 'remote', module: string | URL | WebAssembly.Module): CoreWorkerData {
+    const firmware = this.#firmware[role];
+    const wasm = firmware && {
+      module: firmware.module,
+      info: firmware.info,
+      memory: this.#wasmMemory as WebAssembly.Memory,
+      clockOrigin: this.#clockOrigin,
+    };
+    return coreWorkerData(this.#options, role, module, this.ram, this.mailbox, this.layout, wasm);
+  }
+
+  /** Reads and checks the C firmwares before any thread starts (ERR_RPMSG_LOAD, nothing to undo). */
+  async #loadFirmware(): Promise<void> {
+    const { remote, master } = this.#options;
+    if (isWasmSource(remote)) this.#firmware.remote = await loadFirmwareModule('remote', remote);
+    if (isWasmSource(master)) this.#firmware.master = await loadFirmwareModule('master', master);
+  }
+
+  /** A line of a core's output: the `log` event, or stdout when nobody listens. */
+  #onLog(core: 'master' | 'remote', line: string): void {
+    const text = line.endsWith('\n') ? line.slice(0, -1) : line;
+    this.#tracer?.emit({ type: 'log', from: core, line: text });
+    if (this.listenerCount('log') > 0) this.emit('log', core, text);
+    else process.stdout.write(`[${core}] ${text}\n`);
   }
 
   /** @internal Boots both cores (createSoc calls it). */
@@ -169,6 +211,7 @@ export class Soc extends EventEmitter<SocEvents> {
     const trace = traceOptions(this.#options);
     const file = trace ? trace.file : undefined;
     if (file) this.#traceFile = await TraceFile.open(file, (error) => this.#onTraceError(error));
+    await this.#loadFirmware();
     this.#lifecycle('boot');
     if (this.#inline) {
       this.#masterCore = new MasterCore({
@@ -194,6 +237,7 @@ export class Soc extends EventEmitter<SocEvents> {
     this.#masterWorker = worker;
     worker.on('message', (message: WorkerToSoc) => {
       if (message.type === 'trace') this.#onTrace(message.events);
+      else if (message.type === 'log') this.#onLog('master', message.line);
       else if (message.type === 'result') this.#settleResult?.resolve(message.value);
       else if (message.type === 'failed') this.#settleResult?.reject(fromWireError(message.error));
     });
@@ -211,11 +255,13 @@ export class Soc extends EventEmitter<SocEvents> {
    */
   async #bootRemote(): Promise<void> {
     this.#status = 'booting';
+    this.#earlyCrash = undefined;
     this.#crashAbort = new AbortController();
     const worker = spawnCore(this.#workerData('remote', this.#options.remote));
     this.#remoteWorker = worker;
     worker.on('message', (message: WorkerToSoc) => {
       if (message.type === 'trace') this.#onTrace(message.events);
+      else if (message.type === 'log') this.#onLog('remote', message.line);
     });
     worker.on('error', (error) => this.#crash(worker, error));
     worker.on('exit', (code) => this.#crash(worker, new Error(`the remote exited with code ${code}`)));
@@ -227,6 +273,12 @@ export class Soc extends EventEmitter<SocEvents> {
       await up;
       this.#status = 'running';
       this.#lifecycle('up');
+      const early = this.#earlyCrash;
+      this.#earlyCrash = undefined;
+      if (early) {
+        this.#crash(worker, early);
+        return;
+      }
       this.#startWatchdog(worker);
       const names = this.#options.waitForChannels ?? [];
       if (this.#masterCore && names.length > 0) {
@@ -269,7 +321,13 @@ export class Soc extends EventEmitter<SocEvents> {
    * with `ERR_RPMSG_PEER_GONE`), the remote thread is ended, `crash` is emitted.
    */
   #crash(worker: Worker, reason: Error): void {
-    if (worker !== this.#remoteWorker || this.#status !== 'running') return;
+    if (worker !== this.#remoteWorker) return;
+    if (this.#status === 'booting') {
+      // Up already, the boot not yet finished (a firmware that fails at once): reported when it is.
+      this.#earlyCrash ??= reason;
+      return;
+    }
+    if (this.#status !== 'running') return;
     this.#status = 'crashed';
     this.#watchdog.stop();
     this.#remoteWorker = undefined;

@@ -25,7 +25,9 @@ export type TraceEvent =
       name: string;
       addr: number;
     }
-  | { t: number; core: TraceSource; type: 'lifecycle'; event: string; detail?: string };
+  | { t: number; core: TraceSource; type: 'lifecycle'; event: string; detail?: string }
+  /** A line of a core's output (a C firmware's printf): `from` is the core that printed it. */
+  | { t: number; core: TraceSource; type: 'log'; from: 'master' | 'remote'; line: string };
 
 /** Options of the opt-in trace. */
 export interface TraceOptions {
