@@ -121,5 +121,68 @@ stderr); 2 for a usage error, or several channels and no --channel`,
   },
 };
 
+const buildFirmwareCommand: Command = {
+  name: 'build-firmware',
+  synopsis:
+    'build-firmware <file.c...> -o <fw.wasm> [-I dir]... [-D NAME=VALUE]... [--rpmsg-lite DIR] [-O level] [-g]',
+  summary: 'compile a C firmware for the simulated SoC (WebAssembly)',
+  help: `Compiles C files into a firmware for a WebAssembly core of the simulated SoC, with Clang and
+LLD from npm (nothing to install). The SoC's headers are on the include path: rpmsg_soc.h, a small
+C library, and RPMsg-Lite's API (rpmsg_lite.h, rpmsg_queue.h, rpmsg_ns.h). Run the result with
+createSoc({ remote: 'fw.wasm' }). A build from the same inputs is taken from the cache.
+
+options:
+  -o FILE           where to write the module (required)
+  -I DIR            an include directory (repeatable)
+  -D NAME[=VALUE]   a macro (repeatable)
+  --rpmsg-lite DIR  build against this RPMsg-Lite checkout (its lib/ and this project's port)
+                    instead of the API headers
+  -O LEVEL          optimisation: 0 1 2 3 s z (default 2)
+  -g                keep debug information
+  -h, --help        this text
+
+exit status: 0 when built, 1 when it did not compile or link (clang's messages on stderr,
+file:line:column first), 2 for a usage error`,
+  options: {
+    output: { type: 'string', short: 'o' },
+    include: { type: 'string', short: 'I', multiple: true },
+    define: { type: 'string', short: 'D', multiple: true },
+    'rpmsg-lite': { type: 'string' },
+    optimize: { type: 'string', short: 'O' },
+    debug: { type: 'boolean', short: 'g', default: false },
+  },
+  allowPositionals: true,
+  async run({ values, positionals }, io) {
+    if (positionals.length === 0) throw new UsageError('build-firmware needs at least one C file');
+    if (typeof values.output !== 'string' || values.output === '')
+      throw new UsageError('build-firmware needs -o <fw.wasm>');
+    const optimize = values.optimize ?? '2';
+    if (typeof optimize !== 'string' || !/^[0123sz]$/.test(optimize))
+      throw new UsageError(`-O must be one of 0 1 2 3 s z, got '${String(optimize)}'`);
+    const list = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : []);
+    const rpmsgLite = values['rpmsg-lite'];
+    if (rpmsgLite === '') throw new UsageError('--rpmsg-lite needs a directory');
+    const { buildFirmwareCommand: build } = await import('./build-firmware.js');
+    return build(
+      {
+        sources: positionals,
+        output: values.output,
+        includeDirs: list(values.include),
+        defines: list(values.define),
+        rpmsgLite: typeof rpmsgLite === 'string' ? rpmsgLite : undefined,
+        optimize: optimize as '0' | '1' | '2' | '3' | 's' | 'z',
+        debug: values.debug === true,
+      },
+      io,
+    );
+  },
+};
+
 /** Every command, in the order `rpmsg --help` lists them. */
-export const COMMANDS: readonly Command[] = [demoCommand, benchCommand, inspectCommand, bridgeCommand];
+export const COMMANDS: readonly Command[] = [
+  demoCommand,
+  benchCommand,
+  inspectCommand,
+  bridgeCommand,
+  buildFirmwareCommand,
+];
