@@ -8,3 +8,9 @@ export function workerUrl(name: string): URL {
   const dir = here.pathname.endsWith('/src/') ? new URL('../dist/', here) : here;
   return new URL(`workers/${name}.js`, dir);
 }
+
+/** A file shipped at the package's root (`firmware/…`), from `dist/` or from `src/` alike. */
+export function packageFile(path: string): URL {
+  // This module is src/worker-url.ts in the sources and part of a bundle in dist/: one level down.
+  return new URL(path, new URL('../', import.meta.url));
+}

@@ -1,5 +1,8 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createSoc } from '@rpmsg/soc';
-import { workerUrl } from '../worker-url.js';
+import { packageFile, workerUrl } from '../worker-url.js';
 import type { RpmsgBenchData, RpmsgBenchReport } from '../workers/rpmsg-bench-protocol.js';
 import type { BenchResult, Mode, Wait } from './result.js';
 import { summarize } from './result.js';
@@ -15,6 +18,32 @@ export interface RpmsgCase {
   readonly zeroCopy?: boolean;
   /** One-way receiver on the firmware (default `callback`); `queue` rows get that variant. */
   readonly receiver?: 'callback' | 'queue';
+  /** The firmware's language: the JavaScript bench firmware (default), or the C one in WebAssembly. */
+  readonly firmware?: 'js' | 'c';
+}
+
+/** A row's variant label: `c` for the C firmware, else how the case differs from the plain one. */
+function variant(c: RpmsgCase): { variant?: string } {
+  if (c.firmware === 'c') return { variant: 'c' };
+  if (c.zeroCopy) return { variant: 'zero-copy' };
+  return c.receiver === 'queue' ? { variant: 'queue' } : {};
+}
+
+/**
+ * The C bench firmware (`firmware/bench-firmware.c`) built for this case: its message count is a
+ * macro, so each (mode, count) is one build, cached across runs by content.
+ */
+async function cBenchFirmware(c: RpmsgCase): Promise<string> {
+  const { buildFirmware } = await import('@rpmsg/firmware');
+  const end = (c.warmup ?? 0) + c.total;
+  const defines = c.mode === 'ping-pong' ? ['BENCH_PING_PONG'] : [`BENCH_END=${end}`];
+  const output = join(tmpdir(), 'rpmsg-bench', `bench-firmware-${defines.join('-')}.wasm`);
+  await buildFirmware({
+    sources: [fileURLToPath(packageFile('firmware/bench-firmware.c'))],
+    defines,
+    output,
+  });
+  return output;
 }
 
 /** How long a spinning core polls its doorbell before sleeping, µs: longer than any gap in a run. */
@@ -38,7 +67,7 @@ export async function runRpmsg(c: RpmsgCase, timeoutMs = 60_000): Promise<BenchR
   const soc = await createSoc({
     profile: 'linux',
     master: workerUrl('rpmsg-bench-app'),
-    remote: workerUrl('rpmsg-bench-firmware'),
+    remote: c.firmware === 'c' ? await cBenchFirmware(c) : workerUrl('rpmsg-bench-firmware'),
     masterData: data,
     remoteData: data,
     spin: c.wait === 'spin' ? SPIN_US : 0,
@@ -62,7 +91,7 @@ export async function runRpmsg(c: RpmsgCase, timeoutMs = 60_000): Promise<BenchR
       total: c.total,
       elapsedNs: report.elapsedNs,
       rttNs: report.rttNs,
-      ...(c.zeroCopy ? { variant: 'zero-copy' } : c.receiver === 'queue' ? { variant: 'queue' } : {}),
+      ...variant(c),
     });
   } finally {
     clearTimeout(timer);

@@ -79,11 +79,24 @@ export async function bench(options: BenchOptions, io: CommandIo): Promise<numbe
     baseline('sab-raw', 496),
     row('rpmsg one-way 16 B queue', oneWayCase(16, { receiver: 'queue' })),
     row('rpmsg one-way 496 B zero-copy', oneWayCase(496, { zeroCopy: true })),
+    // The same firmware in C (WebAssembly, RPMsg-Lite API mode), next to the JavaScript one.
+    row('rpmsg one-way 16 B, C firmware', oneWayCase(16, { firmware: 'c' })),
+    row('rpmsg one-way 496 B, C firmware', oneWayCase(496, { firmware: 'c' })),
   ];
   for (const wait of ['spin', 'sleep'] as const) {
     rowCases.push(
       row(`rpmsg ping-pong ${wait}`, () =>
         runRpmsg({ mode: 'ping-pong', wait, payload: 16, total: roundTrips, warmup: roundTripWarmup }),
+      ),
+      row(`rpmsg ping-pong ${wait}, C firmware`, () =>
+        runRpmsg({
+          mode: 'ping-pong',
+          wait,
+          payload: 16,
+          total: roundTrips,
+          warmup: roundTripWarmup,
+          firmware: 'c',
+        }),
       ),
       row(`sab-raw ping-pong ${wait}`, () =>
         runBaseline({
@@ -209,6 +222,18 @@ function roundRatios(ring: RingBenchResult[], results: BenchResult[]): Record<st
   const zc = find('rpmsg', 'one-way', 'spin', 496, 'zero-copy');
   const copy = find('rpmsg', 'one-way', 'spin', 496);
   if (zc && copy) ratios.rpmsgZeroCopyVsCopy496 = zc.msgsPerSec / copy.msgsPerSec;
+  // The C firmware (WebAssembly, API mode) against the JavaScript one: rates, and round trips.
+  for (const payload of [16, 496]) {
+    const cRow = find('rpmsg', 'one-way', 'spin', payload, 'c');
+    const js = find('rpmsg', 'one-way', 'spin', payload);
+    if (cRow && js) ratios[`cFirmwareOneWay${payload}VsJs`] = cRow.msgsPerSec / js.msgsPerSec;
+  }
+  for (const wait of ['spin', 'sleep'] as const) {
+    const cRow = find('rpmsg', 'ping-pong', wait, 16, 'c');
+    const js = find('rpmsg', 'ping-pong', wait, 16);
+    if (cRow?.rttMedianUs && js?.rttMedianUs)
+      ratios[`cFirmwareRtt${wait === 'spin' ? 'Spin' : 'Sleep'}VsJs`] = cRow.rttMedianUs / js.rttMedianUs;
+  }
   const queue = find('rpmsg', 'one-way', 'spin', 16, 'queue');
   const callback = find('rpmsg', 'one-way', 'spin', 16);
   if (queue && callback) ratios.rpmsgQueueVsCallback16 = queue.msgsPerSec / callback.msgsPerSec;
