@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { buildFirmwareHost, type FirmwareHost, hasCompiler, startFirmwareHost } from '@rpmsg/serial/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// The CLI contract of DESIGN §6, checked on the built command exactly as outside tools run it.
+// The CLI contract of docs/cli.md, checked on the built command exactly as outside tools run it.
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..');
 const bin = join(root, 'packages', 'cli', 'dist', 'bin.js');
@@ -107,7 +107,7 @@ describe('rpmsg inspect arguments', () => {
 });
 
 describe('rpmsg bench --quick --json', () => {
-  it('ends with one JSON object in the DESIGN §6 shape, baselines included', async () => {
+  it('ends with one JSON object in the docs/cli.md shape, baselines included', async () => {
     const r = await rpmsg('bench', '--quick', '--json');
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(lastLine(r.stdout)) as { results: Record<string, unknown>[] };

@@ -76,7 +76,7 @@ export class MasterCore {
   }
 
   /**
-   * Boots the link as remoteproc does (DESIGN §1, §7). `linux`: reset the status byte, tell a
+   * Boots the link as remoteproc does (docs/interop.md#bring-up, #restart-and-resync). `linux`: reset the status byte, tell a
    * running remote to drop its rings (epoch) and wait for it, validate the remote's resource table,
    * zero the vrings, assign notify ids, then start the transport (negotiates gfeatures, posts every
    * RX buffer, sets DRIVER_OK, kicks vq0). `rpmsg-lite`: the same without a table; the first kick is
@@ -117,7 +117,7 @@ export class MasterCore {
       features: boot ? boot.features : driverFeatures(layout),
     });
     // The transport negotiates gfeatures, posts every RX buffer, sets DRIVER_OK (linux) or pre-fills
-    // vq1 (rpmsg-lite), then kicks vq0: Linux rpmsg_probe's order (DESIGN §7).
+    // vq1 (rpmsg-lite), then kicks vq0: Linux rpmsg_probe's order (docs/interop.md#bring-up).
     await this.link.connect(transport);
     await this.#started;
     this.#ensureRunning();

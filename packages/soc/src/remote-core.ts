@@ -26,7 +26,7 @@ export interface RemoteCoreOptions {
  * The M-core: the virtio device side and its RPMsg device, with the RPMsg-Lite style API on top.
  * It loads its resource table (linux), then waits for the master: DRIVER_OK (linux) or the first
  * kick (rpmsg-lite). When the master reboots while this core runs (the master's epoch moves), it
- * drops its rings, acknowledges, and waits for the new DRIVER_OK / kick — the resync of DESIGN §7;
+ * drops its rings, acknowledges, and waits for the new DRIVER_OK / kick — the resync of docs/interop.md#restart-and-resync;
  * announced endpoints are announced again once the link is back.
  */
 export class RemoteCore {
