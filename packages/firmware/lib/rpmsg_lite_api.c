@@ -162,7 +162,7 @@ int32_t rpmsg_lite_deinit(struct rpmsg_lite_instance *rpmsg_lite_dev)
         endpoints = node->next;
         if (node->attr == 0u) free(node->data);
     }
-    ns_binding = RL_NULL;
+    if (ns_binding != RL_NULL) (void)rpmsg_ns_unbind(rpmsg_lite_dev, ns_binding);
     if (!rpmsg_lite_dev->is_static) free(rpmsg_lite_dev);
     active = RL_NULL;
     return RL_SUCCESS;

@@ -20,7 +20,9 @@
 static int32_t init_count;
 /* The virtqueue of each vector (virtqueue id), registered by platform_init_interrupt. */
 static struct virtqueue *isr_table[RL_PLATFORM_MAX_ISR_COUNT];
-/* Interrupts taken on the ring this core sends on: a sender waiting for a free buffer wakes on them. */
+/* The vring this core sends on: the master sends on vring 1, the remote on vring 0 (RPMsg-Lite's tvq). */
+static uint32_t tx_vring;
+/* Interrupts taken on that ring: a sender waiting for a free buffer wakes on them. */
 static volatile uint32_t tx_interrupts;
 
 /* RL_BLOCK as a timeout: wait for ever. */
@@ -53,6 +55,7 @@ int32_t env_init(void)
     RL_ASSERT(init_count >= 0);
     if (init_count++ > 0) return 0;
     (void)memset(isr_table, 0, sizeof(isr_table));
+    tx_vring = rpmsg_soc_info()->role == RPMSG_SOC_ROLE_MASTER ? 1U : 0U;
     return platform_init();
 }
 
@@ -243,9 +246,7 @@ void env_isr(uint32_t vector)
 {
     RL_ASSERT(vector < RL_PLATFORM_MAX_ISR_COUNT);
     if (vector >= RL_PLATFORM_MAX_ISR_COUNT || isr_table[vector] == NULL) return;
-    // The master sends on vring 1, the remote on vring 0 (RPMsg-Lite's tvq).
-    uint32_t tx_q = rpmsg_soc_info()->role == RPMSG_SOC_ROLE_MASTER ? 1U : 0U;
-    if (RL_GET_Q_ID(vector) == tx_q) tx_interrupts++;
+    if (RL_GET_Q_ID(vector) == tx_vring) tx_interrupts++;
     virtqueue_notification(isr_table[vector]);
 }
 

@@ -13,8 +13,9 @@ export function ensureBuilt(): void {
   try {
     built = statSync(dist).mtimeMs;
   } catch {}
+  // Recursive: the worker bundles src/wasm/ and any other folder under src/ too.
   const newest = Math.max(
-    ...readdirSync(src)
+    ...(readdirSync(src, { recursive: true }) as string[])
       .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
       .map((f) => statSync(src + f).mtimeMs),
   );
