@@ -165,13 +165,17 @@ function cloneable(value: unknown): unknown {
  */
 function wasmModule(): UserModule {
   const wasm = data.wasm as WasmCoreData;
+  const mailbox = new Mailbox(data.mailbox);
+  // API mode: the RPMsg stack's pump takes the doorbells; this line serves raw waits only.
+  const doorbell = mailbox.inbox(data.role);
   return {
     default: (_device, ctx) =>
       runWasmFirmware({
         role: data.role,
         wasm,
         layout: data.layout,
-        mailbox: new Mailbox(data.mailbox),
+        mailbox,
+        doorbell,
         slice: data.slice,
         log: (line) => post({ type: 'log', line }),
         lite: ctx.lite,
@@ -186,12 +190,15 @@ function wasmModule(): UserModule {
  * with main's value as exit code (a remote's end is a crash the SoC reports).
  */
 function runRawFirmware(ram: SharedRam, mailbox: Mailbox): void {
+  // The core's interrupt line exists from its reset: a kick before main() runs stays pending.
+  const doorbell = mailbox.inbox(data.role);
   const start = () => {
     const code = runWasmFirmware({
       role: data.role,
       wasm: data.wasm as WasmCoreData,
       layout: data.layout,
       mailbox,
+      doorbell,
       slice: data.slice,
       log: (line) => post({ type: 'log', line }),
     });

@@ -271,14 +271,15 @@ export class Soc extends EventEmitter<SocEvents> {
       await expectMessage(worker, 'loaded', this.#bootTimeout, 'firmware load', 'load-failed');
       await this.#bootMaster();
       await up;
-      this.#status = 'running';
-      this.#lifecycle('up');
       const early = this.#earlyCrash;
       this.#earlyCrash = undefined;
-      if (early) {
-        this.#crash(worker, early);
-        return;
-      }
+      // The remote was up and died before the boot ended: the boot failed (createSoc rejects).
+      if (early)
+        throw new RpmsgError('ERR_RPMSG_PEER_GONE', `the remote failed while booting: ${early.message}`, {
+          cause: early,
+        });
+      this.#status = 'running';
+      this.#lifecycle('up');
       this.#startWatchdog(worker);
       const names = this.#options.waitForChannels ?? [];
       if (this.#masterCore && names.length > 0) {

@@ -1,6 +1,6 @@
 import type { RpmsgLayout } from '@rpmsg/core';
 import type { RpmsgLite } from '../lite.js';
-import type { Mailbox } from '../mailbox.js';
+import type { Doorbell, Mailbox } from '../mailbox.js';
 import type { WasmCoreData } from '../protocol.js';
 import { createLiteImports } from './lite-imports.js';
 import { slotOf } from './memory-map.js';
@@ -16,6 +16,11 @@ export interface RunWasmOptions {
   readonly layout: RpmsgLayout;
   readonly mailbox: Mailbox;
   readonly slice: number;
+  /**
+   * This core's doorbells, made when the core was reset — before the peer can kick — so a kick that
+   * comes before the firmware runs is pending for it, as a real mailbox keeps it.
+   */
+  readonly doorbell: Doorbell;
   /** Output lines go here (the worker posts them to the SoC). */
   readonly log: (line: string) => void;
   /** API mode: the blocking RPMsg-Lite style API of the core's RPMsg device. */
@@ -38,7 +43,7 @@ export function runWasmFirmware(options: RunWasmOptions): number {
     slot: slotOf(role),
     layout,
     mailbox,
-    doorbell: mailbox.inbox(role),
+    doorbell: options.doorbell,
     slice: options.slice,
     clockOrigin: wasm.clockOrigin,
     log: options.log,
