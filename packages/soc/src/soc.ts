@@ -271,7 +271,7 @@ export class Soc extends EventEmitter<SocEvents> {
       await expectMessage(worker, 'loaded', this.#bootTimeout, 'firmware load', 'load-failed');
       await this.#bootMaster();
       await up;
-      const early = this.#earlyCrash;
+      const early = this.#earlyCrash as Error | undefined; // set by a crash while this awaited
       this.#earlyCrash = undefined;
       // The remote was up and died before the boot ended: the boot failed (createSoc rejects).
       if (early)
