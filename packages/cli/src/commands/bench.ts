@@ -34,7 +34,10 @@ export async function bench(options: BenchOptions, io: CommandIo): Promise<numbe
   const roundTrips = options.quick ? 1_000 : 10_000;
   // Moved untimed before every channel case (baselines alike): steady state, not JIT tier-up.
   const oneWayWarmup = options.quick ? 5_000 : 500_000;
-  const roundTripWarmup = options.quick ? 100 : 1_000;
+  // Round trips need many more than messages: after 1,000 the timed window still held V8's tier-up
+  // of the round-trip path (compile stalls of ~3.5 ms at p99.9, a p99 of ~10× the median); after
+  // 20,000 the p99 is ~2.5× the median, the steady state (measured with 1k / 10k / 20k warm-ups).
+  const roundTripWarmup = options.quick ? 100 : 20_000;
   const ringCases: BenchCase<RingBenchResult>[] = [
     ...[1, 32].map((batch) => ({
       label: `virtio single-thread batch ${batch}`,
