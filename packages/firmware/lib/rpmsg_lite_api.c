@@ -401,16 +401,16 @@ int32_t rpmsg_queue_recv(struct rpmsg_lite_instance *rpmsg_lite_dev,
                          uint32_t *len,
                          uintptr_t timeout)
 {
-    struct rpmsg_api_queue *queue = find_queue(q);
-    if (!is_active(rpmsg_lite_dev) || queue == RL_NULL || data == RL_NULL) return RL_ERR_PARAM;
-    rpmsg_queue_rx_cb_data_t msg;
-    if (!queue_take(queue, &msg, timeout)) return RL_ERR_NO_BUFF;
-    if (src != RL_NULL) *src = msg.src;
-    if (len != RL_NULL) *len = msg.len;
-    int32_t status = RL_SUCCESS;
-    if (msg.len <= maxlen) memcpy(data, msg.data, msg.len);
+    /* The copying receive is the zero-copy one, a memcpy, and the buffer given back at once. */
+    if (data == RL_NULL) return RL_ERR_PARAM;
+    char *held;
+    uint32_t n;
+    int32_t status = rpmsg_queue_recv_nocopy(rpmsg_lite_dev, q, src, &held, &n, timeout);
+    if (status != RL_SUCCESS) return status;
+    if (len != RL_NULL) *len = n;
+    if (n <= maxlen) memcpy(data, held, n);
     else status = RL_ERR_BUFF_SIZE;
-    return rl_js_release_rx_buffer(msg.data) == RL_SUCCESS ? status : RL_ERR_PARAM;
+    return rl_js_release_rx_buffer(held) == RL_SUCCESS ? status : RL_ERR_PARAM;
 }
 
 int32_t rpmsg_queue_recv_nocopy(struct rpmsg_lite_instance *rpmsg_lite_dev,

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createSoc, type Soc } from '../index.js';
 import { stopSocAfterEach } from '../test-soc.js';
 import { buildFixture } from './test-firmware.js';
+import { type Reply, random, replies, until } from './test-messages.js';
 
 /*
  * RPMsg-Lite's API in C (packages/firmware/include/rpmsg-lite-api, lib/rpmsg_lite_api.c) on the
@@ -17,46 +18,6 @@ const RL_ERR_BUFF_SIZE = -5002;
 const RL_ERR_NO_BUFF = -5006;
 
 const echoJs = new URL('../fixtures/echo-firmware.mjs', import.meta.url);
-
-/** A deterministic generator (mulberry32): the same sizes and bytes on every run. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-interface Reply {
-  readonly data: Uint8Array;
-  readonly src: number;
-}
-
-/** The replies an endpoint receives, in order, awaited one at a time. */
-function replies(ept: Endpoint) {
-  const queue: Reply[] = [];
-  let wake: (() => void) | undefined;
-  ept.on('message', (payload, src) => {
-    queue.push({ data: Uint8Array.from(payload), src });
-    wake?.();
-  });
-  return async (timeout = 5000): Promise<Reply> => {
-    if (queue.length === 0) {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no reply within ${timeout} ms`)), timeout);
-        wake = () => {
-          clearTimeout(timer);
-          wake = undefined;
-          resolve();
-        };
-      });
-    }
-    return queue.shift() as Reply;
-  };
-}
 
 /** Sends a text command and returns the text answer. */
 async function ask(ept: Endpoint, next: () => Promise<Reply>, command: string): Promise<string> {
@@ -80,14 +41,6 @@ function nextChannel(
   });
 }
 
-async function until(check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 function sameBytes(got: Uint8Array, sent: Uint8Array): boolean {
   return Buffer.compare(got, sent) === 0;
 }
@@ -105,7 +58,7 @@ describe('RPMsg-Lite API mode', () => {
       soc = await createSoc({ remote: await buildFixture('api-echo.c'), waitForChannels: ['rpmsg-echo'] });
       expect(soc.master.getChannel('rpmsg-echo')?.remoteAddr).toBe(30);
       const ept = await soc.master.openChannel('rpmsg-echo', { hello: false });
-      const next = replies(ept);
+      const next = replies(ept).next;
       const rand = random(21);
       let bad = 0;
       const start = performance.now();
@@ -135,8 +88,8 @@ describe('RPMsg-Lite API mode', () => {
       });
       const echo = await soc.master.openChannel('rpmsg-zc', { hello: false });
       const fill = await soc.master.openChannel('rpmsg-zc-fill', { hello: false });
-      const nextEcho = replies(echo);
-      const nextFill = replies(fill);
+      const nextEcho = replies(echo).next;
+      const nextFill = replies(fill).next;
       const rand = random(7);
       for (let i = 0; i < 500; i++) {
         // The master's side zero-copy too: written straight into its TX buffer.
@@ -169,7 +122,7 @@ describe('RPMsg-Lite API mode', () => {
       });
       soc = s;
       const ctl = await s.master.openChannel('rpmsg-ns-ctl', { hello: false });
-      return { s, ctl, next: replies(ctl) };
+      return { s, ctl, next: replies(ctl).next };
     }
 
     it('announces an endpoint created on command and withdraws it when destroyed', async () => {
@@ -181,7 +134,7 @@ describe('RPMsg-Lite API mode', () => {
       expect(channel.remoteAddr).toBe(Number(answer.slice(3)));
       // Its rx callback echoes (a non-blocking send in interrupt context).
       const ept = await s.master.openChannel(channel, { hello: false });
-      const nextEcho = replies(ept);
+      const nextEcho = replies(ept).next;
       await ept.send(Uint8Array.of(1, 2, 3));
       expect([...(await nextEcho()).data]).toEqual([1, 2, 3]);
 
@@ -224,7 +177,7 @@ describe('RPMsg-Lite API mode', () => {
     it('times out an rpmsg_queue_recv with RL_ERR_NO_BUFF after its timeout', async () => {
       soc = await createSoc({ remote: await buildFixture('api-ns.c'), waitForChannels: ['rpmsg-ns-ctl'] });
       const ctl = await soc.master.openChannel('rpmsg-ns-ctl', { hello: false });
-      const [word, code, elapsed] = (await ask(ctl, replies(ctl), 'wait 80')).split(' ');
+      const [word, code, elapsed] = (await ask(ctl, replies(ctl).next, 'wait 80')).split(' ');
       expect([word, Number(code)]).toEqual(['waited', RL_ERR_NO_BUFF]);
       expect(Number(elapsed)).toBeGreaterThanOrEqual(79);
       expect(Number(elapsed)).toBeLessThan(1000);
@@ -235,7 +188,7 @@ describe('RPMsg-Lite API mode', () => {
       const s = soc;
       const ctl = await s.master.openChannel('rpmsg-ns-ctl', { hello: false });
       const created = nextChannel(s.master, 'channel', 'svc-a');
-      await ask(ctl, replies(ctl), 'create svc-a');
+      await ask(ctl, replies(ctl).next, 'create svc-a');
       const ept = await s.master.openChannel(await created, { hello: false });
       const crashed = new Promise<Error>((resolve) => s.once('crash', resolve));
       await ept.send(new TextEncoder().encode('assert'));

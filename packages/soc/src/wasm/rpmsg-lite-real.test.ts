@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createSoc, type Soc } from '../index.js';
 import { stopSocAfterEach } from '../test-soc.js';
 import { buildFixture } from './test-firmware.js';
+import { random, replies, until } from './test-messages.js';
 
 /*
  * The real RPMsg-Lite (its unmodified lib/ sources, built with this project's port in
@@ -48,66 +49,15 @@ function build(name: string, config: Configuration, extra: string[] = []): Promi
   return buildFixture(name, { rpmsgLite: checkout as string, defines: [...config.defines, ...extra] });
 }
 
-/** A deterministic generator (mulberry32): the same sizes and bytes on every run. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
 function message(next: () => number, length: number): Uint8Array {
   const bytes = new Uint8Array(length);
   for (let i = 0; i < length; i++) bytes[i] = Math.floor(next() * 256);
   return bytes;
 }
 
-/** Replies of one endpoint in arrival order, awaited one at a time. */
-function replies(ept: { on(event: 'message', listener: (payload: Uint8Array) => void): unknown }) {
-  const queue: Uint8Array[] = [];
-  let wake: (() => void) | undefined;
-  ept.on('message', (payload) => {
-    queue.push(Uint8Array.from(payload));
-    wake?.();
-  });
-  return {
-    async next(timeout = 5000): Promise<Uint8Array> {
-      if (queue.length === 0) {
-        await new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(() => reject(new Error(`no reply within ${timeout} ms`)), timeout);
-          wake = () => {
-            clearTimeout(timer);
-            wake = undefined;
-            resolve();
-          };
-        });
-      }
-      return queue.shift() as Uint8Array;
-    },
-    get length(): number {
-      return queue.length;
-    },
-    take(): Uint8Array[] {
-      return queue.splice(0);
-    },
-  };
-}
-
 /** Checks `got` is `sent`, byte for byte (expect's diff only when it is not: toEqual per message is slow). */
 function expectSame(got: Uint8Array, sent: Uint8Array, index: number): void {
   if (Buffer.compare(got, sent) !== 0) expect({ index, got: [...got] }).toEqual({ index, got: [...sent] });
-}
-
-async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 function rate(count: number, ms: number): string {
@@ -182,7 +132,7 @@ if (!checkout) {
             const length = i === 0 ? 0 : i === 1 ? PAYLOAD : Math.floor(next() * (PAYLOAD + 1));
             const sent = message(next, length);
             await ept.send(sent);
-            expectSame(await got.next(), sent, i);
+            expectSame((await got.next()).data, sent, i);
           }
           console.info(`[${config.name}] echo: ${rate(ECHOES, performance.now() - start)} (round trips)`);
         });
@@ -195,7 +145,7 @@ if (!checkout) {
           const pending: Promise<void>[] = [];
           let checked = 0;
           const check = () => {
-            for (const reply of got.take()) {
+            for (const { data: reply } of got.take()) {
               const seq = new DataView(reply.buffer, reply.byteOffset, reply.byteLength).getUint32(0, true);
               if (reply.length !== 4 || seq !== checked)
                 expect({ seq, length: reply.length }).toEqual({ seq: checked, length: 4 });
@@ -224,7 +174,7 @@ if (!checkout) {
           const ept = await s.master.openChannel('rpmsg-echo', { hello: false });
           const got = replies(ept);
           await ept.send(new Uint8Array(0)); // asks for the reported size
-          const reported = await got.next();
+          const reported = (await got.next()).data;
           const size = new DataView(reported.buffer).getUint32(0, true);
           expect(size).toBe(config.soc.bufferSize - 16);
           const next = random(7);
@@ -232,7 +182,7 @@ if (!checkout) {
             const length = i === 0 ? PAYLOAD : 1 + Math.floor(next() * PAYLOAD);
             const sent = message(next, length);
             await ept.send(sent);
-            expectSame(await got.next(), sent.subarray(0, Math.min(length, size)), i);
+            expectSame((await got.next()).data, sent.subarray(0, Math.min(length, size)), i);
           }
         });
       });
@@ -259,7 +209,7 @@ if (!checkout) {
         for (let k = 0; k < 100; k++) {
           const sent = message(next, Math.floor(next() * (PAYLOAD + 1)));
           await ept.send(sent);
-          expectSame(await got.next(), sent, k);
+          expectSame((await got.next()).data, sent, k);
         }
         await s.stop();
       }

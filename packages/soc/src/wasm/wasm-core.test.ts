@@ -6,6 +6,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSoc, type Soc } from '../index.js';
 import { ensureBuilt } from '../test-build.js';
 import { buildFixture } from './test-firmware.js';
+import { until } from './test-messages.js';
 
 // Doorbell channels raw-commands.c obeys.
 const PRINT = 2;
@@ -36,14 +37,6 @@ async function boot(options: { watchdog?: number } = {}): Promise<{ soc: Soc; li
 
 function nextCrash(soc: Soc): Promise<Error> {
   return new Promise((resolve) => soc.once('crash', resolve));
-}
-
-async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 describe('C firmware on a WebAssembly core', () => {
