@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFirmware, FirmwareBuildError } from '@rpmsg/firmware';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSoc, type Soc } from '../index.js';
+import { createSoc, type Soc, type TraceEvent } from '../index.js';
 import { ensureBuilt } from '../test-build.js';
 import { buildFixture } from './test-firmware.js';
 import { until } from './test-messages.js';
@@ -45,6 +45,23 @@ describe('C firmware on a WebAssembly core', () => {
     soc.mailbox.ring('remote', PRINT);
     await until(() => lines.some((l) => l.startsWith('remote: alive at ')));
     expect(lines.find((l) => l.startsWith('remote: alive at '))).toMatch(/^remote: alive at \d+ us$/);
+  });
+
+  it('is in the trace too, as a log event naming the core', async () => {
+    const soc = await createSoc({ profile: 'rpmsg-lite', remote: raw, trace: true });
+    socs.push(soc);
+    const logged: TraceEvent[] = [];
+    soc.on('trace', (event) => {
+      if (event.type === 'log' && event.line.startsWith('alive')) logged.push(event);
+    });
+    soc.on('log', () => {}); // keeps stdout quiet
+    soc.mailbox.ring('remote', PRINT);
+    await until(() => logged.length > 0);
+    expect(logged[0]).toMatchObject({
+      type: 'log',
+      from: 'remote',
+      line: expect.stringMatching(/^alive at \d+ us$/),
+    });
   });
 
   it('a write outside its memory is a crash naming the C function; the SoC and the process go on', async () => {
