@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   createPumpPolicy,
+  MAX_LOOP_GAP_MS,
   MAX_PASSES,
   nextAction,
   POLL_BUDGET,
@@ -122,6 +123,7 @@ describe('nextAction', () => {
       [
         'receiving: polls between microtasks for busyPoll after the last delivery, then between event-loop turns until spin runs out',
         [
+          ['woke', 10],
           [1, 1, 10],
           [0, 2, 10.1], // the program answered: a send moved the counter
           [0, 2, 10.499],
@@ -129,49 +131,56 @@ describe('nextAction', () => {
           [0, 2, 11.099],
           [0, 2, 11.1],
         ],
-        ['microtask', 'microtask', 'microtask', 'loop', 'loop', 'sleep'],
+        ['-', 'microtask', 'microtask', 'microtask', 'loop', 'loop', 'sleep'],
       ],
       [
         'only sending: yields to the event loop every pass while the counter moves, sleeps spin after it stops',
         [
+          ['woke', 10],
           [0, 16, 10],
           [0, 32, 10.2],
           [0, 48, 10.4],
           [0, 48, 11.399],
           [0, 48, 11.4],
         ],
-        ['loop', 'loop', 'loop', 'loop', 'sleep'],
+        ['-', 'loop', 'loop', 'loop', 'loop', 'sleep'],
       ],
       [
         'yields to the event loop after a full budget, even within busyPoll',
         [
+          ['woke', 10],
           [1, 1, 10],
           [0, 1, 10],
           [POLL_BUDGET, 65, 10.1],
           [0, 65, 10.2],
         ],
-        ['microtask', 'microtask', 'loop', 'microtask'],
+        ['-', 'microtask', 'microtask', 'loop', 'microtask'],
       ],
       [
         'spins spin again after every wake-up',
         [
+          [0, 0, 0.999],
           [0, 0, 1],
           ['woke', 50],
           [0, 0, 50.999],
           [0, 0, 51],
         ],
-        ['sleep', '-', 'loop', 'sleep'],
+        ['loop', 'sleep', '-', 'loop', 'sleep'],
       ],
     ])('%s', (_, steps, expected) => {
       expect(decide(createPumpPolicy(spinner, 0, 0), steps)).toEqual(expected);
     });
 
-    it(`receiving, still lets the event loop run every ${MAX_PASSES} passes`, () => {
-      // A busy-poll window no pass outlasts: every pass is a microtask but for the guard's.
+    it(`receiving, still lets the event loop run every ${MAX_LOOP_GAP_MS} ms — not every ${MAX_PASSES} passes`, () => {
+      // A busy-poll window no pass outlasts: every pass is a microtask but for the guard's. Passes
+      // of 0.01 ms: ~100 per ms, many more than MAX_PASSES, and only one turn per ms.
       const policy = createPumpPolicy({ spin: 1e6, busyPoll: 1e6, blocking: false }, 0, 0);
-      const steps: Step[] = [[1, 1, 0], ...Array.from({ length: 2 * MAX_PASSES }, () => [0, 1, 0] as const)];
+      const steps: Step[] = [
+        [1, 1, 0],
+        ...Array.from({ length: 250 }, (_, i) => [0, 1, (i + 1) / 100] as const),
+      ];
       const actions = decide(policy, steps);
-      expect(actions.flatMap((a, i) => (a === 'loop' ? [i + 1] : []))).toEqual([MAX_PASSES, 2 * MAX_PASSES]);
+      expect(actions.flatMap((a, i) => (a === 'loop' ? [steps[i]![2]] : []))).toEqual([1, 2]);
       expect(actions.filter((a) => a !== 'loop').every((a) => a === 'microtask')).toBe(true);
     });
 
@@ -212,20 +221,22 @@ describe('nextAction', () => {
       busyPoll: fc.constantFrom(0, 50, 500, 1e6),
     });
 
-    it(`an event-loop core never makes ${MAX_PASSES} passes without an event-loop turn unless it slept`, () => {
+    it(`an event-loop core never goes ${MAX_PASSES} passes (spinning: ${MAX_LOOP_GAP_MS} ms) without an event-loop turn unless it slept`, () => {
       fc.assert(
         fc.property(options, fc.array(pass, { minLength: 2 * MAX_PASSES, maxLength: 500 }), (o, passes) => {
           const policy = createPumpPolicy({ ...o, blocking: false }, 0, 0);
           let now = 0;
           let activity = 0;
           let sinceLoop = 0;
+          let loopAt = 0;
           for (const [delivered, moved, dt] of passes) {
             now += dt;
             activity += delivered + (moved ? 1 : 0);
             const action = nextAction(policy, delivered, activity, now);
             // A Sleep whose re-check finds work polls on at once: assume the worst, never sleep.
             sinceLoop = action === PumpAction.Loop ? 0 : sinceLoop + 1;
-            if (sinceLoop >= MAX_PASSES) return false;
+            if (action === PumpAction.Loop) loopAt = now;
+            if (policy.clocked ? now - loopAt >= MAX_LOOP_GAP_MS : sinceLoop >= MAX_PASSES) return false;
           }
           return true;
         }),

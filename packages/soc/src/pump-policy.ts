@@ -19,9 +19,19 @@ export const POLL_BUDGET = 64;
 /**
  * Passes an event-loop core makes at most without letting the event loop run: work that keeps
  * trickling in below the budget (each pass delivers a little, the re-check before sleeping finds
- * more) must not starve the program's timers and I/O.
+ * more) must not starve the program's timers and I/O. Applies to a core that does not read the
+ * clock (spin 0); a spinning core is bounded by time instead ({@link MAX_LOOP_GAP_MS}).
  */
 export const MAX_PASSES = 64;
+
+/**
+ * Longest a spinning event-loop core polls between microtasks without letting the event loop run
+ * (ms): Node's timers have 1 ms resolution, so a timer or an I/O callback waits at most about as
+ * long as it would anyway. Bounded by time, not by passes: a round trip takes ~10 passes, and an
+ * event-loop turn (several µs) every 64 passes put one in every ~6 round trips — the spinning p99
+ * was 2–4× the median with it, 1.5–2× without (rpmsg bench's round-trip rows).
+ */
+export const MAX_LOOP_GAP_MS = 1;
 
 /** What a pump does next; see {@link nextAction}. */
 export const PumpAction = {
@@ -70,8 +80,10 @@ export interface PumpPolicy {
    * driver of any other policy passes 0 for both and never reads the clock on its way to a sleep.
    */
   readonly clocked: boolean;
-  /** Passes since the event loop last ran. */
+  /** Passes since the event loop last ran (a core that does not read the clock). */
   passes: number;
+  /** When (ms) the event loop last ran (a core that reads the clock). */
+  loopAt: number;
   /** The last pass delivered and was followed by a microtask: the next one goes on to spin or sleep. */
   repolled: boolean;
   /** Until when (ms) the core keeps polling instead of sleeping. */
@@ -94,6 +106,7 @@ export function createPumpPolicy(options: PumpPolicyOptions, now: number, activi
     blocking: options.blocking,
     clocked: !options.blocking && spinMs > 0,
     passes: 0,
+    loopAt: now,
     repolled: false,
     spinUntil: now + spinMs,
     lastActivity: activity,
@@ -106,8 +119,9 @@ export function createPumpPolicy(options: PumpPolicyOptions, now: number, activi
  * counter at `activity` (both ignored unless `policy.clocked`). In order:
  *
  * 1. a blocking wait spins on the doorbell (`spin` > 0) or sleeps — it has nothing to yield to;
- * 2. a full budget (more is waiting) or {@link MAX_PASSES} passes without an event-loop turn →
- *    {@link PumpAction.Loop}: the program's timers and I/O run, then the pump polls on;
+ * 2. a full budget (more is waiting), or {@link MAX_PASSES} passes ({@link MAX_LOOP_GAP_MS} for a
+ *    spinning core) without an event-loop turn → {@link PumpAction.Loop}: the program's timers and
+ *    I/O run, then the pump polls on;
  * 3. the first pass that delivered → {@link PumpAction.Microtask}: the program's promise reactions
  *    answer what it was handed, and the next pass publishes the answer before any sleep;
  * 4. spinning, within `spin` µs of the last delivery or of the activity counter moving: within
@@ -120,9 +134,11 @@ export function nextAction(policy: PumpPolicy, delivered: number, activity: numb
   if (policy.blocking) return policy.spinMs > 0 ? PumpAction.Spin : PumpAction.Sleep;
   const spinning = policy.spinMs > 0;
   if (delivered > 0 && spinning) policy.lastDeliveryAt = now;
-  if (delivered >= POLL_BUDGET || ++policy.passes >= MAX_PASSES) {
+  const starving = policy.clocked ? now - policy.loopAt >= MAX_LOOP_GAP_MS : ++policy.passes >= MAX_PASSES;
+  if (delivered >= POLL_BUDGET || starving) {
     policy.repolled = false;
     policy.passes = 0;
+    policy.loopAt = now;
     return PumpAction.Loop;
   }
   if (delivered > 0 && !policy.repolled) {
@@ -138,6 +154,7 @@ export function nextAction(policy: PumpPolicy, delivered: number, activity: numb
     if (now < policy.spinUntil) {
       if (now - policy.lastDeliveryAt < policy.busyPollMs) return PumpAction.Microtask;
       policy.passes = 0;
+      policy.loopAt = now;
       return PumpAction.Loop;
     }
   }
@@ -150,5 +167,6 @@ export function nextAction(policy: PumpPolicy, delivered: number, activity: numb
  */
 export function pumpWoke(policy: PumpPolicy, now: number): void {
   policy.passes = 0;
+  policy.loopAt = now;
   policy.spinUntil = now + policy.spinMs;
 }

@@ -21,7 +21,7 @@ export interface PumpOptions {
   slice?: number;
   /**
    * Microseconds after its last delivery that a spinning event-loop core polls between microtasks
-   * (default 50) — its program's promise reactions still run, and the event loop every 64 passes —
+   * (default 50) — its program's promise reactions still run, and the event loop every millisecond —
    * instead of between event-loop turns, which cost microseconds each: a reply is seen within a pass
    * of its arrival. A core that only sends keeps yielding to the event loop every pass, so its
    * program sends the buffers that came back meanwhile in one batch.
