@@ -126,6 +126,18 @@ describe('rpmsg bench --quick --json', () => {
     );
     expect(payloads).toContain(16);
     expect(payloads).toContain(496);
+    // The bench firmware in C (WebAssembly) has its rows and same-run ratios beside the JS one's.
+    const c = out.results.filter((row) => row.variant === 'c');
+    expect(c.map((row) => `${row.mode} ${row.wait} ${row.payload}`).sort()).toEqual([
+      'one-way spin 16',
+      'one-way spin 496',
+      'ping-pong sleep 16',
+      'ping-pong spin 16',
+    ]);
+    const ratios = (out as unknown as { ratios: Record<string, number> }).ratios;
+    for (const key of ['cFirmwareOneWay16VsJs', 'cFirmwareOneWay496VsJs', 'cFirmwareRttSpinVsJs']) {
+      expect(ratios[key], key).toBeGreaterThan(0);
+    }
   }, 240_000);
 });
 
@@ -182,5 +194,37 @@ describe.skipIf(!hasCompiler())('rpmsg bridge against the C firmware on a pty', 
   it('exits 2 without --port', async () => {
     const r = await rpmsg('bridge');
     expect(r.code).toBe(2);
+  });
+});
+
+describe('rpmsg build-firmware', () => {
+  it('writes a module the SoC can run, and says where on stderr', async () => {
+    const source = join(scratch, 'ok.c');
+    writeFileSync(source, '#include <stdio.h>\nint main(void)\n{\n    printf("hi\\n");\n    return 0;\n}\n');
+    const out = join(scratch, 'ok.wasm');
+    const r = await rpmsg('build-firmware', source, '-o', out, '-O', 's');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`${out}: `);
+    expect(WebAssembly.validate(readFileSync(out))).toBe(true);
+  }, 60_000);
+
+  it("exits 1 with clang's own file:line:column report, then the ERR_RPMSG_BUILD line", async () => {
+    const source = join(scratch, 'broken.c');
+    writeFileSync(source, 'int main(void)\n{\n    return nope;\n}\n');
+    const r = await rpmsg('build-firmware', source, '-o', join(scratch, 'broken.wasm'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${source}:3:12: error: use of undeclared identifier 'nope'`);
+    expect(r.stderr).toContain('    3 |     return nope;');
+    expect(lastLine(r.stderr)).toMatch(
+      /^rpmsg build-firmware: ERR_RPMSG_BUILD: the firmware did not build: /,
+    );
+    expect(existsSync(join(scratch, 'broken.wasm'))).toBe(false);
+  }, 60_000);
+
+  it('exits 2 without -o or without a C file', async () => {
+    expect((await rpmsg('build-firmware', 'x.c')).code).toBe(2);
+    expect((await rpmsg('build-firmware', '-o', 'x.wasm')).code).toBe(2);
+    expect((await rpmsg('build-firmware', 'x.c', '-o', 'x.wasm', '-O', '9')).code).toBe(2);
   });
 });
