@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { RpmsgError } from '@rpmsg/core';
+import { type LineTable, readLineTable } from './dwarf-lines.js';
 import { INFO_SIZE, SLOT_SIZE, STACK_SIZE } from './memory-map.js';
 
 /** What the SoC learnt from a firmware module before running it. */
@@ -13,6 +14,11 @@ export interface FirmwareModuleInfo {
   readonly memoryAlign: number;
   /** Function-table entries it needs. */
   readonly tableSize: number;
+  /**
+   * Its DWARF line table, when it was built with `-g` and loaded from a file (a compiled module's
+   * bytes are out of reach): a trap then names the C file and line.
+   */
+  readonly lines?: LineTable;
 }
 
 /** A compiled firmware and what it needs. */
@@ -57,6 +63,7 @@ export async function loadFirmwareModule(
 ): Promise<FirmwareModule> {
   let module: WebAssembly.Module;
   let what: string;
+  let lines: LineTable | undefined;
   if (source instanceof WebAssembly.Module) {
     module = source;
     what = '(a compiled module)';
@@ -74,8 +81,11 @@ export async function loadFirmwareModule(
     } catch (error) {
       throw loadError(role, what, `is not a WebAssembly module: ${(error as Error).message}`, error);
     }
+    // Decoded here, once: the worker gets it with the module. A bad table is no table, not a load error.
+    if (WebAssembly.Module.customSections(module, '.debug_line').length > 0) lines = readLineTable(bytes);
   }
-  return { module, info: checkFirmwareModule(role, what, module) };
+  const info = checkFirmwareModule(role, what, module);
+  return { module, info: lines ? { ...info, lines } : info };
 }
 
 /** The checks of {@link loadFirmwareModule} on a compiled module. */

@@ -1,18 +1,26 @@
+import { type LineTable, lookupLine, type SourceLocation } from './dwarf-lines.js';
+
 /**
  * A firmware that stopped on its own fault: a WebAssembly trap (unreachable, an access outside the
  * memory, a division by zero, a bad function pointer), a call stack too deep, its stack pointer
  * below its stack, or a failed assertion. The message names the C function it happened in (from the
- * module's name section); `frames` lists the C call stack, innermost first.
+ * module's name section), and its file and line when the module has DWARF (`-g`); `frames` lists the
+ * C call stack, innermost first.
  */
 export class FirmwareTrap extends Error {
   override readonly name = 'FirmwareTrap';
-  /** C functions on the stack when it stopped, innermost first (wasm-function[n] without names). */
+  /**
+   * C functions on the stack when it stopped, innermost first (wasm-function[n] without names),
+   * each with its `file.c:line:column` in parentheses when the module has DWARF.
+   */
   readonly frames: readonly string[];
 
   constructor(message: string, frames: readonly string[], cause?: unknown) {
     super(message, cause === undefined ? undefined : { cause });
     this.frames = frames;
-    this.stack = [`${this.name}: ${message}`, ...frames.map((f) => `    at ${f} (firmware)`)].join('\n');
+    // A frame with its source location reads as a JavaScript one does; the others say where they ran.
+    const at = (f: string) => `    at ${f.endsWith(')') ? f : `${f} (firmware)`}`;
+    this.stack = [`${this.name}: ${message}`, ...frames.map(at)].join('\n');
   }
 }
 
@@ -40,15 +48,47 @@ function cName(v8Name: string): string {
   return MAIN_NAMES.has(name) ? 'main' : name;
 }
 
-/** The C frames of an error thrown through WebAssembly code, innermost first. */
-export function wasmFrames(error: unknown): string[] {
+/** One WebAssembly frame of a V8 stack: the C function, and where in the module it was. */
+interface WasmFrame {
+  readonly name: string;
+  /** Byte offset of the instruction in the module (what V8 prints after the function index). */
+  readonly offset: number;
+  /** With a line table: the C source there. */
+  readonly source: SourceLocation | undefined;
+}
+
+function parseFrames(error: unknown, lines: LineTable | undefined): WasmFrame[] {
   const stack = error instanceof Error ? (error.stack ?? '') : '';
-  const frames: string[] = [];
+  const frames: WasmFrame[] = [];
   for (const line of stack.split('\n')) {
     const m = WASM_FRAME.exec(line);
-    if (m) frames.push(m[1] ? cName(m[1]) : `wasm-function[${m[2]}]@${m[3]}`);
+    if (!m) continue;
+    const offset = Number(m[3]);
+    const name = m[1] ? cName(m[1]) : `wasm-function[${m[2]}]@${m[3]}`;
+    frames.push({ name, offset, source: lines && lookupLine(lines, offset) });
   }
   return frames;
+}
+
+/** `file:line:column` (the column left out when the compiler gave none). */
+function where(source: SourceLocation, file = source.file): string {
+  return `${file}:${source.line}${source.column > 0 ? `:${source.column}` : ''}`;
+}
+
+/**
+ * The C frames of an error thrown through WebAssembly code, innermost first; with the module's
+ * line table (`readLineTable` of dwarf-lines.ts) each reads `write_sample (raw.c:23:5)`.
+ */
+export function wasmFrames(error: unknown, lines?: LineTable): string[] {
+  return parseFrames(error, lines).map(frameText);
+}
+
+function frameText({ name, source }: WasmFrame): string {
+  return source ? `${name} (${where(source, basename(source.file))})` : name;
+}
+
+function basename(path: string): string {
+  return path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
 }
 
 /** What a trap means, in the words of someone debugging C. */
@@ -65,13 +105,16 @@ function describe(error: unknown): string {
 }
 
 /**
- * Turns what a firmware's start function threw into a {@link FirmwareTrap} naming the C function.
- * An error that is already one (a failed assertion, a stack overflow seen at an import: made with
- * the frames of the import's caller) is returned as it is.
+ * Turns what a firmware's start function threw into a {@link FirmwareTrap} naming the C function,
+ * and with the module's line table (a `-g` build) its file and line: `… in write_sample() at
+ * /abs/path/raw.c:23:5`. An error that is already one (a failed assertion, a stack overflow seen at
+ * an import: made with the frames of the import's caller) is returned as it is.
  */
-export function toFirmwareTrap(role: string, error: unknown): FirmwareTrap | FirmwareExit {
+export function toFirmwareTrap(role: string, error: unknown, lines?: LineTable): FirmwareTrap | FirmwareExit {
   if (error instanceof FirmwareTrap || error instanceof FirmwareExit) return error;
-  const frames = wasmFrames(error);
-  const where = frames.length > 0 ? ` in ${frames[0]}()` : '';
-  return new FirmwareTrap(`the ${role} firmware trapped: ${describe(error)}${where}`, frames, error);
+  const frames = parseFrames(error, lines);
+  const top = frames[0];
+  const at = top ? ` in ${top.name}()${top.source ? ` at ${where(top.source)}` : ''}` : '';
+  const message = `the ${role} firmware trapped: ${describe(error)}${at}`;
+  return new FirmwareTrap(message, frames.map(frameText), error);
 }

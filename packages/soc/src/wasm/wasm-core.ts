@@ -110,7 +110,7 @@ export class WasmCore {
     try {
       instance = new WebAssembly.Instance(module, imports);
     } catch (error) {
-      throw toFirmwareTrap(role, error);
+      throw toFirmwareTrap(role, error, info.lines);
     }
     this.#instance = instance;
     const exports = instance.exports as Record<string, unknown>;
@@ -127,7 +127,7 @@ export class WasmCore {
       }
       return Number((exports.rpmsg_soc_start as () => number)());
     } catch (error) {
-      throw toFirmwareTrap(role, error);
+      throw toFirmwareTrap(role, error, info.lines);
     }
   }
 
@@ -179,7 +179,7 @@ export class WasmCore {
         const where = `${this.#cString(file)}:${line}`;
         throw new FirmwareTrap(
           `the ${role} firmware failed an assertion: ${this.#cString(expr)} (${where}, in ${this.#cString(func)}())`,
-          wasmFrames(new Error()),
+          wasmFrames(new Error(), this.#options.info.lines),
         );
       },
     };
@@ -226,7 +226,7 @@ export class WasmCore {
     if (sp < slot.stackLimit || sp > slot.stackTop) {
       throw new FirmwareTrap(
         `the ${role} firmware overflowed its stack (${slot.stackTop - slot.stackLimit} bytes; stack pointer 0x${(sp >>> 0).toString(16)})`,
-        wasmFrames(new Error()),
+        wasmFrames(new Error(), this.#options.info.lines),
       );
     }
   }
