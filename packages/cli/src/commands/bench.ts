@@ -36,8 +36,10 @@ export async function bench(options: BenchOptions, io: CommandIo): Promise<numbe
   const oneWayWarmup = options.quick ? 5_000 : 500_000;
   // Round trips need many more than messages: after 1,000 the timed window still held V8's tier-up
   // of the round-trip path (compile stalls of ~3.5 ms at p99.9, a p99 of ~10× the median); after
-  // 20,000 the p99 is ~2.5× the median, the steady state (measured with 1k / 10k / 20k warm-ups).
-  const roundTripWarmup = options.quick ? 100 : 20_000;
+  // 20,000 some runs still had a slow round trip every ~13; after 50,000 the spinning p99 is 1.3–1.5×
+  // the median, run after run. Spinning, 50,000 take ~0.1 s; sleeping ones take 35 µs each, and
+  // 20,000 serve (the sleeping rows compare medians).
+  const roundTripWarmups = { spin: options.quick ? 100 : 50_000, sleep: options.quick ? 100 : 20_000 };
   const ringCases: BenchCase<RingBenchResult>[] = [
     ...[1, 32].map((batch) => ({
       label: `virtio single-thread batch ${batch}`,
@@ -89,7 +91,7 @@ export async function bench(options: BenchOptions, io: CommandIo): Promise<numbe
   for (const wait of ['spin', 'sleep'] as const) {
     rowCases.push(
       row(`rpmsg ping-pong ${wait}`, () =>
-        runRpmsg({ mode: 'ping-pong', wait, payload: 16, total: roundTrips, warmup: roundTripWarmup }),
+        runRpmsg({ mode: 'ping-pong', wait, payload: 16, total: roundTrips, warmup: roundTripWarmups[wait] }),
       ),
       row(`rpmsg ping-pong ${wait}, C firmware`, () =>
         runRpmsg({
@@ -97,7 +99,7 @@ export async function bench(options: BenchOptions, io: CommandIo): Promise<numbe
           wait,
           payload: 16,
           total: roundTrips,
-          warmup: roundTripWarmup,
+          warmup: roundTripWarmups[wait],
           firmware: 'c',
         }),
       ),
@@ -108,7 +110,7 @@ export async function bench(options: BenchOptions, io: CommandIo): Promise<numbe
           wait,
           payload: 16,
           total: roundTrips,
-          warmup: roundTripWarmup,
+          warmup: roundTripWarmups[wait],
         }),
       ),
     );
@@ -121,7 +123,7 @@ export async function bench(options: BenchOptions, io: CommandIo): Promise<numbe
         wait: 'sleep',
         payload: 16,
         total: roundTrips,
-        warmup: roundTripWarmup,
+        warmup: roundTripWarmups.sleep,
       }),
     ),
     row('rpmsg tty stream', () => runTtyBench(options.quick ? 1 << 20 : 8 << 20)),
