@@ -11,7 +11,7 @@ export default defineConfig({
     alias: [
       { find: /^@rpmsg\/(virtio|core|serial)\/testing$/, replacement: src('$1', 'testing/index.ts') },
       { find: /^@rpmsg\/tty\/rx$/, replacement: src('tty', 'rx/index.ts') },
-      { find: /^@rpmsg\/(virtio|core|soc|tty|serial|cli|firmware)$/, replacement: src('$1') },
+      { find: /^@rpmsg\/(virtio|core|soc|tty|serial|cli|firmware|view)$/, replacement: src('$1') },
     ],
   },
   test: {
