@@ -125,14 +125,28 @@ function checkTrace(value: unknown): void {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new InvalidArgTypeError('options.trace', 'of type boolean or object', value);
   }
-  const { file, payloadBytes } = value as { file?: unknown; payloadBytes?: unknown };
+  const { file, payloadBytes, format, last } = value as {
+    file?: unknown;
+    payloadBytes?: unknown;
+    format?: unknown;
+    last?: unknown;
+  };
   if (file !== undefined) {
     if (typeof file !== 'string') throw new InvalidArgTypeError('options.trace.file', 'of type string', file);
     if (file.length === 0) throw new InvalidArgValueError('options.trace.file', 'must not be empty', file);
   }
   if (payloadBytes !== undefined)
     checkInteger('options.trace.payloadBytes', payloadBytes, 0, MAX_BUFFER_SIZE);
+  if (format !== undefined && format !== 'jsonl' && format !== 'perfetto') {
+    if (typeof format !== 'string')
+      throw new InvalidArgTypeError('options.trace.format', 'of type string', format);
+    throw new InvalidArgValueError('options.trace.format', "must be 'jsonl' or 'perfetto'", format);
+  }
+  if (last !== undefined) checkInteger('options.trace.last', last, 1, MAX_TRACE_LAST);
 }
+
+/** The most events `trace.last` keeps: about a gigabyte of events held in memory. */
+const MAX_TRACE_LAST = 10_000_000;
 
 /** `ctx.data` crosses `postMessage`: what cannot be cloned is refused here, not as a DataCloneError. */
 function checkCloneable(argument: string, value: unknown): void {

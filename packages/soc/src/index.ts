@@ -35,3 +35,9 @@ export {
   type SocState,
 } from './soc.js';
 export type { TraceEvent, TraceOptions, TraceSource } from './trace.js';
+export {
+  type ConvertTraceOptions,
+  convertTrace,
+  type PerfettoTrace,
+  type TraceEventFormatEvent,
+} from './trace-perfetto.js';

@@ -50,7 +50,10 @@ export class MasterCore {
     this.#options = options;
     this.layout = options.layout;
     this.link = new CoreTransport('master', options.layout.bufferSize);
-    if (options.tracer) this.link.observer = options.tracer;
+    if (options.tracer) {
+      this.link.observer = options.tracer;
+      options.tracer.watchTxFree(() => this.link.stats.txFree);
+    }
     this.device = new RpmsgDevice(this.link, { sendTimeout: options.sendTimeout });
     this.#started = this.device.start();
     this.#started.catch(() => {});
@@ -62,6 +65,8 @@ export class MasterCore {
         poll: () => this.device.poll(POLL_BUDGET),
         activity: () => this.device.stats.txMessages + this.device.stats.rxMessages,
         traceKick: tracer && ((notifyId, vring) => tracer.emit({ type: 'kick', dir: 'in', vring, notifyId })),
+        tracePass: tracer?.pass,
+        traceSleep: tracer?.sleep,
       },
       { spin: options.spin },
     );
@@ -118,6 +123,7 @@ export class MasterCore {
     });
     // The transport negotiates gfeatures, posts every RX buffer, sets DRIVER_OK (linux) or pre-fills
     // vq1 (rpmsg-lite), then kicks vq0: Linux rpmsg_probe's order (docs/interop.md#bring-up).
+    tracer?.linkConnected(); // fresh rings: the trace's ring positions start again
     await this.link.connect(transport);
     await this.#started;
     this.#ensureRunning();

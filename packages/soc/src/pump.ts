@@ -45,6 +45,14 @@ export interface PumpHooks {
   readonly onIdle?: () => void;
   /** Sees every doorbell that reaches a vring (the trace). */
   readonly traceKick?: (notifyId: number, vring: 0 | 1) => void;
+  /**
+   * Sees every pass that did work (the trace's timeline): its start, the end of its kick handling
+   * (the ISR), its end — `performance.now()` of this thread — and the kicks and messages it took.
+   * Absent, a pass reads no clock.
+   */
+  readonly tracePass?: (start: number, isrEnd: number, end: number, kicks: number, delivered: number) => void;
+  /** Sees every sleep on the doorbell: its start and end (`performance.now()`). Absent, no clock is read. */
+  readonly traceSleep?: (start: number, end: number) => void;
 }
 
 /**
@@ -70,6 +78,10 @@ export class CorePump {
   readonly #onTick: (() => void) | undefined;
   readonly #onIdle: (() => void) | undefined;
   readonly #traceKick: ((notifyId: number, vring: 0 | 1) => void) | undefined;
+  readonly #tracePass: PumpHooks['tracePass'];
+  readonly #traceSleep: PumpHooks['traceSleep'];
+  /** Kicks taken in the current pass: counted only while traced (inside the traceKick branch). */
+  #kicks = 0;
   readonly #spin: number;
   readonly #slice: number;
   readonly #busyPoll: number;
@@ -80,7 +92,11 @@ export class CorePump {
   readonly #onKick = (notifyId: number) => {
     const vring = this.#vringOf[notifyId] ?? -1;
     if (vring === 0 || vring === 1) {
-      this.#traceKick?.(notifyId, vring);
+      const traceKick = this.#traceKick;
+      if (traceKick !== undefined) {
+        this.#kicks++;
+        traceKick(notifyId, vring);
+      }
       this.#link.onKick(vring);
     }
   };
@@ -101,6 +117,8 @@ export class CorePump {
     this.#onTick = hook('hooks.onTick', hooks.onTick);
     this.#onIdle = hook('hooks.onIdle', hooks.onIdle);
     this.#traceKick = hook('hooks.traceKick', hooks.traceKick);
+    this.#tracePass = hook('hooks.tracePass', hooks.tracePass);
+    this.#traceSleep = hook('hooks.traceSleep', hooks.traceSleep);
     this.#spin = o.spin === undefined ? 0 : checkMilliseconds('options.spin', o.spin, 0, false);
     this.#slice = o.slice === undefined ? 50 : checkMilliseconds('options.slice', o.slice, 1, false);
     if (this.#slice > MAX_SLICE_MS) {
@@ -121,9 +139,24 @@ export class CorePump {
 
   /** One pass: kicks, then the device. Returns messages delivered. */
   step(): number {
+    // Untraced: the same three calls as ever, no clock read, nothing allocated.
+    if (this.#tracePass !== undefined) return this.#tracedStep(this.#tracePass);
     this.#onTick?.();
     this.#doorbell.takeKicks(this.#onKick);
     return this.#poll();
+  }
+
+  /** {@link step} timed for the timeline: a pass that took no kick and delivered nothing is not recorded. */
+  #tracedStep(tracePass: NonNullable<PumpHooks['tracePass']>): number {
+    const start = performance.now();
+    this.#onTick?.();
+    this.#kicks = 0;
+    this.#doorbell.takeKicks(this.#onKick);
+    const kicks = this.#kicks;
+    const isrEnd = kicks > 0 ? performance.now() : start;
+    const delivered = this.#poll();
+    if (kicks > 0 || delivered > 0) tracePass(start, isrEnd, performance.now(), kicks, delivered);
+    return delivered;
   }
 
   /**
@@ -146,7 +179,13 @@ export class CorePump {
       this.#doorbell.beat();
       this.#onIdle?.();
       const spinUs = nextAction(this.#blocking, delivered, 0, 0) === PumpAction.Spin ? this.#spin : 0;
-      this.#doorbell.wait(seen, Math.min(remaining, this.#slice), spinUs);
+      const traceSleep = this.#traceSleep;
+      if (traceSleep === undefined) this.#doorbell.wait(seen, Math.min(remaining, this.#slice), spinUs);
+      else {
+        const slept = performance.now();
+        this.#doorbell.wait(seen, Math.min(remaining, this.#slice), spinUs);
+        traceSleep(slept, performance.now());
+      }
     }
   }
 
@@ -186,8 +225,13 @@ export class CorePump {
         if (action === PumpAction.Microtask) await null;
         else if (action === PumpAction.Loop) await yieldToLoop();
         else if (this.#link.prepareToSleep()) {
+          const traceSleep = this.#traceSleep;
+          const slept = traceSleep === undefined ? 0 : performance.now();
           const r = this.#doorbell.waitAsync(seen, this.#slice, 0);
-          if (typeof r !== 'string') await r;
+          if (typeof r !== 'string') {
+            await r;
+            if (traceSleep !== undefined) traceSleep(slept, performance.now());
+          }
           // 'timed-out', or 'not-equal' at once: a loop without a yield would starve timers under a flood.
           else await yieldToLoop();
           pumpWoke(policy, clocked ? performance.now() : 0);

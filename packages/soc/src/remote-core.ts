@@ -47,7 +47,10 @@ export class RemoteCore {
     const { layout, mailbox, tracer } = options;
     this.#notifyIds = [layout.vrings[0].notifyId, layout.vrings[1].notifyId];
     this.link = new CoreTransport('remote', layout.bufferSize);
-    if (tracer) this.link.observer = tracer;
+    if (tracer) {
+      this.link.observer = tracer;
+      tracer.watchTxFree(() => this.link.stats.txFree);
+    }
     this.device = new RpmsgDevice(this.link, { sendTimeout: options.sendTimeout });
     this.pump = new CorePump(
       this.link,
@@ -61,6 +64,8 @@ export class RemoteCore {
         },
         onIdle: tracer && (() => tracer.flush()),
         traceKick: tracer && ((notifyId, vring) => tracer.emit({ type: 'kick', dir: 'in', vring, notifyId })),
+        tracePass: tracer?.pass,
+        traceSleep: tracer?.sleep,
       },
       { spin: options.spin, slice: options.slice },
     );
@@ -105,6 +110,7 @@ export class RemoteCore {
       },
       features: driverFeatures(layout),
     });
+    tracer?.linkConnected(); // fresh rings: the trace's ring positions start again
     // Resolves at link-up; a link dropped again before that just never resolves it.
     this.link.connect(transport).catch(() => {});
   }

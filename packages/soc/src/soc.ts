@@ -17,7 +17,7 @@ import {
   traceOptions,
 } from './soc-options.js';
 import { type TraceEvent, Tracer } from './trace.js';
-import { TraceFile } from './trace-file.js';
+import { TraceOutput } from './trace-output.js';
 import { waitForChannels } from './wait-channels.js';
 import { type FirmwareModule, isWasmSource, loadFirmwareModule } from './wasm/firmware-module.js';
 import { createSocMemory, REGION_OFFSET } from './wasm/memory-map.js';
@@ -87,7 +87,7 @@ export class Soc extends EventEmitter<SocEvents> {
   #remoteWorker: Worker | undefined;
   readonly #tracer: Tracer | undefined;
   readonly #masterTracer: Tracer | undefined;
-  #traceFile: TraceFile | undefined;
+  #traceOutput: TraceOutput | undefined;
   /** A trace-file error from before the caller could listen (during `start()`), reported after. */
   #heldTraceError: RpmsgError | undefined;
   #reportTraceErrors = false;
@@ -209,8 +209,7 @@ export class Soc extends EventEmitter<SocEvents> {
   async #boot(): Promise<void> {
     // Before any thread starts: a trace file that cannot be opened fails the boot with nothing to undo.
     const trace = traceOptions(this.#options);
-    const file = trace ? trace.file : undefined;
-    if (file) this.#traceFile = await TraceFile.open(file, (error) => this.#onTraceError(error));
+    if (trace) this.#traceOutput = await TraceOutput.open(trace, (error) => this.#onTraceError(error));
     await this.#loadFirmware();
     this.#lifecycle('boot');
     if (this.#inline) {
@@ -338,6 +337,7 @@ export class Soc extends EventEmitter<SocEvents> {
     });
     this.#peerGone(error);
     this.#lifecycle('crash', reason.message);
+    this.#dumpTrace();
     this.#crashAbort.abort(error);
     this.emit('crash', error);
   }
@@ -427,7 +427,7 @@ export class Soc extends EventEmitter<SocEvents> {
     this.#lifecycle('stop');
     this.#tracer?.flush();
     this.#traceEnded = true;
-    await this.#traceFile?.close();
+    await this.#traceOutput?.close();
     this.emit('stop');
   }
 
@@ -437,9 +437,20 @@ export class Soc extends EventEmitter<SocEvents> {
     );
   }
 
+  /**
+   * After a crash: a kept trace (`perfetto`, `last`) is written now, with what led to the crash, in
+   * case the process ends before `stop()`. The SoC's own batches first; the rest come by `stop()`.
+   */
+  #dumpTrace(): void {
+    if (!this.#traceOutput) return;
+    this.#masterTracer?.flush();
+    this.#tracer?.flush();
+    this.#traceOutput.dump().catch(() => {}); // a failure is reported through onError
+  }
+
   #onTrace(events: TraceEvent[]): void {
     if (this.#traceEnded) return;
-    this.#traceFile?.write(events);
+    this.#traceOutput?.write(events);
     for (const event of events) this.emit('trace', event);
   }
 

@@ -16,6 +16,18 @@ export type TraceEvent =
       len: number;
       /** Hex of the first payload bytes (at most `payloadBytes`). */
       payload: string;
+      /** The vring it travels on: the master sends on vq1, the remote on vq0. */
+      vring: 0 | 1;
+      /** The pool buffer (`TransportBuffer.index`): the same number on both cores. */
+      slot: number;
+      /**
+       * Messages this core sent (tx) or received (rx) on `vring` before this one since its link last
+       * connected: the ring position it was published / consumed at, counted without wrapping. A TX and
+       * the RX of the same message carry the same `vring`, `slot` and `seq` (rings deliver in order).
+       */
+      seq: number;
+      /** tx only: free TX buffers of the sender once this one was taken. */
+      free?: number;
     }
   | {
       t: number;
@@ -27,14 +39,40 @@ export type TraceEvent =
     }
   | { t: number; core: TraceSource; type: 'lifecycle'; event: string; detail?: string }
   /** A line of a core's output (a C firmware's printf): `from` is the core that printed it. */
-  | { t: number; core: TraceSource; type: 'log'; from: 'master' | 'remote'; line: string };
+  | { t: number; core: TraceSource; type: 'log'; from: 'master' | 'remote'; line: string }
+  /**
+   * A pump pass that did work (kicks taken or messages delivered): `t` its start, `dur` ms; the
+   * doorbells were handled (the ISR) in its first `isr` ms; `free` TX buffers at its end.
+   */
+  | {
+      t: number;
+      core: TraceSource;
+      type: 'pass';
+      dur: number;
+      isr: number;
+      kicks: number;
+      delivered: number;
+      free: number;
+    }
+  /** The core slept on its doorbell from `t` for `dur` ms. */
+  | { t: number; core: TraceSource; type: 'sleep'; dur: number };
 
 /** Options of the opt-in trace. */
 export interface TraceOptions {
-  /** Append events as JSON lines to this file. */
+  /** Write the trace to this file (JSON lines, or one Trace Event Format object for `perfetto`). */
   file?: string;
   /** Payload bytes kept per message event (default 16). */
   payloadBytes?: number;
+  /**
+   * What `file` holds: `jsonl` (default) one event per line as it happens; `perfetto` the Trace
+   * Event Format (ui.perfetto.dev, chrome://tracing), written at `stop()` and after a crash.
+   */
+  format?: 'jsonl' | 'perfetto';
+  /**
+   * Keep only the last N events for `file` (a ring buffer), written at `stop()` and after a crash
+   * instead of as they happen: a long run that crashes still leaves what came before the crash.
+   */
+  last?: number;
 }
 
 /** Trace event without its time and source, as recorders emit it. */
@@ -61,6 +99,10 @@ export class Tracer implements TransportObserver {
   #batch: TraceEvent[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #lastFlush = traceNow();
+  /** Messages sent / received since the link last connected (the `seq` of the next one). */
+  #txSeq = 0;
+  #rxSeq = 0;
+  #txFree: () => number = () => 0;
 
   constructor(core: TraceSource, sink: (events: TraceEvent[]) => void, options: TraceOptions = {}) {
     this.core = core;
@@ -70,9 +112,13 @@ export class Tracer implements TransportObserver {
 
   /** Records an event. */
   emit(event: TraceInit): void {
-    this.#batch.push({ ...event, t: traceNow(), core: this.core } as TraceEvent);
+    this.#push({ ...event, t: traceNow(), core: this.core } as TraceEvent);
+  }
+
+  #push(event: TraceEvent): void {
+    this.#batch.push(event);
     // A busy thread may not run timers for a while: flush by age as well as by size.
-    if (this.#batch.length >= 256 || traceNow() - this.#lastFlush > 20) this.flush();
+    if (this.#batch.length >= 256 || event.t - this.#lastFlush > 20) this.flush();
     else if (!this.#timer) {
       this.#timer = setTimeout(() => this.flush(), 20);
       this.#timer.unref();
@@ -90,6 +136,40 @@ export class Tracer implements TransportObserver {
     this.#sink(events);
   }
 
+  /**
+   * The link connected a fresh transport (a boot, a restart, a resync): its rings start at index 0,
+   * and so do the `seq` numbers, on both cores.
+   */
+  linkConnected(): void {
+    this.#txSeq = 0;
+    this.#rxSeq = 0;
+  }
+
+  /** Where the `free` counts come from (the core's link). */
+  watchTxFree(txFree: () => number): void {
+    this.#txFree = txFree;
+  }
+
+  /** The pump's `tracePass` hook; times are `performance.now()` of this thread. */
+  readonly pass = (start: number, isrEnd: number, end: number, kicks: number, delivered: number): void => {
+    const o = performance.timeOrigin;
+    this.#push({
+      t: o + start,
+      core: this.core,
+      type: 'pass',
+      dur: end - start,
+      isr: isrEnd - start,
+      kicks,
+      delivered,
+      free: this.#txFree(),
+    });
+  };
+
+  /** The pump's `traceSleep` hook; times are `performance.now()` of this thread. */
+  readonly sleep = (start: number, end: number): void => {
+    this.#push({ t: performance.timeOrigin + start, core: this.core, type: 'sleep', dur: end - start });
+  };
+
   onSend(buf: TransportBuffer, length: number): void {
     this.#message('tx', buf, length);
   }
@@ -99,17 +179,26 @@ export class Tracer implements TransportObserver {
   }
 
   #message(dir: 'tx' | 'rx', buf: TransportBuffer, length: number): void {
+    // Counted before the length check: a short frame still took a ring position.
+    const seq = dir === 'tx' ? this.#txSeq++ : this.#rxSeq++;
     const v = buf.view;
     if (length < 16) return;
     const len = v.getUint16(12, true);
     const shown = Math.min(len, this.#payloadBytes, length - 16);
-    this.emit({
+    // docs/architecture.md, "Roles on the rings": the master sends on vq1, the remote on vq0.
+    const vring = (this.core === 'master') === (dir === 'tx') ? 1 : 0;
+    const event: TraceInit = {
       type: 'message',
       dir,
       src: v.getUint32(0, true),
       dst: v.getUint32(4, true),
       len,
       payload: Buffer.from(buf.bytes.buffer, buf.bytes.byteOffset + 16, Math.max(0, shown)).toString('hex'),
-    });
+      vring,
+      slot: buf.index,
+      seq,
+    };
+    if (dir === 'tx') event.free = this.#txFree();
+    this.emit(event);
   }
 }

@@ -53,7 +53,7 @@ exit status: 0, 1 when a measurement failed, 2 for a usage error`,
 
 const inspectCommand: Command = {
   name: 'inspect',
-  synopsis: 'inspect <image.bin> --layout <layout.json> [--json]',
+  synopsis: 'inspect <image.bin> --layout <layout.json> [--json | --svg <out.svg>]',
   summary: 'decode a shared-memory image',
   help: `Decodes a shared-memory image (a Soc.snapshot(), a dump from a board): ring indices and flags,
 the messages each producer published, name-service announcements, and the problems of a corrupt
@@ -62,15 +62,23 @@ image. The first 20 problems are listed and the rest counted; --json lists them 
 options:
   --layout FILE  the region's layout JSON (docs/layouts.md in the rpmsg-js repository)
   --json         print one JSON object instead: { vrings, messages, problems }
+  --svg FILE     draw the rings instead (descriptors coloured by owner, heads, legend): a static
+                 picture for bug reports
   -h, --help     this text
 
 exit status: 0 when decoded (problems included), 1 for an unreadable file or an invalid layout,
 2 for a usage error`,
-  options: { layout: { type: 'string' }, json: { type: 'boolean', default: false } },
+  options: { layout: { type: 'string' }, json: { type: 'boolean', default: false }, svg: { type: 'string' } },
   allowPositionals: true,
   async run({ values, positionals }, io) {
     if (positionals.length !== 1) throw new UsageError('inspect takes exactly one image file');
     if (typeof values.layout !== 'string') throw new UsageError('inspect needs --layout <layout.json>');
+    if (values.svg !== undefined) {
+      if (values.json === true) throw new UsageError('--svg and --json go alone');
+      if (typeof values.svg !== 'string' || values.svg === '') throw new UsageError('--svg needs a file');
+      const { inspectSvg } = await import('./inspect-svg.js');
+      return inspectSvg({ image: positionals[0]!, layout: values.layout, svg: values.svg }, io);
+    }
     const { inspect } = await import('./inspect.js');
     return inspect({ image: positionals[0]!, layout: values.layout, json: values.json === true }, io);
   },
@@ -178,6 +186,90 @@ file:line:column first), 2 for a usage error`,
   },
 };
 
+const viewCommand: Command = {
+  name: 'view',
+  synopsis:
+    'view (--demo | --image <image.bin> --layout <layout.json> | --trace <trace.jsonl>) [--port N] [--host H]',
+  summary: 'a live picture of the rings in a local web page',
+  help: `Serves a web page (offline: every asset is in the package) that draws both vrings — each
+descriptor coloured by who owns its buffer —, the ring heads, each side's notification state, TX
+buffers free, the channels with their counters and rates, and the lifecycle events; click a
+descriptor for its address, length, RPMsg header and payload. Prints the page's URL on stdout and
+runs until Ctrl-C. Read-only: it never controls the SoC.
+
+options:
+  --demo          boot the demo SoC and watch it run
+  --image FILE    a shared-memory image (with --layout), as rpmsg inspect reads
+  --layout FILE   the image's layout JSON
+  --trace FILE    replay a trace (JSON lines of createSoc({ trace: { file } }))
+  --port N        TCP port (default: any free one)
+  --host H        address to listen on (default 127.0.0.1)
+  -h, --help      this text
+
+exit status: 0 after Ctrl-C, 1 when the source cannot be read or the port cannot be bound, 2 for a
+usage error`,
+  options: {
+    demo: { type: 'boolean', default: false },
+    image: { type: 'string' },
+    layout: { type: 'string' },
+    trace: { type: 'string' },
+    port: { type: 'string' },
+    host: { type: 'string' },
+  },
+  async run({ values }, io) {
+    const demo = values.demo === true;
+    const image = typeof values.image === 'string' ? values.image : undefined;
+    const layout = typeof values.layout === 'string' ? values.layout : undefined;
+    const trace = typeof values.trace === 'string' ? values.trace : undefined;
+    if (demo === (image !== undefined || trace !== undefined))
+      throw new UsageError('view needs --demo, or --image with --layout, or --trace');
+    if ((image === undefined) !== (layout === undefined))
+      throw new UsageError('--image and --layout go together');
+    const port = values.port === '0' ? 0 : positiveInteger('port', values.port);
+    if (port !== undefined && port > 65535)
+      throw new UsageError(`--port must be 0..65535, got '${values.port}'`);
+    const { view } = await import('./view.js');
+    return view(
+      {
+        demo,
+        ...(image === undefined ? {} : { image }),
+        ...(layout === undefined ? {} : { layout }),
+        ...(trace === undefined ? {} : { trace }),
+        ...(port === undefined ? {} : { port }),
+        ...(typeof values.host === 'string' ? { host: values.host } : {}),
+      },
+      io,
+    );
+  },
+};
+
+const traceCommand: Command = {
+  name: 'trace',
+  synopsis: 'trace convert <trace.jsonl> [-o <trace.json>]',
+  summary: 'turn a JSON-lines trace into a Perfetto / chrome://tracing timeline',
+  help: `Converts a trace written by createSoc({ trace: { file } }) (JSON lines) into the Trace Event
+Format that ui.perfetto.dev and chrome://tracing open: a track per core, slices for pump passes,
+kick handling and sleeps, an arrow from each send to its receive, ring and TX-buffer counters,
+crash / restart / link markers. The same as createSoc({ trace: { format: 'perfetto', file } }).
+
+options:
+  -o FILE        where to write the JSON (default: stdout)
+  -h, --help     this text
+
+exit status: 0, 1 when the input cannot be read or a line is not JSON, 2 for a usage error`,
+  options: { output: { type: 'string', short: 'o' } },
+  allowPositionals: true,
+  async run({ values, positionals }, io) {
+    if (positionals[0] !== 'convert' || positionals.length !== 2)
+      throw new UsageError('usage: trace convert <trace.jsonl> [-o <trace.json>]');
+    const { traceConvert } = await import('./trace.js');
+    return traceConvert(
+      { input: positionals[1]!, ...(typeof values.output === 'string' ? { output: values.output } : {}) },
+      io,
+    );
+  },
+};
+
 /** Every command, in the order `rpmsg --help` lists them. */
 export const COMMANDS: readonly Command[] = [
   demoCommand,
@@ -185,4 +277,6 @@ export const COMMANDS: readonly Command[] = [
   inspectCommand,
   bridgeCommand,
   buildFirmwareCommand,
+  viewCommand,
+  traceCommand,
 ];
