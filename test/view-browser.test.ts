@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSoc } from '@rpmsg/soc';
-import { startView } from '@rpmsg/view';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -115,7 +114,7 @@ describe.skipIf(!hasChromium)('rpmsg view in Chromium', () => {
       remoteData: { crashAfter: 20 },
       waitForChannels: ['rpmsg-echo'],
     });
-    const view = await startView(soc);
+    const view = await soc.view();
     try {
       const { page, errors } = await open(view.url);
       await page.waitForSelector('#events li.event[data-event="boot"]');
@@ -129,8 +128,7 @@ describe.skipIf(!hasChromium)('rpmsg view in Chromium', () => {
       expect(errors).toEqual([]);
       await page.close();
     } finally {
-      await view.close();
-      await soc.stop();
+      await soc.stop(); // closes the view too
     }
   }, 60_000);
 });

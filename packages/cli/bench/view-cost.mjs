@@ -12,8 +12,18 @@ import { startView } from '@rpmsg/view';
 const rounds = Number(process.argv[2] ?? 5);
 const worker = (name) => new URL(`../dist/workers/${name}.js`, import.meta.url);
 const cases = {
-  'one-way 16 B (msg/s)': { mode: 'one-way', total: 1_000_000, warmup: 200_000, score: (r) => r.count / (r.elapsedNs / 1e9) },
-  'ping-pong spin (median µs)': { mode: 'ping-pong', total: 10_000, warmup: 50_000, score: (r) => median(r.rttNs) / 1000 },
+  'one-way 16 B (msg/s)': {
+    mode: 'one-way',
+    total: 1_000_000,
+    warmup: 200_000,
+    score: (r) => r.count / (r.elapsedNs / 1e9),
+  },
+  'ping-pong spin (median µs)': {
+    mode: 'ping-pong',
+    total: 10_000,
+    warmup: 50_000,
+    score: (r) => median(r.rttNs) / 1000,
+  },
 };
 
 function median(a) {
@@ -29,7 +39,15 @@ function watch(url) {
 }
 
 async function run(c, withView) {
-  const data = { mode: c.mode, payload: 16, total: c.total, warmup: c.warmup, zeroCopy: false, receiver: 'callback', timeout: 10_000 };
+  const data = {
+    mode: c.mode,
+    payload: 16,
+    total: c.total,
+    warmup: c.warmup,
+    zeroCopy: false,
+    receiver: 'callback',
+    timeout: 10_000,
+  };
   const soc = await createSoc({
     master: worker('rpmsg-bench-app'),
     remote: worker('rpmsg-bench-firmware'),
@@ -58,5 +76,7 @@ for (const [name, c] of Object.entries(cases)) {
   }
   const a = median(plain);
   const b = median(viewed);
-  console.log(`${name.padEnd(28)} plain ${a.toFixed(2).padStart(12)}  view connected ${b.toFixed(2).padStart(12)}  ratio ${(b / a).toFixed(3)}`);
+  console.log(
+    `${name.padEnd(28)} plain ${a.toFixed(2).padStart(12)}  view connected ${b.toFixed(2).padStart(12)}  ratio ${(b / a).toFixed(3)}`,
+  );
 }

@@ -100,7 +100,13 @@ async function main(): Promise<void> {
     const serving = core.run();
     await up;
     post({ type: 'up' });
-    const value = await mod.default(core.device, { ...ctx, lite: core.lite });
+    let value: unknown;
+    try {
+      value = await mod.default(core.device, { ...ctx, lite: core.lite });
+    } finally {
+      // A firmware that fails takes its thread with it: the events before the fault go out first.
+      tracer?.flush();
+    }
     post({ type: 'result', value: cloneable(value) });
     await serving;
     return;

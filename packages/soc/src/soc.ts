@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Worker } from 'node:worker_threads';
 import type { RpmsgDevice, RpmsgLayout } from '@rpmsg/core';
 import { createLayout, layoutToJson, RpmsgError } from '@rpmsg/core';
+import type { ViewOptions, ViewServer } from '@rpmsg/view';
 import { checkSocOptions, watchdogLimit } from './check-options.js';
 import { Mailbox } from './mailbox.js';
 import { MasterCore } from './master-core.js';
@@ -107,6 +108,8 @@ export class Soc extends EventEmitter<SocEvents> {
   /** The C firmwares, compiled and checked once (a restart instantiates them afresh). */
   readonly #firmware: { master?: FirmwareModule; remote?: FirmwareModule } = {};
   readonly #clockOrigin = performance.timeOrigin + performance.now();
+  /** Views serving this SoC ({@link view}); closed by `stop()`. */
+  readonly #views = new Set<ViewServer>();
 
   /**
    * Prefer {@link createSoc}, which also starts it.
@@ -404,6 +407,19 @@ export class Soc extends EventEmitter<SocEvents> {
     return { master, remote: await ask(this.#remoteWorker) };
   }
 
+  /**
+   * Serves the live picture of this SoC in a local web page — both vrings with each descriptor
+   * coloured by its owner, the heads and notification state, TX buffers free, channels and their
+   * counters, lifecycle events (docs/observability.md) — on 127.0.0.1 unless `host` says otherwise,
+   * read-only. Resolves with `{ url, close() }`; `stop()` closes it too.
+   */
+  async view(options: ViewOptions = {}): Promise<ViewServer> {
+    const { startView } = await import('@rpmsg/view');
+    const server = await startView(this, options);
+    this.#views.add(server);
+    return server;
+  }
+
   /** A copy of shared RAM and the layout JSON of the current boot, for `rpmsg inspect`. */
   snapshot(): SocSnapshot {
     return { image: this.ram.snapshot(), layout: layoutToJson(this.layout) };
@@ -418,7 +434,15 @@ export class Soc extends EventEmitter<SocEvents> {
     const master = this.#masterWorker;
     this.#remoteWorker = undefined;
     this.#masterWorker = undefined;
-    await Promise.all([remote?.terminate(), master?.terminate(), this.#masterCore?.close(), ...this.#dying]);
+    const views = [...this.#views].map((v) => v.close());
+    this.#views.clear();
+    await Promise.all([
+      remote?.terminate(),
+      master?.terminate(),
+      this.#masterCore?.close(),
+      ...this.#dying,
+      ...views,
+    ]);
     this.#settleResult?.reject(new RpmsgError('ERR_RPMSG_CLOSED', 'the SoC was stopped'));
     // 'stop' is the trace's last event: first the batches the workers posted before they ended (a
     // turn of the event loop lets them in) and the inline master's pending batch, then the marker.
