@@ -11,7 +11,10 @@ describe('soc.view()', () => {
     try {
       const view = await soc.view();
       expect(new URL(view.url).hostname).toBe('127.0.0.1');
-      const frame = (await (await fetch(`${view.url}frame`)).json()) as { state: string; rings: { vrings: unknown[] } };
+      const frame = (await (await fetch(`${view.url}frame`)).json()) as {
+        state: string;
+        rings: { vrings: unknown[] };
+      };
       expect(frame.state).toBe('running');
       expect(frame.rings.vrings).toHaveLength(2);
       // Read-only: nothing but GET.
