@@ -106,6 +106,24 @@ describe('rpmsg inspect arguments', () => {
   });
 });
 
+describe.skipIf(vectorSteps.length === 0)('rpmsg inspect --svg', () => {
+  it('draws both rings of a real RPMsg-Lite image, a group per descriptor', async () => {
+    const step = vectorSteps[0]!;
+    const out = join(scratch, 'rings.svg');
+    const r = await rpmsg('inspect', `${step}.bin`, '--layout', `${step}.layout.json`, '--svg', out);
+    expect(r.code, r.stderr).toBe(0);
+    const svg = readFileSync(out, 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    const layout = JSON.parse(readFileSync(`${step}.layout.json`, 'utf8')) as { vrings: { num: number }[] };
+    const descs = svg.match(/data-desc="/g) ?? [];
+    expect(descs.length).toBe(layout.vrings.reduce((n, v) => n + v.num, 0));
+  });
+
+  it('exits 2 with --svg and --json together', async () => {
+    expect((await rpmsg('inspect', 'a.bin', '--layout', 'l.json', '--json', '--svg', 'x.svg')).code).toBe(2);
+  });
+});
+
 describe('rpmsg bench --quick --json', () => {
   it('ends with one JSON object in the docs/cli.md shape, baselines included', async () => {
     const r = await rpmsg('bench', '--quick', '--json');

@@ -1,6 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { RpmsgError } from '@rpmsg/core';
+import { writeFile } from 'node:fs/promises';
 import { renderSvg, ringModel } from '@rpmsg/view';
+import { readImageAndLayout } from './inspect.js';
 import type { CommandIo } from './io.js';
 
 /** Options of `rpmsg inspect --svg`. */
@@ -20,15 +20,7 @@ export interface InspectSvgOptions {
  * listed), an unreadable file or invalid layout is an error as for `rpmsg inspect`.
  */
 export async function inspectSvg(options: InspectSvgOptions, io: CommandIo): Promise<number> {
-  const [image, layoutText] = await Promise.all([readFile(options.image), readFile(options.layout, 'utf8')]);
-  let layout: unknown;
-  try {
-    layout = JSON.parse(layoutText);
-  } catch (error) {
-    throw new RpmsgError('ERR_RPMSG_LAYOUT', `${options.layout} is not JSON (${(error as Error).message})`, {
-      cause: error,
-    });
-  }
+  const { image, layout } = await readImageAndLayout(options.image, options.layout);
   const model = ringModel({ image, layout });
   await writeFile(options.svg, renderSvg(model));
   const lines = [`wrote ${options.svg}`];

@@ -20,16 +20,26 @@ export interface InspectOptions {
  * is bounded by the layout (at most one per ring slot, plus one for an image shorter than the region).
  */
 export async function inspect(options: InspectOptions, io: CommandIo): Promise<number> {
-  const [image, layoutText] = await Promise.all([readFile(options.image), readFile(options.layout, 'utf8')]);
-  let layoutJson: unknown;
+  const { image, layout } = await readImageAndLayout(options.image, options.layout);
+  const result = inspectImage(image, parseLayoutJson(layout));
+  io.out(options.json ? JSON.stringify(result) : formatInspect(result));
+  return 0;
+}
+
+/**
+ * Reads an image and its layout JSON (`rpmsg inspect`, `--svg`): an unreadable file is its fs error,
+ * a layout that is not JSON is `ERR_RPMSG_LAYOUT` naming the file.
+ */
+export async function readImageAndLayout(
+  imagePath: string,
+  layoutPath: string,
+): Promise<{ image: Uint8Array; layout: unknown }> {
+  const [image, layoutText] = await Promise.all([readFile(imagePath), readFile(layoutPath, 'utf8')]);
   try {
-    layoutJson = JSON.parse(layoutText);
+    return { image, layout: JSON.parse(layoutText) };
   } catch (error) {
-    throw new RpmsgError('ERR_RPMSG_LAYOUT', `${options.layout} is not JSON (${(error as Error).message})`, {
+    throw new RpmsgError('ERR_RPMSG_LAYOUT', `${layoutPath} is not JSON (${(error as Error).message})`, {
       cause: error,
     });
   }
-  const result = inspectImage(image, parseLayoutJson(layoutJson));
-  io.out(options.json ? JSON.stringify(result) : formatInspect(result));
-  return 0;
 }
