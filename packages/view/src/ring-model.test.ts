@@ -6,7 +6,7 @@ import { ringModel } from './ring-model.js';
 import { vringOffsets } from './vring-image.js';
 
 describe('ringModel', () => {
-  describe.skipIf(!haveVectors)('on the RPMsg-Lite vectors (/work/shared absent: skipped)', () => {
+  describe.skipIf(!haveVectors)('on the RPMsg-Lite vectors (skipped when ../shared is absent)', () => {
     const cases = [
       ['00-init', 0],
       ['01-ns-announce', 1],

@@ -17,7 +17,7 @@ function countFills(svg: string): Record<string, Record<string, number>> {
 }
 
 describe.skipIf(!haveVectors)(
-  'renderSvg (on the shared vectors; skipped when /work/shared is absent)',
+  'renderSvg (on the shared vectors; skipped when ../shared is absent)',
   () => {
     it('draws every descriptor of a known state in its owner’s colour', () => {
       const svg = renderSvg(ringModel(vector('linux-compat', '02-hello-pattern')));
