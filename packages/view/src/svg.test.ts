@@ -16,26 +16,23 @@ function countFills(svg: string): Record<string, Record<string, number>> {
   return out;
 }
 
-describe.skipIf(!haveVectors)(
-  'renderSvg (on the shared vectors; skipped when ../shared is absent)',
-  () => {
-    it('draws every descriptor of a known state in its owner’s colour', () => {
-      const svg = renderSvg(ringModel(vector('linux-compat', '02-hello-pattern')));
-      expect(countFills(svg)).toEqual({
-        vq0: { [OWNER_COLORS.available]: 253, [OWNER_COLORS.used]: 3 },
-        vq1: { [OWNER_COLORS.used]: 256 },
-      });
-      expect(svg.match(/<title>/g)?.length).toBeGreaterThanOrEqual(512);
+describe.skipIf(!haveVectors)('renderSvg (on the shared vectors; skipped when ../shared is absent)', () => {
+  it('draws every descriptor of a known state in its owner’s colour', () => {
+    const svg = renderSvg(ringModel(vector('linux-compat', '02-hello-pattern')));
+    expect(countFills(svg)).toEqual({
+      vq0: { [OWNER_COLORS.available]: 253, [OWNER_COLORS.used]: 3 },
+      vq1: { [OWNER_COLORS.used]: 256 },
     });
+    expect(svg.match(/<title>/g)?.length).toBeGreaterThanOrEqual(512);
+  });
 
-    it('marks both heads and writes a legend with counts', () => {
-      const svg = renderSvg(ringModel(vector('mcu-compact', '02-hello-pattern')));
-      expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-      expect(svg).toContain('data-head="avail"');
-      expect(svg).toContain('data-head="used"');
-      expect(svg).toContain('used / returned: 3');
-      expect(svg).toContain('available to the device: 1');
-      expect(svg).not.toContain('style=');
-    });
-  },
-);
+  it('marks both heads and writes a legend with counts', () => {
+    const svg = renderSvg(ringModel(vector('mcu-compact', '02-hello-pattern')));
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(svg).toContain('data-head="avail"');
+    expect(svg).toContain('data-head="used"');
+    expect(svg).toContain('used / returned: 3');
+    expect(svg).toContain('available to the device: 1');
+    expect(svg).not.toContain('style=');
+  });
+});
