@@ -212,4 +212,22 @@ describe('RPMsg-Lite API mode', () => {
       expect(lines).toContain('master: 500 echoes, 0 bad');
     }, 60_000);
   });
+
+  describe('an M-core↔M-core pair: both cores C firmware (as on i.MX RT1170)', () => {
+    it.each(['linux', 'rpmsg-lite'] as const)(
+      '%s: the C master finds the C remote and gets every echo',
+      async (profile) => {
+        soc = await createSoc({
+          profile,
+          master: await buildFixture('api-master.c'),
+          remote: await buildFixture('api-echo.c'),
+        });
+        const lines: string[] = [];
+        soc.on('log', (_core, line) => lines.push(line.trimEnd()));
+        expect(await soc.result).toBe(0);
+        expect(lines).toContain('master: 500 echoes, 0 bad');
+      },
+      60_000,
+    );
+  });
 });
