@@ -26,9 +26,9 @@ export interface ViewCommandOptions {
 /**
  * `rpmsg view`: serves the live picture of the rings in a local web page and prints its URL on
  * stdout. `--demo` boots the demo SoC and watches it: the demo firmware and the demo's A-core
- * program, echoing for minutes (500 000 round trips per size and channel — the program keeps every
- * round-trip time, so not without end); when it ends the SoC stays up and the page keeps its last
- * state. `--image`/`--layout` show a still image; `--trace` replays a trace (over the image when
+ * program going round both channels for as long as the view runs (round trips, then a burst, on
+ * each channel in turn; no round-trip times kept, so memory stays flat). `--image`/`--layout` show a
+ * still image; `--trace` replays a trace (over the image when
  * both are given). Runs until SIGINT or SIGTERM (or `until`), then closes the server and the SoC.
  */
 export async function view(options: ViewCommandOptions, io: CommandIo): Promise<number> {
@@ -37,10 +37,11 @@ export async function view(options: ViewCommandOptions, io: CommandIo): Promise<
   if (options.demo) {
     const data: DemoAppData = {
       sizes: [0, 16, 64, 496],
-      rounds: 500_000,
+      rounds: 200,
       burst: 2000,
       window: 16,
       timeout: 5000,
+      forever: true,
     };
     io.progress('booting the demo SoC…');
     const soc = await createSoc({ master: demoAppUrl(), remote: demoFirmwareUrl(), masterData: data });

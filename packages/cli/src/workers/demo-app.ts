@@ -17,6 +17,11 @@ export interface DemoAppData {
   burst: number;
   window: number;
   timeout: number;
+  /**
+   * Go round the channels for ever (`rpmsg view --demo`: something to watch): round-trip times are
+   * then not kept, so memory stays flat; the program ends only with its SoC.
+   */
+  forever?: boolean;
 }
 
 interface Pending {
@@ -41,35 +46,42 @@ export default async function demoApp(device: RpmsgDevice, ctx: MasterContext): 
     // No hello: the firmware replies to each message's source, so it needs no binding first.
     const endpoints = await Promise.all(found.map((c) => device.openChannel(c, { hello: false })));
     const t0 = performance.now();
-    for (const ept of endpoints) {
-      const inbox = receiver(ept, failures);
-      for (const size of data.sizes) {
-        for (let i = 0; i < data.rounds; i++) {
-          const payload = pattern(size, i);
-          const sentAt = performance.now();
-          const echoed = inbox.expect(payload, sentAt);
-          await ept.send(payload, { timeout: data.timeout });
-          rtts.push(
-            await withTimeout(echoed, data.timeout, `echo of ${size} bytes on ${ept.name ?? ept.addr}`),
-          );
-          messages++;
-          bytes += size;
+    const record = (rtt: number) => {
+      if (!data.forever) rtts.push(rtt);
+    };
+    // One receiver per endpoint for the whole run (a forever run goes round them again and again).
+    const inboxes = new Map(endpoints.map((ept) => [ept, receiver(ept, failures)] as const));
+    do {
+      for (const ept of endpoints) {
+        const inbox = inboxes.get(ept) as ReturnType<typeof receiver>;
+        for (const size of data.sizes) {
+          for (let i = 0; i < data.rounds; i++) {
+            const payload = pattern(size, i);
+            const sentAt = performance.now();
+            const echoed = inbox.expect(payload, sentAt);
+            await ept.send(payload, { timeout: data.timeout });
+            record(
+              await withTimeout(echoed, data.timeout, `echo of ${size} bytes on ${ept.name ?? ept.addr}`),
+            );
+            messages++;
+            bytes += size;
+          }
         }
+        // Throughput: keep `window` messages in flight.
+        const mtu = ept.mtu;
+        const inFlight: Promise<number>[] = [];
+        for (let i = 0; i < data.burst; i++) {
+          const payload = pattern(mtu, i);
+          inFlight.push(inbox.expect(payload, performance.now()));
+          await ept.send(payload, { timeout: data.timeout });
+          if (inFlight.length >= data.window)
+            await withTimeout(inFlight.shift() as Promise<number>, data.timeout, 'burst echo');
+          messages++;
+          bytes += mtu;
+        }
+        await withTimeout(Promise.all(inFlight), data.timeout, 'burst echo');
       }
-      // Throughput: keep `window` messages in flight.
-      const mtu = ept.mtu;
-      const inFlight: Promise<number>[] = [];
-      for (let i = 0; i < data.burst; i++) {
-        const payload = pattern(mtu, i);
-        inFlight.push(inbox.expect(payload, performance.now()));
-        await ept.send(payload, { timeout: data.timeout });
-        if (inFlight.length >= data.window)
-          await withTimeout(inFlight.shift() as Promise<number>, data.timeout, 'burst echo');
-        messages++;
-        bytes += mtu;
-      }
-      await withTimeout(Promise.all(inFlight), data.timeout, 'burst echo');
-    }
+    } while (data.forever);
     const seconds = (performance.now() - t0) / 1000;
     return summarize({ channels, messages, bytes, seconds, rtts, failures });
   } catch (error) {
