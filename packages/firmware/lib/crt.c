@@ -11,13 +11,13 @@
  * main(void)` is __main_void, `int main(int, char **)` is __main_argc_argv. This weak __main_void
  * serves the second form; a firmware's own `int main(void)` replaces it.
  */
-int __main_argc_argv(int argc, char **argv);
+int main(int argc, char **argv); /* the compiler names this one __main_argc_argv */
 
 __attribute__((weak)) int __main_void(void)
 {
     static char name[] = "firmware";
     static char *argv[] = {name, NULL};
-    return __main_argc_argv(1, argv);
+    return main(1, argv);
 }
 
 static rpmsg_soc_isr_t isr_handler;

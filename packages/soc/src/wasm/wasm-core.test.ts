@@ -115,6 +115,42 @@ describe('C firmware on a WebAssembly core', () => {
   });
 });
 
+describe('main in either form', () => {
+  it('int main(int argc, char **argv) runs with argc 1 and argv[0] "firmware"', async () => {
+    const source = join(tmpdir(), 'rpmsg-argv-firmware.c');
+    await writeFile(
+      source,
+      [
+        '#include <stdio.h>',
+        '#include "rpmsg_soc.h"',
+        'static volatile int asked;',
+        'static void isr(uint32_t id, void *arg) { (void)id; (void)arg; asked = 1; }',
+        'int main(int argc, char **argv)',
+        '{',
+        '    rpmsg_soc_set_isr(isr, NULL);',
+        '    for (;;) {',
+        '        rpmsg_soc_wfi(RPMSG_SOC_WAIT_FOREVER);',
+        '        if (asked) printf("argc=%d argv0=%s\\n", argc, argv[0]);',
+        '        asked = 0;',
+        '    }',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const built = await buildFirmware({
+      sources: [source],
+      output: join(tmpdir(), 'rpmsg-argv-firmware.wasm'),
+    });
+    const soc = await createSoc({ profile: 'rpmsg-lite', remote: built.output as string });
+    socs.push(soc);
+    const lines: string[] = [];
+    soc.on('log', (_core, line) => lines.push(line));
+    soc.mailbox.ring('remote', PRINT);
+    await until(() => lines.length > 0);
+    expect(lines[0]).toBe('argc=1 argv0=firmware');
+  });
+});
+
 describe('bad firmware input is a typed error, never a hang', () => {
   it('a file that is not a WebAssembly module: ERR_RPMSG_LOAD', async () => {
     const file = join(tmpdir(), 'rpmsg-not-a-module.wasm');
