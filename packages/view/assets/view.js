@@ -11,7 +11,7 @@ const owners = {
   available: 'available to the device',
   'in-flight': 'in flight (taken by the device)',
   used: 'used / returned',
-  held: 'held by a program',
+  held: 'free or held by a program',
 };
 
 function render(frame) {

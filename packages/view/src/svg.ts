@@ -13,7 +13,7 @@ export const OWNER_LABELS: Readonly<Record<DescOwner, string>> = {
   available: 'available to the device',
   'in-flight': 'in flight (taken by the device)',
   used: 'used / returned',
-  held: 'held by a program',
+  held: 'free or held by a program',
 };
 
 const RING_W = 340;
