@@ -51,15 +51,15 @@ async function load(): Promise<UserModule> {
 async function main(): Promise<void> {
   let mod: UserModule;
   const wasm = data.wasm;
+  const mailbox = new Mailbox(data.mailbox);
   try {
-    mod = wasm ? wasmModule() : await load();
+    mod = wasm ? wasmModule(mailbox) : await load();
   } catch (error) {
     // Nothing else was started: with the message posted, the thread has nothing left and ends.
     post({ type: 'load-failed', error: toWireError(error) });
     return;
   }
   const ram = new SharedRam(data.ram, data.layout.base, data.ramOffset, data.layout.size);
-  const mailbox = new Mailbox(data.mailbox);
   if (wasm?.info.mode === 'raw') {
     runRawFirmware(ram, mailbox);
     return;
@@ -169,11 +169,10 @@ function cloneable(value: unknown): unknown {
  * A C firmware in API mode: the SoC's RPMsg stack (RemoteCore / MasterCore) runs as for a
  * JavaScript module, and this default export runs the firmware's main over its RPMsg-Lite API.
  */
-function wasmModule(): UserModule {
+function wasmModule(mailbox: Mailbox): UserModule {
   const wasm = data.wasm as WasmCoreData;
-  const mailbox = new Mailbox(data.mailbox);
-  // API mode: the RPMsg stack's pump takes the doorbells; this line serves raw waits only.
-  const doorbell = mailbox.inbox(data.role);
+  // No doorbell of its own: the RPMsg stack's pump takes this core's doorbells, and the firmware's
+  // waits are the stack's (rpmsg_soc_wfi serves the link).
   return {
     default: (_device, ctx) =>
       runWasmFirmware({
@@ -181,7 +180,6 @@ function wasmModule(): UserModule {
         wasm,
         layout: data.layout,
         mailbox,
-        doorbell,
         slice: data.slice,
         log: (line) => post({ type: 'log', line }),
         lite: ctx.lite,

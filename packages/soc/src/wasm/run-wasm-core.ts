@@ -20,7 +20,7 @@ export interface RunWasmOptions {
    * This core's doorbells, made when the core was reset — before the peer can kick — so a kick that
    * comes before the firmware runs is pending for it, as a real mailbox keeps it.
    */
-  readonly doorbell: Doorbell;
+  readonly doorbell?: Doorbell;
   /** Output lines go here (the worker posts them to the SoC). */
   readonly log: (line: string) => void;
   /** API mode: the blocking RPMsg-Lite style API of the core's RPMsg device. */

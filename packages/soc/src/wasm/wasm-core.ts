@@ -29,8 +29,8 @@ export interface WasmCoreOptions {
   readonly slot: FirmwareSlot;
   readonly layout: RpmsgLayout;
   readonly mailbox: Mailbox;
-  /** This core's doorbells (raw mode waits on them; API mode's RPMsg stack owns its own). */
-  readonly doorbell: Doorbell;
+  /** This core's doorbells: a raw firmware waits on them (API mode's RPMsg stack owns its own). */
+  readonly doorbell?: Doorbell;
   /** Longest single sleep (ms): a waiting firmware beats its heartbeat at least this often. */
   readonly slice: number;
   /** `performance.timeOrigin + performance.now()` when the SoC started: one clock for every core. */
@@ -105,6 +105,8 @@ export class WasmCore {
       });
       imports.rpmsg_lite = lite.imports;
       this.#wait = lite.wait;
+    } else if (!this.#options.doorbell) {
+      throw new Error('a firmware that drives the rings itself needs its doorbell');
     }
     let instance: WebAssembly.Instance;
     try {
@@ -187,7 +189,8 @@ export class WasmCore {
 
   /** Raw mode: sleeps on the doorbell (heartbeats every slice) until a channel rings or time is up. */
   #rawWait(timeoutUs: number): number {
-    const { doorbell, slice } = this.#options;
+    const { slice } = this.#options;
+    const doorbell = this.#options.doorbell as Doorbell; // checked in run()
     const deadline =
       timeoutUs === WAIT_FOREVER ? Number.POSITIVE_INFINITY : performance.now() + timeoutUs / 1000;
     doorbell.beat();
