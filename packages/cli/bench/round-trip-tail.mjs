@@ -7,7 +7,7 @@
 //
 //   node packages/cli/bench/round-trip-tail.mjs [spin|sleep] [runs] [--warmup N] [--total N]
 import { parseArgs } from 'node:util';
-import { createSoc } from '@rpmsg/soc';
+import { benchSoc } from './bench-soc.mjs';
 
 const { values, positionals } = parseArgs({
   options: { warmup: { type: 'string' }, total: { type: 'string' } },
@@ -17,26 +17,9 @@ const wait = positionals[0] ?? 'spin';
 const runs = Number(positionals[1] ?? 3);
 const warmup = Number(values.warmup ?? 50_000);
 const total = Number(values.total ?? 10_000);
-const worker = (name) => new URL(`../dist/workers/${name}.js`, import.meta.url);
 
 for (let r = 0; r < runs; r++) {
-  const data = {
-    mode: 'ping-pong',
-    payload: 16,
-    total,
-    warmup,
-    zeroCopy: false,
-    receiver: 'callback',
-    timeout: 10_000,
-  };
-  const soc = await createSoc({
-    master: worker('rpmsg-bench-app'),
-    remote: worker('rpmsg-bench-firmware'),
-    masterData: data,
-    remoteData: data,
-    spin: wait === 'spin' ? 200_000 : 0,
-    eventIdx: true,
-  });
+  const soc = await benchSoc({ mode: 'ping-pong', total, warmup, spin: wait === 'spin' });
   const report = await soc.result;
   await soc.stop();
   const sorted = Float64Array.from(report.rttNs).sort();

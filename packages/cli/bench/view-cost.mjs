@@ -6,11 +6,10 @@
 //
 //   node packages/cli/bench/view-cost.mjs [rounds]
 import { get } from 'node:http';
-import { createSoc } from '@rpmsg/soc';
 import { startView } from '@rpmsg/view';
+import { benchSoc } from './bench-soc.mjs';
 
 const rounds = Number(process.argv[2] ?? 5);
-const worker = (name) => new URL(`../dist/workers/${name}.js`, import.meta.url);
 const cases = {
   'one-way 16 B (msg/s)': {
     mode: 'one-way',
@@ -39,23 +38,7 @@ function watch(url) {
 }
 
 async function run(c, withView) {
-  const data = {
-    mode: c.mode,
-    payload: 16,
-    total: c.total,
-    warmup: c.warmup,
-    zeroCopy: false,
-    receiver: 'callback',
-    timeout: 10_000,
-  };
-  const soc = await createSoc({
-    master: worker('rpmsg-bench-app'),
-    remote: worker('rpmsg-bench-firmware'),
-    masterData: data,
-    remoteData: data,
-    spin: 200_000,
-    eventIdx: true,
-  });
+  const soc = await benchSoc({ mode: c.mode, total: c.total, warmup: c.warmup });
   const view = withView ? await startView(soc) : undefined;
   const client = view && watch(view.url);
   try {
