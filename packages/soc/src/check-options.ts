@@ -38,8 +38,23 @@ export function checkSocOptions(options: unknown): SocOptions {
     throw new InvalidArgTypeError('options', 'of type object', options);
   }
   const o = options as Record<keyof SocOptions, unknown>;
-  checkModule('options.remote', o.remote);
+  if (o.remotes === undefined) {
+    checkModule('options.remote', o.remote);
+    if (o.links !== undefined) {
+      throw new InvalidArgValueError('options.links', 'needs options.remotes (the cores it joins)', o.links);
+    }
+  } else {
+    if (o.remote !== undefined) {
+      throw new InvalidArgValueError(
+        'options.remote',
+        'goes alone: give options.remote or options.remotes',
+        o.remote,
+      );
+    }
+    checkRemotes(o);
+  }
   if (o.master !== undefined && o.master !== 'inline') checkModule('options.master', o.master);
+  if (o.ramSize !== undefined) checkInteger('options.ramSize', o.ramSize, BASE_ALIGN, 0x1_0000_0000);
   if (o.profile !== undefined) checkOneOf('options.profile', o.profile, ['linux', 'rpmsg-lite'] as const);
   if (o.numBuffers !== undefined) checkPowerOfTwo('options.numBuffers', o.numBuffers, 1, MAX_QUEUE_SIZE);
   if (o.bufferSize !== undefined) {
@@ -73,6 +88,92 @@ export function checkSocOptions(options: unknown): SocOptions {
     }
   }
   return options as SocOptions;
+}
+
+/** Remote names: they name threads, trace tracks and CLI arguments. */
+const REMOTE_NAME = /^[A-Za-z0-9_.-]{1,31}$/;
+
+/** `options.remotes` and `options.links`: each entry, unique names, links between known cores. */
+function checkRemotes(o: Record<keyof SocOptions, unknown>): void {
+  if (!Array.isArray(o.remotes)) throw new InvalidArgTypeError('options.remotes', 'an array', o.remotes);
+  // How many fit is the mailbox's to say (planSoc names the first remote that does not).
+  if (o.remotes.length < 1)
+    throw new InvalidArgValueError('options.remotes', 'must name at least one remote', o.remotes);
+  if (o.master !== undefined && o.master !== 'inline') {
+    throw new InvalidArgValueError(
+      'options.master',
+      "must be 'inline' with options.remotes (the A-core program runs in this thread and reaches each remote by soc.remote(name))",
+      o.master,
+    );
+  }
+  const names = new Set<string>();
+  o.remotes.forEach((r: unknown, i) => {
+    const arg = `options.remotes[${i}]`;
+    if (r === null || typeof r !== 'object' || Array.isArray(r))
+      throw new InvalidArgTypeError(arg, 'of type object', r);
+    const e = r as Record<string, unknown>;
+    if (typeof e.name !== 'string') throw new InvalidArgTypeError(`${arg}.name`, 'of type string', e.name);
+    if (!REMOTE_NAME.test(e.name)) {
+      throw new InvalidArgValueError(`${arg}.name`, 'must be 1 to 31 letters, digits, -, _ or .', e.name);
+    }
+    if (names.has(e.name)) {
+      throw new InvalidArgValueError(
+        `${arg}.name`,
+        `'${e.name}' names two remotes: each needs its own name`,
+        e.name,
+      );
+    }
+    names.add(e.name);
+    checkModule(`${arg}.remote`, e.remote);
+    checkCloneable(`${arg}.data`, e.data);
+    checkLinkShape(arg, e);
+    if (e.waitForChannels !== undefined) checkChannelNames(`${arg}.waitForChannels`, e.waitForChannels);
+  });
+  if (o.links === undefined) return;
+  if (!Array.isArray(o.links)) throw new InvalidArgTypeError('options.links', 'an array', o.links);
+  if (o.links.length > 0 && o.profile !== 'rpmsg-lite') {
+    throw new InvalidArgValueError(
+      'options.links',
+      "needs profile 'rpmsg-lite' (an M-core master has no remoteproc resource table to read)",
+      o.links,
+    );
+  }
+  const pairs = new Set<string>();
+  o.links.forEach((l: unknown, i) => {
+    const arg = `options.links[${i}]`;
+    if (l === null || typeof l !== 'object' || Array.isArray(l))
+      throw new InvalidArgTypeError(arg, 'of type object', l);
+    const e = l as Record<string, unknown>;
+    for (const end of ['master', 'remote'] as const) {
+      if (typeof e[end] !== 'string')
+        throw new InvalidArgTypeError(`${arg}.${end}`, 'of type string', e[end]);
+      if (!names.has(e[end] as string)) {
+        throw new InvalidArgValueError(
+          `${arg}.${end}`,
+          `names no remote (remotes: ${[...names].join(', ')})`,
+          e[end],
+        );
+      }
+    }
+    if (e.master === e.remote) {
+      throw new InvalidArgValueError(`${arg}.remote`, `'${e.remote}' cannot be its own peer`, e.remote);
+    }
+    const pair = [e.master, e.remote].sort().join(':');
+    if (pairs.has(pair)) {
+      throw new InvalidArgValueError(arg, `'${e.master}' and '${e.remote}' are linked twice`, l);
+    }
+    pairs.add(pair);
+    checkLinkShape(arg, e);
+  });
+}
+
+/** The per-link layout options of a remote or an M-core link. */
+function checkLinkShape(arg: string, e: Record<string, unknown>): void {
+  if (e.numBuffers !== undefined) checkPowerOfTwo(`${arg}.numBuffers`, e.numBuffers, 1, MAX_QUEUE_SIZE);
+  if (e.bufferSize !== undefined) {
+    checkPowerOfTwo(`${arg}.bufferSize`, e.bufferSize, MIN_BUFFER_SIZE, MAX_BUFFER_SIZE);
+  }
+  if (e.linkId !== undefined) checkInteger(`${arg}.linkId`, e.linkId, 0, 0x7fff_ffff);
 }
 
 /** The watchdog limit in ms, 0 when it is off (`false`, `0` or `Infinity`). */

@@ -37,6 +37,12 @@ export interface CoreContext {
   log(...args: unknown[]): void;
   /** Remote only: the RPMsg-Lite style firmware API (blocking calls). */
   readonly lite?: RpmsgLite;
+  /**
+   * Remote only: the device of this core's link to another M-core (`options.links`), resolved once
+   * that link is up — this core is its master or its remote, as the link says. Rejects with
+   * `ERR_INVALID_ARG_VALUE` for a core it has no link to. docs/soc.md#m-core-to-m-core-links.
+   */
+  readonly link?: (peer: string) => Promise<RpmsgDevice>;
 }
 
 /** The context of the M-core firmware: {@link CoreContext} with the RPMsg-Lite style API. */
@@ -44,12 +50,15 @@ export interface FirmwareContext extends CoreContext {
   readonly role: 'remote';
   /** The RPMsg-Lite style firmware API (blocking calls). */
   readonly lite: RpmsgLite;
+  /** The device of this core's link to M-core `peer` (`options.links`), once that link is up. */
+  readonly link: (peer: string) => Promise<RpmsgDevice>;
 }
 
 /** The context of the A-core program (`options.master`): {@link CoreContext} without `lite`. */
 export interface MasterContext extends CoreContext {
   readonly role: 'master';
   readonly lite?: undefined;
+  readonly link?: undefined;
 }
 
 /**

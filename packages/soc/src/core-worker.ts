@@ -13,6 +13,7 @@ import { RpmsgLite } from './lite.js';
 import { loadError, noDefaultExport } from './load-error.js';
 import { Mailbox } from './mailbox.js';
 import { MasterCore } from './master-core.js';
+import { startPeerLinks } from './peer-links.js';
 import type { CoreWorkerData, SocToWorker, WasmCoreData, WorkerToSoc } from './protocol.js';
 import { collectStats, fromWireError, toWireError } from './protocol.js';
 import { SharedRam } from './region.js';
@@ -51,7 +52,7 @@ async function load(): Promise<UserModule> {
 async function main(): Promise<void> {
   let mod: UserModule;
   const wasm = data.wasm;
-  const mailbox = new Mailbox(data.mailbox);
+  const mailbox = new Mailbox(data.mailbox, data.mailboxLinks, data.mailboxLink);
   try {
     mod = wasm ? wasmModule(mailbox) : await load();
   } catch (error) {
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
     return;
   }
   const tracer = data.trace
-    ? new Tracer(data.role, (events) => post({ type: 'trace', events }), data.trace)
+    ? new Tracer(data.role, (events) => post({ type: 'trace', events }), data.trace, data.linkName)
     : undefined;
   const controller = new AbortController();
   const ctx = {
@@ -93,8 +94,11 @@ async function main(): Promise<void> {
       post({ type: 'load-failed', error: toWireError(loadError('remote', data.module, error)) });
       return;
     }
+    const peers = startPeerLinks(data, data.ram, mailbox, post);
     port.on('message', (message: SocToWorker) => {
-      if (message.type === 'stats') post({ type: 'stats', id: message.id, stats: collectStats(core.device) });
+      if (message.link !== undefined) peers.onMessage(message);
+      else if (message.type === 'stats')
+        post({ type: 'stats', id: message.id, stats: collectStats(core.device) });
     });
     post({ type: 'loaded' });
     const serving = core.run();
@@ -102,7 +106,7 @@ async function main(): Promise<void> {
     post({ type: 'up' });
     let value: unknown;
     try {
-      value = await mod.default(core.device, { ...ctx, lite: core.lite });
+      value = await mod.default(core.device, { ...ctx, lite: core.lite, link: peers.link });
     } finally {
       // A firmware that fails takes its thread with it: the events before the fault go out first.
       tracer?.flush();

@@ -14,6 +14,11 @@
  *
  * A ring is `Atomics.add` on the channel counter and on `irq`, then `Atomics.notify` on `irq`: one
  * interrupt line per receiving core, several channels behind it, as on the real mailboxes.
+ *
+ * A SoC with several links (several remotes, M-core↔M-core links) has one such pair of blocks per
+ * link, one after the other in the same buffer — as i.MX8QM gives each M4 its own MU instance —, so
+ * every link keeps its own channels, epochs and heartbeats. A `Mailbox` object is the view of one
+ * link ({@link Mailbox.link}); link 0 is the only one of a two-core SoC.
  */
 
 /** Which core a doorbell is aimed at. */
@@ -30,6 +35,8 @@ const HEADER_WORDS = 4;
 
 /** Default number of doorbell channels (notify ids 0..7) per side. */
 export const MAILBOX_CHANNELS = 8;
+/** Most links one mailbox serves: the simulated mailbox has this many MU-like instances. */
+export const MAILBOX_MAX_LINKS = 16;
 
 // Atomics.waitAsync is ES2024; the repository's lib is ES2023 and Node 20 has it.
 const waitAsync = (
@@ -54,34 +61,64 @@ function sideIndex(side: CoreSide): number {
  * thread (a SharedArrayBuffer crosses `postMessage` by reference).
  */
 export class Mailbox {
-  /** The shared register file. */
+  /** The shared register file (every link's blocks). */
   readonly buffer: SharedArrayBuffer;
   /** Doorbell channels (notify ids) per side. */
   readonly channels: number;
+  /** Links the register file holds. */
+  readonly links: number;
+  /** The link this object is the view of. */
+  readonly linkIndex: number;
   /** @internal the registers as Int32 words. */
   readonly words: Int32Array;
+  /** @internal first word of this link's master block. */
+  readonly base: number;
 
-  /** Bytes a mailbox with `channels` channels per side needs. */
-  static byteLength(channels = MAILBOX_CHANNELS): number {
-    return 2 * (HEADER_WORDS + channels) * 4;
+  /** Bytes a mailbox with `channels` channels per side and `links` links needs. */
+  static byteLength(channels = MAILBOX_CHANNELS, links = 1): number {
+    return links * 2 * (HEADER_WORDS + channels) * 4;
   }
 
-  /** Allocates a new mailbox with all registers zero. */
-  static create(channels = MAILBOX_CHANNELS): Mailbox {
+  /**
+   * Allocates a new mailbox with all registers zero: `links` pairs of blocks (1 to
+   * {@link MAILBOX_MAX_LINKS}), `channels` doorbells per side (1 to 1024).
+   */
+  static create(channels = MAILBOX_CHANNELS, links = 1): Mailbox {
     if (!Number.isInteger(channels) || channels < 1 || channels > 1024) {
       throw new RangeError(`channels must be an integer 1..1024, got ${String(channels)}`);
     }
-    return new Mailbox(new SharedArrayBuffer(Mailbox.byteLength(channels)));
+    if (!Number.isInteger(links) || links < 1 || links > MAILBOX_MAX_LINKS) {
+      throw new RangeError(`links must be an integer 1..${MAILBOX_MAX_LINKS}, got ${String(links)}`);
+    }
+    return new Mailbox(new SharedArrayBuffer(Mailbox.byteLength(channels, links)), links);
   }
 
-  /** Wraps an existing register file (in a worker, the buffer received from the SoC). */
-  constructor(buffer: SharedArrayBuffer) {
-    if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < Mailbox.byteLength(1)) {
+  /**
+   * Wraps an existing register file (in a worker, the buffer received from the SoC) of `links`
+   * links, as the view of link `link`.
+   */
+  constructor(buffer: SharedArrayBuffer, links = 1, link = 0) {
+    if (!(buffer instanceof SharedArrayBuffer) || buffer.byteLength < Mailbox.byteLength(1, links)) {
       throw new TypeError('buffer must be a SharedArrayBuffer made by Mailbox.create()');
+    }
+    if (!Number.isInteger(link) || link < 0 || link >= links) {
+      throw new RangeError(`link must be an integer 0..${links - 1}, got ${String(link)}`);
     }
     this.buffer = buffer;
     this.words = new Int32Array(buffer);
-    this.channels = this.words.length / 2 - HEADER_WORDS;
+    this.links = links;
+    this.linkIndex = link;
+    this.channels = this.words.length / links / 2 - HEADER_WORDS;
+    this.base = link * 2 * (HEADER_WORDS + this.channels);
+  }
+
+  /** The view of link `index` of the same register file. */
+  link(index: number): Mailbox {
+    return new Mailbox(this.buffer, this.links, index);
+  }
+
+  #block(side: CoreSide): number {
+    return this.base + sideIndex(side) * (HEADER_WORDS + this.channels);
   }
 
   /** Rings doorbell `notifyId` of core `to`: the kick of docs/architecture.md#threads-and-notifications (Atomics.add then Atomics.notify). */
@@ -89,7 +126,7 @@ export class Mailbox {
     if (!Number.isInteger(notifyId) || notifyId < 0 || notifyId >= this.channels) {
       throw new RangeError(`notifyId must be an integer 0..${this.channels - 1}, got ${String(notifyId)}`);
     }
-    const block = sideIndex(to) * (HEADER_WORDS + this.channels);
+    const block = this.#block(to);
     // The channel counter first, then irq: a sleeper woken by irq always finds the channel bumped.
     Atomics.add(this.words, block + HEADER_WORDS + notifyId, 1);
     Atomics.add(this.words, block + IRQ, 1);
@@ -103,7 +140,7 @@ export class Mailbox {
 
   /** Wakes `side`'s sleeper for a control reason (stop, reset) without ringing a channel. */
   interrupt(side: CoreSide): void {
-    const block = sideIndex(side) * (HEADER_WORDS + this.channels);
+    const block = this.#block(side);
     Atomics.add(this.words, block + CONTROL, 1);
     Atomics.add(this.words, block + IRQ, 1);
     Atomics.notify(this.words, block + IRQ);
@@ -111,27 +148,27 @@ export class Mailbox {
 
   /** Control interrupts sent to `side` so far (see {@link interrupt}). */
   control(side: CoreSide): number {
-    return Atomics.load(this.words, sideIndex(side) * (HEADER_WORDS + this.channels) + CONTROL);
+    return Atomics.load(this.words, this.#block(side) + CONTROL);
   }
 
   /** Heartbeats `side` has sent (see {@link Doorbell.beat}); the watchdog compares two reads. */
   heartbeat(side: CoreSide): number {
-    return Atomics.load(this.words, sideIndex(side) * (HEADER_WORDS + this.channels) + HEARTBEAT);
+    return Atomics.load(this.words, this.#block(side) + HEARTBEAT);
   }
 
   /** `side`'s epoch word: master — the boot generation it published; remote — the one it acknowledged. */
   epoch(side: CoreSide): number {
-    return Atomics.load(this.words, sideIndex(side) * (HEADER_WORDS + this.channels) + EPOCH);
+    return Atomics.load(this.words, this.#block(side) + EPOCH);
   }
 
   /** Publishes `side`'s epoch word (only that side's own thread writes it: docs/architecture.md#threads-and-notifications rule 4). */
   setEpoch(side: CoreSide, value: number): void {
-    Atomics.store(this.words, sideIndex(side) * (HEADER_WORDS + this.channels) + EPOCH, value);
+    Atomics.store(this.words, this.#block(side) + EPOCH, value);
   }
 
   /** Times doorbell `notifyId` of core `to` has rung since the mailbox was made. */
   count(to: CoreSide, notifyId: number): number {
-    return Atomics.load(this.words, sideIndex(to) * (HEADER_WORDS + this.channels) + HEADER_WORDS + notifyId);
+    return Atomics.load(this.words, this.#block(to) + HEADER_WORDS + notifyId);
   }
 }
 
@@ -150,7 +187,7 @@ export class Doorbell {
   constructor(mailbox: Mailbox, side: CoreSide) {
     this.side = side;
     this.#words = mailbox.words;
-    this.#block = sideIndex(side) * (HEADER_WORDS + mailbox.channels);
+    this.#block = mailbox.base + sideIndex(side) * (HEADER_WORDS + mailbox.channels);
     this.#last = new Int32Array(mailbox.channels);
     for (let i = 0; i < this.#last.length; i++)
       this.#last[i] = Atomics.load(this.#words, this.#block + HEADER_WORDS + i);

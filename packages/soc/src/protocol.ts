@@ -7,10 +7,14 @@ import type { FirmwareModuleInfo } from './wasm/firmware-module.js';
 export interface WasmCoreData {
   module: WebAssembly.Module;
   info: FirmwareModuleInfo;
-  /** The SoC's shared memory: `ram` is its `buffer`, the RPMsg region at REGION_OFFSET. */
+  /** The SoC's shared memory: `ram` is its `buffer`, the RPMsg regions above the firmware slots. */
   memory: WebAssembly.Memory;
   /** `performance.timeOrigin + performance.now()` when the SoC started (the firmware's clock). */
   clockOrigin: number;
+  /** Which remote slot the core's firmware lives in (0 for the master and the first remote). */
+  slot: number;
+  /** Where its link's RPMsg region starts in `memory` (the info block's `region_offset`). */
+  regionOffset: number;
 }
 
 /** What the SoC hands a core worker (`workerData`). Control only: data moves through shared RAM. */
@@ -24,13 +28,35 @@ export interface CoreWorkerData {
   ramOffset: number;
   ram: SharedArrayBuffer;
   mailbox: SharedArrayBuffer;
+  /** Links the mailbox holds, and which of them is this core's own (its link to the A-core). */
+  mailboxLinks: number;
+  mailboxLink: number;
+  /** Its link's name in trace events (several-remote SoCs only). */
+  linkName: string | undefined;
   layout: RpmsgLayout;
+  /** Links to other M-cores this core's worker serves besides its own (docs/soc.md). */
+  peerLinks: PeerLinkData[];
   spin: number;
   slice: number;
   sendTimeout: number | undefined;
   trace: TraceOptions | false;
   /** Structured-cloneable data for the user module (`ctx.data`). */
   data: unknown;
+}
+
+/** A link between two M-cores, as one of its two cores' workers serves it. */
+export interface PeerLinkData {
+  /** The link's blocks in the mailbox. */
+  index: number;
+  /** `master:remote`. */
+  name: string;
+  /** The other core's name (what `ctx.link()` takes). */
+  peer: string;
+  /** This core's end of it. */
+  role: 'master' | 'remote';
+  layout: RpmsgLayout;
+  /** Where its region starts in `ram`. */
+  ramOffset: number;
 }
 
 /** An error as it crosses `postMessage`: enough to rebuild an `RpmsgError` with its code. */
@@ -55,20 +81,24 @@ export type WorkerToSoc =
   /** The user module could not be loaded (`ERR_RPMSG_LOAD`); the thread then ends by itself. */
   | { type: 'load-failed'; error: WireError }
   | { type: 'up' }
-  | { type: 'booted'; layout: RpmsgLayout }
-  | { type: 'boot-failed'; error: WireError }
+  /** A boot command was carried out (`link`: of a peer link, else the core's own). */
+  | { type: 'booted'; layout: RpmsgLayout; link?: number }
+  | { type: 'boot-failed'; error: WireError; link?: number }
   | { type: 'result'; value: unknown }
   | { type: 'failed'; error: WireError }
   | { type: 'trace'; events: TraceEvent[] }
   /** A line of the core's output (a C firmware's printf). */
   | { type: 'log'; line: string }
-  | { type: 'stats'; id: number; stats: CoreStats };
+  | { type: 'stats'; id: number; stats: CoreStats | null };
 
 /** Control messages from the SoC to a core worker. */
 export type SocToWorker =
-  | { type: 'boot' }
-  | { type: 'peer-gone'; error: WireError }
-  | { type: 'stats'; id: number };
+  /** Boot the link as its master: the core's own (a worker master), or peer link `link`. */
+  | { type: 'boot'; link?: number }
+  /** The link's other core is gone: the core's own link, or peer link `link`. */
+  | { type: 'peer-gone'; error: WireError; link?: number }
+  /** The counters of the core's own link, or of peer link `link`. */
+  | { type: 'stats'; id: number; link?: number };
 
 /** Counters of one endpoint, as `soc.stats()` reports them. */
 export interface EndpointCounters {

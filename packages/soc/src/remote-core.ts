@@ -126,6 +126,15 @@ export class RemoteCore {
     mailbox.setEpoch('remote', epoch);
   }
 
+  /**
+   * The link's master core is gone (an M-core master crashed): the link goes down with `reason` and
+   * this core waits for the master to boot it again.
+   */
+  masterGone(reason: Error & { readonly code: string }): void {
+    this.link.down(reason);
+    this.#connect();
+  }
+
   /** Serves the doorbell on the event loop until {@link stop}. */
   run(): Promise<void> {
     return this.pump.run();

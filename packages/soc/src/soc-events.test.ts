@@ -21,11 +21,13 @@ describe('Soc events', () => {
     soc.on('crash', (_error: number) => {});
     // @ts-expect-error: a misspelt event does not compile
     soc.on('crahs', () => {});
-    // @ts-expect-error: restart has no argument
-    soc.on('restart', (_what: string) => {});
+    soc.on('restart', (remote) => expectTypeOf(remote).toEqualTypeOf<string>());
+    // @ts-expect-error: restart names the remote with a string
+    soc.on('restart', (_what: number) => {});
     // @ts-expect-error: emit checks the arguments too
     soc.emit('crash', 42);
     expect(soc.listenerCount('crash')).toBe(2);
+    expect(soc.listenerCount('restart')).toBe(3);
   });
 });
 

@@ -13,17 +13,21 @@ export interface SocEvents {
    * given up, `trace` events go on. Without a listener it becomes a process warning instead.
    */
   'trace-error': [error: RpmsgError];
-  /** The remote threw, exited or missed the watchdog (`ERR_RPMSG_PEER_GONE`, the reason as `cause`). */
-  crash: [error: RpmsgError];
-  /** `restart()` brought the remote back up. */
-  restart: [];
+  /**
+   * A remote threw, exited or missed the watchdog (`ERR_RPMSG_PEER_GONE`, the reason as `cause`);
+   * `remote` names it (`'remote'` in the one-remote form).
+   */
+  crash: [error: RpmsgError, remote: string];
+  /** `restart()` brought remote `remote` back up. */
+  restart: [remote: string];
   /** `stop()` released everything. */
   stop: [];
   /**
    * A line of output of a core's program: a C firmware's printf / rpmsg_soc_log (the line's newline
-   * removed). Without a listener it is written to stdout as `[core] line`.
+   * removed). Without a listener it is written to stdout as `[core] line`. With `options.remotes`
+   * a remote's lines name it (`'m4-0'`).
    */
-  log: [core: 'master' | 'remote', line: string];
+  log: [core: 'master' | 'remote' | (string & {}), line: string];
   /** The master's worker thread failed (worker master only). */
   'master-crash': [error: Error];
 }

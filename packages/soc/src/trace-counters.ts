@@ -1,4 +1,3 @@
-import type { TraceSource } from './trace.js';
 import type { TraceEventFormatEvent } from './trace-perfetto.js';
 
 /** A counter event (`ph: 'C'`): each numeric arg is one series of the counter `name`. */
@@ -12,38 +11,48 @@ export type CounterSample = TraceEventFormatEvent & { ph: 'C'; ts: number; args:
 export class TraceCounters {
   readonly #windowMs: number;
   readonly #samples: { name: string; ts: number; args: Record<string, number> }[] = [];
-  readonly #inFlight = { vq0: 0, vq1: 0 };
+  /** Per vring (`vq0`, or `m4-0 vq0` in a several-remote trace): messages in flight. */
+  readonly #inFlight: Record<string, number> = {};
   readonly #free: Record<string, number> = {};
   /** Per `core endpoint`: messages per window index (window = floor(t / windowMs)). */
   readonly #rates = new Map<string, Map<number, number>>();
 
-  constructor(windowMs: number) {
+  /** `links`: the trace's link names (several remotes), or none: one link, series `vq0`, `vq1`. */
+  constructor(windowMs: number, links: readonly string[] = []) {
     this.#windowMs = windowMs;
+    if (links.length === 0) links = [''];
+    for (const link of links) {
+      this.#inFlight[vringSeries(link, 0)] = 0;
+      this.#inFlight[vringSeries(link, 1)] = 0;
+    }
   }
 
-  /** A message was published (+1) or received (−1) on `vring`. */
-  inFlight(vring: 0 | 1, ts: number, delta: 1 | -1): void {
-    if (vring === 0) this.#inFlight.vq0 += delta;
-    else this.#inFlight.vq1 += delta;
+  /** A message was published (+1) or received (−1) on `vring` of `link` ('' for a one-link trace). */
+  inFlight(link: string, vring: 0 | 1, ts: number, delta: 1 | -1): void {
+    const series = vringSeries(link, vring);
+    this.#inFlight[series] = (this.#inFlight[series] ?? 0) + delta;
     this.#samples.push({ name: 'ring occupancy', ts, args: { ...this.#inFlight } });
   }
 
-  /** The link was reset: nothing is in flight any more. */
-  ringsReset(ts: number): void {
-    this.#inFlight.vq0 = 0;
-    this.#inFlight.vq1 = 0;
+  /** `link` was reset ('' for a one-link trace; `undefined`: every link): nothing is in flight there. */
+  ringsReset(ts: number, link?: string): void {
+    for (const series of Object.keys(this.#inFlight)) {
+      if (link === undefined || series === vringSeries(link, 0) || series === vringSeries(link, 1)) {
+        this.#inFlight[series] = 0;
+      }
+    }
     this.#samples.push({ name: 'ring occupancy', ts, args: { ...this.#inFlight } });
   }
 
-  /** `core` had `free` TX buffers at `ts`. */
-  txFree(core: TraceSource, ts: number, free: number): void {
+  /** `core` (its track's name) had `free` TX buffers at `ts`. */
+  txFree(core: string, ts: number, free: number): void {
     if (this.#free[core] === free) return;
     this.#free[core] = free;
     this.#samples.push({ name: 'tx free', ts, args: { ...this.#free } });
   }
 
-  /** `core`'s endpoint `addr` sent or received a message at `t` (epoch ms). */
-  message(core: TraceSource, addr: number, t: number): void {
+  /** `core`'s (its track's name) endpoint `addr` sent or received a message at `t` (epoch ms). */
+  message(core: string, addr: number, t: number): void {
     const key = `${core} ept ${addr}`;
     let windows = this.#rates.get(key);
     if (!windows) {
@@ -82,4 +91,9 @@ export class TraceCounters {
     }
     return out;
   }
+}
+
+/** The occupancy series of `vring` of `link`: `vq0`, or `m4-0 vq0` in a several-remote trace. */
+function vringSeries(link: string, vring: 0 | 1): string {
+  return link === '' ? `vq${vring}` : `${link} vq${vring}`;
 }

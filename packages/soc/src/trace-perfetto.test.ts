@@ -46,6 +46,38 @@ describe('convertTrace', () => {
     expect(flows.find((e) => e.ph === 'f')).toMatchObject({ bp: 'e' });
   });
 
+  it('gives each link of a several-remote trace its own tracks, arrows and occupancy series', () => {
+    const on = (link: string, e: TraceEvent): TraceEvent => ({ ...e, link });
+    const trace = convertTrace([
+      // The same ring positions and slots on two links: two separate messages, not one.
+      on('m4-0', message('master', 'tx', 0, 0, 8)),
+      on('m4-1', message('master', 'tx', 0.01, 0, 8)),
+      on('m4-1', message('remote', 'rx', 0.02, 0, 8)),
+      on('m7:m4', message('master', 'tx', 0.03, 0, 2)),
+      { t: T0 + 0.035, core: 'soc', type: 'lifecycle', event: 'crash', link: 'm4-0' },
+      on('m7:m4', message('remote', 'rx', 0.04, 0, 2)),
+      on('m4-0', message('remote', 'rx', 0.05, 0, 8)),
+    ]);
+    expect(traceFormatProblems(trace)).toEqual([]);
+    const names = trace.traceEvents
+      .filter((e) => e.name === 'thread_name')
+      .map((e) => (e.args as { name: string }).name);
+    expect(names).toEqual(['soc', 'master → m4-0', 'm4-0', 'master → m4-1', 'm4-1', 'm7 → m4', 'm4 (m7:m4)']);
+    // m4-1's and m7:m4's messages are joined; m4-0's send was cut off by its crash, not the others'.
+    expect(trace.otherData).toMatchObject({ flows: 2, unmatched: 2 });
+    const flows = trace.traceEvents.filter((e) => e.ph === 's' || e.ph === 'f');
+    expect(flows.map((e) => `${e.ph}${e.id}@${e.tid}`)).toEqual(['s1@6', 'f1@7', 's2@8', 'f2@9']);
+    const occupancy = trace.traceEvents.filter((e) => e.name === 'ring occupancy').at(-1);
+    expect(Object.keys(occupancy?.args ?? {})).toEqual([
+      'm4-0 vq0',
+      'm4-0 vq1',
+      'm4-1 vq0',
+      'm4-1 vq1',
+      'm7:m4 vq0',
+      'm7:m4 vq1',
+    ]);
+  });
+
   it('cuts a message slice that would outlast the pass it happened in', () => {
     const trace = convertTrace([
       { t: T0, core: 'remote', type: 'pass', dur: 0.0005, isr: 0, kicks: 0, delivered: 1, free: 7 },

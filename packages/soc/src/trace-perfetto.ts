@@ -60,6 +60,7 @@ interface Sent {
   slice: Slice;
   slot: number;
   core: TraceSource;
+  link: string | undefined;
 }
 
 /**
@@ -85,17 +86,20 @@ export function convertTrace(
   const us = (t: number) => Math.round((t - origin) * 1e6) / 1e3; // ns resolution
   const slices: Slice[] = [];
   const instants: TraceEventFormatEvent[] = [];
-  const counters = new TraceCounters(options.rateWindowMs ?? 10);
+  // A several-remote trace tags each link's events: a track per core and link, arrows within a link.
+  const links = [...new Set(events.map((e) => e.link).filter((l): l is string => l !== undefined))];
+  const counters = new TraceCounters(options.rateWindowMs ?? 10, links);
+  const tracks = new Tracks(links);
   const sent = new Map<string, Sent>();
   const flows: [Slice, Slice][] = [];
   let unmatched = 0;
-  const slice = (core: TraceSource, name: string, cat: string, ts: number, dur: number, args?: object) => {
+  const slice = (e: Tracked, name: string, cat: string, ts: number, dur: number, args?: object) => {
     const s: Slice = {
       name,
       cat,
       ph: 'X',
       pid,
-      tid: TID[core],
+      tid: tracks.tid(e),
       ts,
       dur: Math.max(0, Math.round(dur * 1e3) / 1e3),
     };
@@ -103,42 +107,46 @@ export function convertTrace(
     slices.push(s);
     return s;
   };
-  const instant = (core: TraceSource, name: string, cat: string, ts: number, args: object, s: 'g' | 't') =>
-    instants.push({ name, cat, ph: 'i', s, pid, tid: TID[core], ts, args: { ...args } });
+  const instant = (e: Tracked, name: string, cat: string, ts: number, args: object, s: 'g' | 't') =>
+    instants.push({ name, cat, ph: 'i', s, pid, tid: tracks.tid(e), ts, args: { ...args } });
 
   for (const e of events) {
     const ts = us(e.t);
     switch (e.type) {
       case 'kick':
-        instant(e.core, `kick ${e.dir} vq${e.vring}`, 'kick', ts, { notifyId: e.notifyId }, 't');
+        instant(e, `kick ${e.dir} vq${e.vring}`, 'kick', ts, { notifyId: e.notifyId }, 't');
         break;
       case 'ns':
-        instant(e.core, `ns ${e.event} ${e.name}`, 'ns', ts, { name: e.name, addr: e.addr }, 't');
+        instant(e, `ns ${e.event} ${e.name}`, 'ns', ts, { name: e.name, addr: e.addr }, 't');
         break;
       case 'log':
-        instant(e.from, 'log', 'log', ts, { line: e.line }, 't');
+        instant({ core: e.from, link: e.link }, 'log', 'log', ts, { line: e.line }, 't');
         break;
       case 'lifecycle':
-        instant(e.core, e.event, 'lifecycle', ts, e.detail === undefined ? {} : { detail: e.detail }, 'g');
+        instant(e, e.event, 'lifecycle', ts, e.detail === undefined ? {} : { detail: e.detail }, 'g');
         if (RESETS.has(e.event)) {
-          unmatched += sent.size;
-          sent.clear();
-          counters.ringsReset(ts);
+          // A link's reset ends its messages in flight; an untagged one (the SoC's) every link's.
+          for (const [key, s] of sent) {
+            if (e.link !== undefined && s.link !== e.link) continue;
+            sent.delete(key);
+            unmatched++;
+          }
+          counters.ringsReset(ts, e.link ?? (links.length === 0 ? '' : undefined));
         }
         break;
       case 'pass': {
         const args = { kicks: e.kicks, delivered: e.delivered, free: e.free };
-        slice(e.core, 'pass', 'pump', ts, us(e.t + e.dur) - ts, args);
-        if (e.kicks > 0) slice(e.core, 'isr', 'pump', ts, us(e.t + e.isr) - ts, { kicks: e.kicks });
-        counters.txFree(e.core, ts, e.free);
+        slice(e, 'pass', 'pump', ts, us(e.t + e.dur) - ts, args);
+        if (e.kicks > 0) slice(e, 'isr', 'pump', ts, us(e.t + e.isr) - ts, { kicks: e.kicks });
+        counters.txFree(tracks.name(e), ts, e.free);
         break;
       }
       case 'sleep':
-        slice(e.core, 'sleep', 'pump', ts, us(e.t + e.dur) - ts);
+        slice(e, 'sleep', 'pump', ts, us(e.t + e.dur) - ts);
         break;
       case 'message': {
         const { dir, src, dst, len, payload, vring, slot, seq } = e;
-        const s = slice(e.core, `${dir} ${src}→${dst}`, 'message', ts, MESSAGE_US, {
+        const s = slice(e, `${dir} ${src}→${dst}`, 'message', ts, MESSAGE_US, {
           src,
           dst,
           len,
@@ -149,19 +157,20 @@ export function convertTrace(
         });
         // Messages of an older trace format carry no ring position: no arrow, still a slice.
         if (seq === undefined) break;
-        const key = `${vring}:${seq}`;
-        counters.message(e.core, dir === 'tx' ? src : dst, e.t);
+        const link = e.link ?? '';
+        const key = `${link}:${vring}:${seq}`;
+        counters.message(tracks.name(e), dir === 'tx' ? src : dst, e.t);
         if (dir === 'tx') {
           if (sent.has(key)) unmatched++; // a send never received: a reset the trace did not see
-          sent.set(key, { slice: s, slot, core: e.core });
-          counters.inFlight(vring, ts, 1);
-          if (e.free !== undefined) counters.txFree(e.core, ts, e.free);
+          sent.set(key, { slice: s, slot, core: e.core, link: e.link });
+          counters.inFlight(link, vring, ts, 1);
+          if (e.free !== undefined) counters.txFree(tracks.name(e), ts, e.free);
         } else {
           const from = sent.get(key);
           if (from && from.slot === slot && from.core !== e.core) {
             sent.delete(key);
             flows.push([from.slice, s]);
-            counters.inFlight(vring, ts, -1);
+            counters.inFlight(link, vring, ts, -1);
           } else unmatched++; // its send came before the trace's window (`last`) or a reset
         }
         break;
@@ -170,7 +179,7 @@ export function convertTrace(
   }
   nestSlices(slices);
   // concat, not push(...): a spread of 100,000 events overflows the stack.
-  const traceEvents = metadata(pid, options.processName ?? 'rpmsg SoC').concat(slices, instants);
+  const traceEvents = metadata(pid, options.processName ?? 'rpmsg SoC', tracks).concat(slices, instants);
   let id = 0;
   for (const [tx, rx] of flows) {
     // Strictly inside both slices, so each end binds to its message whatever the sort order of equal ts.
@@ -212,14 +221,58 @@ function* parseLines(text: string): Generator<TraceEvent> {
   }
 }
 
-/** The process and its three thread tracks, named and in a fixed order. */
-function metadata(pid: number, name: string): TraceEventFormatEvent[] {
+/** The process and its thread tracks, named and in a fixed order. */
+function metadata(pid: number, name: string, tracks: Tracks): TraceEventFormatEvent[] {
   const out: TraceEventFormatEvent[] = [{ name: 'process_name', ph: 'M', pid, tid: 0, args: { name } }];
-  for (const [core, tid] of Object.entries(TID)) {
-    out.push({ name: 'thread_name', ph: 'M', pid, tid, args: { name: core } });
+  for (const [track, tid] of tracks.all()) {
+    out.push({ name: 'thread_name', ph: 'M', pid, tid, args: { name: track } });
     out.push({ name: 'thread_sort_index', ph: 'M', pid, tid, args: { sort_index: tid } });
   }
   return out;
+}
+
+/** What places an event on a track: its core, and its link in a several-remote trace. */
+interface Tracked {
+  core: TraceSource;
+  link?: string;
+}
+
+/**
+ * The thread tracks: master, remote, soc (tids 1–3) for a one-link trace; with links, the soc track
+ * and, per link in order of appearance, its master's and its remote's (`master → m4-0`,
+ * `m4-0`; `m7 → m4` and `m4 (m7:m4)` for an M-core↔M-core link).
+ */
+class Tracks {
+  readonly #tids = new Map<string, number>();
+
+  constructor(links: readonly string[]) {
+    if (links.length === 0) {
+      for (const [core, tid] of Object.entries(TID)) this.#tids.set(core, tid);
+      return;
+    }
+    this.#tids.set('soc', TID.soc);
+    let tid = TID.soc;
+    for (const link of links) {
+      this.#tids.set(this.name({ core: 'master', link }), ++tid);
+      this.#tids.set(this.name({ core: 'remote', link }), ++tid);
+    }
+  }
+
+  /** The track's name. */
+  name(e: Tracked): string {
+    if (e.link === undefined || e.core === 'soc') return e.core;
+    const [master, remote] = e.link.includes(':') ? e.link.split(':') : ['master', e.link];
+    if (e.core === 'master') return `${master} → ${remote}`;
+    return e.link.includes(':') ? `${remote} (${e.link})` : (remote as string);
+  }
+
+  tid(e: Tracked): number {
+    return this.#tids.get(this.name(e)) ?? TID[e.core];
+  }
+
+  all(): IterableIterator<[string, number]> {
+    return this.#tids.entries();
+  }
 }
 
 /**

@@ -3,8 +3,15 @@ import type { TransportBuffer, TransportObserver } from '@rpmsg/core';
 /** Which part of the SoC an event comes from. */
 export type TraceSource = 'master' | 'remote' | 'soc';
 
-/** One trace event. `t` is milliseconds since the epoch (float, comparable across threads). */
-export type TraceEvent =
+/**
+ * One trace event. `t` is milliseconds since the epoch (float, comparable across threads). In a SoC
+ * with several remotes (`options.remotes`) every event of a link carries `link`: the remote's name,
+ * or `master:remote` for an M-core↔M-core link.
+ */
+export type TraceEvent = TraceEventBody & { link?: string };
+
+/** A trace event without the link tag. */
+export type TraceEventBody =
   | { t: number; core: TraceSource; type: 'kick'; dir: 'out' | 'in'; vring: number; notifyId: number }
   | {
       t: number;
@@ -94,6 +101,8 @@ export function traceNow(): number {
  */
 export class Tracer implements TransportObserver {
   readonly core: TraceSource;
+  /** The link its events are tagged with (several-remote SoCs only). */
+  readonly link: string | undefined;
   readonly #payloadBytes: number;
   readonly #sink: (events: TraceEvent[]) => void;
   #batch: TraceEvent[] = [];
@@ -104,8 +113,14 @@ export class Tracer implements TransportObserver {
   #rxSeq = 0;
   #txFree: () => number = () => 0;
 
-  constructor(core: TraceSource, sink: (events: TraceEvent[]) => void, options: TraceOptions = {}) {
+  constructor(
+    core: TraceSource,
+    sink: (events: TraceEvent[]) => void,
+    options: TraceOptions = {},
+    link?: string,
+  ) {
     this.core = core;
+    this.link = link;
     this.#sink = sink;
     this.#payloadBytes = options.payloadBytes ?? 16;
   }
@@ -123,6 +138,7 @@ export class Tracer implements TransportObserver {
   }
 
   #push(event: TraceEvent): void {
+    if (this.link !== undefined) event.link = this.link;
     this.#batch.push(event);
     // A busy thread may not run timers for a while: flush by age as well as by size.
     // 1024 a batch: each post structured-clones its events, and a post has a cost of its own.

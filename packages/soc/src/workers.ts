@@ -33,7 +33,7 @@ export function spawnCore(data: CoreWorkerData): Worker {
 
 /**
  * Waits for the first control message of `type` from `worker`; rejects if the worker fails, exits,
- * sends `failType`, or `timeout` ms pass. Every listener it adds is removed when it settles.
+ * sends `failType`, or `timeout` ms pass. `link`: the answer about that peer link (docs/soc.md). Every listener it adds is removed when it settles.
  */
 export function expectMessage<T extends WorkerToSoc['type']>(
   worker: Worker,
@@ -41,6 +41,7 @@ export function expectMessage<T extends WorkerToSoc['type']>(
   timeout: number,
   what: string,
   failType?: WorkerToSoc['type'],
+  link?: number,
 ): Promise<Extract<WorkerToSoc, { type: T }>> {
   return new Promise((resolve, reject) => {
     const cleanup = () => {
@@ -50,6 +51,8 @@ export function expectMessage<T extends WorkerToSoc['type']>(
       worker.off('exit', onExit);
     };
     const onMessage = (message: WorkerToSoc) => {
+      // Answers about a peer link carry its index; those about the core's own link carry none.
+      if ((message as { link?: number }).link !== link) return;
       if (message.type === type) {
         cleanup();
         resolve(message as Extract<WorkerToSoc, { type: T }>);

@@ -58,7 +58,7 @@ function loadError(role: string, what: string, message: string, cause?: unknown)
  *   is not a SoC firmware (the message says what is missing)
  */
 export async function loadFirmwareModule(
-  role: 'master' | 'remote',
+  role: string,
   source: string | URL | WebAssembly.Module,
 ): Promise<FirmwareModule> {
   let module: WebAssembly.Module;

@@ -1,7 +1,7 @@
 import type { RpmsgLayout } from '@rpmsg/core';
 import type { Doorbell, Mailbox } from '../mailbox.js';
 import type { FirmwareModuleInfo } from './firmware-module.js';
-import { type FirmwareSlot, INFO_SIZE, REGION_OFFSET } from './memory-map.js';
+import { type FirmwareSlot, INFO_SIZE } from './memory-map.js';
 import { FirmwareTrap, toFirmwareTrap, wasmFrames } from './trap.js';
 
 /** The ABI version this SoC implements (rpmsg_soc.h `RPMSG_SOC_ABI_VERSION`). */
@@ -27,6 +27,8 @@ export interface WasmCoreOptions {
   readonly info: FirmwareModuleInfo;
   readonly memory: WebAssembly.Memory;
   readonly slot: FirmwareSlot;
+  /** Where the core's link's RPMsg region starts in `memory`. */
+  readonly regionOffset: number;
   readonly layout: RpmsgLayout;
   readonly mailbox: Mailbox;
   /** This core's doorbells: a raw firmware waits on them (API mode's RPMsg stack owns its own). */
@@ -143,7 +145,7 @@ export class WasmCore {
       role === 'master' ? 0 : 1,
       layout.profile === 'linux' ? 0 : 1,
       layout.base,
-      REGION_OFFSET,
+      this.#options.regionOffset,
       layout.size,
       layout.numBuffers,
       layout.bufferSize,

@@ -1,0 +1,327 @@
+import { type Endpoint, inspectImage, parseLayoutJson } from '@rpmsg/core';
+import { describe, expect, it } from 'vitest';
+import { createSoc, type Soc } from './soc.js';
+import type { RemoteOptions, SocOptions } from './soc-options.js';
+import { stopSocAfterEach } from './test-soc.js';
+import type { TraceEvent } from './trace.js';
+import { buildFixture } from './wasm/test-firmware.js';
+
+const tagged = new URL('./fixtures/tagged-echo-firmware.mjs', import.meta.url);
+const gateway = new URL('./fixtures/gateway-firmware.mjs', import.meta.url);
+const sensor = new URL('./fixtures/sensor-firmware.mjs', import.meta.url);
+
+let soc: Soc | undefined;
+stopSocAfterEach(() => {
+  const s = soc;
+  soc = undefined;
+  return s;
+});
+
+const remote = (name: string, extra: Partial<RemoteOptions> = {}): RemoteOptions => ({
+  name,
+  remote: tagged,
+  data: { tag: name },
+  ...extra,
+});
+
+async function boot(options: SocOptions): Promise<Soc> {
+  soc = await createSoc({ watchdog: 2000, ...options });
+  return soc;
+}
+
+/** Sends `payload` and resolves with the next message the endpoint receives. */
+function ask(ept: Endpoint, payload: Uint8Array): Promise<Uint8Array> {
+  const reply = new Promise<Uint8Array>((resolve) =>
+    ept.once('message', (m: Uint8Array) => resolve(m.slice())),
+  );
+  return ept.send(payload).then(() => reply);
+}
+
+describe('several remotes (options.remotes)', () => {
+  it('gives each remote its own device: same-named channels do not collide, each answers for itself', async () => {
+    const s = await boot({ remotes: [remote('m4-0'), remote('m4-1')], waitForChannels: ['rpmsg-echo'] });
+    expect(s.remotes.map((r) => r.name)).toEqual(['m4-0', 'm4-1']);
+    const a = s.remote('m4-0');
+    const b = s.remote('m4-1');
+    expect(a.master).not.toBe(b.master);
+    expect(a.master.channels().map((c) => c.name)).toEqual(['rpmsg-echo']);
+    expect(b.master.channels().map((c) => c.name)).toEqual(['rpmsg-echo']);
+    const ea = await a.master.openChannel('rpmsg-echo');
+    const eb = await s.waitForChannel('rpmsg-echo', { remote: 'm4-1' }).then((c) => b.master.openChannel(c));
+    for (let i = 0; i < 50; i++) {
+      const [ra, rb] = await Promise.all([ask(ea, new Uint8Array([i])), ask(eb, new Uint8Array([i]))]);
+      expect([...ra]).toEqual(['m'.charCodeAt(0), i]);
+      expect([...rb]).toEqual(['m'.charCodeAt(0), i]);
+    }
+    // The two links live in separate stretches of the RAM, with separate layouts.
+    const [la, lb] = [a.layout, b.layout];
+    expect(la.base + la.size).toBeLessThanOrEqual(lb.base);
+    expect(s.state).toBe('running');
+    expect(a.state).toBe('running');
+    expect(() => s.master).toThrow(/soc\.remote\(name\)\.master/);
+    expect(() => s.waitForChannel('rpmsg-echo')).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }),
+    );
+    expect(() => s.remote('m4-9')).toThrow(/'m4-0', 'm4-1'/);
+    const stats = await s.stats();
+    expect(Object.keys(stats.links ?? {})).toEqual(['m4-0', 'm4-1']);
+    expect(stats.links?.['m4-1']?.remote?.txMessages).toBeGreaterThanOrEqual(50);
+  });
+
+  it('four remotes echo message by message, each with its own tag', async () => {
+    const names = ['r5f-0', 'r5f-1', 'm4f', 'a-m4'];
+    const s = await boot({
+      remotes: names.map((n) => remote(n, { data: { tag: n.slice(-1) } })),
+      numBuffers: 16,
+      waitForChannels: ['rpmsg-echo'],
+    });
+    const epts = await Promise.all(names.map((n) => s.remote(n).master.openChannel('rpmsg-echo')));
+    for (let i = 0; i < 100; i++) {
+      const replies = await Promise.all(epts.map((e) => ask(e, new Uint8Array([i & 0xff, i >> 8]))));
+      for (const [k, r] of replies.entries()) {
+        const name = names[k] as string;
+        expect([...r]).toEqual([name.charCodeAt(name.length - 1), i & 0xff, i >> 8]);
+      }
+    }
+  });
+
+  it('one remote crashes and restarts while the others stream, unaffected (no loss, bounded pause)', async () => {
+    const s = await boot({
+      remotes: [remote('victim', { data: { tag: 'v', crashAfter: 20 } }), remote('m4-1'), remote('m4-2')],
+      waitForChannels: ['rpmsg-echo'],
+    });
+    const crashes: string[] = [];
+    s.on('crash', (_error, name) => crashes.push(name));
+    const victim = s.remote('victim');
+    const victimCrashed = new Promise((resolve) => victim.once('crash', resolve));
+    const others = await Promise.all(
+      ['m4-1', 'm4-2'].map((n) => s.remote(n).master.openChannel('rpmsg-echo')),
+    );
+    let streaming = true;
+    let maxGap = 0;
+    const stream = async (ept: Endpoint) => {
+      let n = 0;
+      let last = performance.now();
+      while (streaming) {
+        const r = await ask(ept, new Uint8Array([n & 0xff, (n >> 8) & 0xff]));
+        expect([...r.subarray(1)]).toEqual([n & 0xff, (n >> 8) & 0xff]); // in order, none lost
+        const now = performance.now();
+        maxGap = Math.max(maxGap, now - last);
+        last = now;
+        n++;
+      }
+      return n;
+    };
+    const streams = others.map(stream);
+    const ev = await victim.master.openChannel('rpmsg-echo');
+    // The 20th message makes it fault: its echo may or may not get out before the link goes down.
+    for (let i = 0; i < 19; i++) await ask(ev, new Uint8Array([i]));
+    await ev.send(new Uint8Array([19]));
+    const error = await victimCrashed;
+    expect(error).toMatchObject({
+      code: 'ERR_RPMSG_PEER_GONE',
+      message: expect.stringContaining("'victim'"),
+    });
+    expect(victim.state).toBe('crashed');
+    expect(s.remote('m4-1').state).toBe('running');
+    await victim.restart();
+    expect(victim.state).toBe('running');
+    const again = await victim.master.openChannel('rpmsg-echo', { timeout: 5000 });
+    expect([...(await ask(again, new Uint8Array([7])))]).toEqual([0x76, 7]);
+    streaming = false;
+    const counts = await Promise.all(streams);
+    expect(crashes).toEqual(['victim']);
+    for (const n of counts) expect(n).toBeGreaterThan(20);
+    // The others' round trips never paused for long while the victim crashed, was ended and rebooted
+    // (a restart spawns a worker and loads a module: on two busy cores tens of ms, not seconds).
+    expect(maxGap).toBeLessThan(1000);
+  }, 30_000);
+
+  it('names the link in trace events, and snapshots decode per link', async () => {
+    const events: TraceEvent[] = [];
+    const s = await boot({
+      remotes: [remote('m4-0'), remote('m4-1')],
+      profile: 'rpmsg-lite',
+      numBuffers: 8,
+      trace: true,
+      waitForChannels: ['rpmsg-echo'],
+    });
+    s.on('trace', (e) => events.push(e));
+    const e1 = await s.remote('m4-1').master.openChannel('rpmsg-echo');
+    await ask(e1, new Uint8Array([1, 2, 3]));
+    // The request and its echo, at both ends, are m4-1's; every event of a link says which.
+    const ours = () => events.filter((e) => e.type === 'message' && e.payload.endsWith('010203'));
+    await expect.poll(() => ours().length, { timeout: 5000 }).toBe(4);
+    expect(
+      ours()
+        .map((e) => `${e.core} ${e.type === 'message' && e.dir}`)
+        .sort(),
+    ).toEqual(['master rx', 'master tx', 'remote rx', 'remote tx']);
+    for (const e of ours()) expect(e.link).toBe('m4-1');
+    for (const e of events) if (e.core !== 'soc') expect(['m4-0', 'm4-1']).toContain(e.link);
+
+    const whole = s.snapshot();
+    expect(Object.keys(whole.links ?? {})).toEqual(['m4-0', 'm4-1']);
+    const viaWhole = inspectImage(whole.image, parseLayoutJson(whole.links?.['m4-1']));
+    const own = s.remote('m4-1').snapshot();
+    const viaOwn = inspectImage(own.image, parseLayoutJson(own.layout));
+    expect(viaWhole.problems).toEqual([]);
+    expect(viaWhole.messages).toEqual(viaOwn.messages);
+    expect(viaOwn.messages.some((m) => m.payload === '6d010203')).toBe(true);
+    // m4-0's link saw no such message.
+    const other = s.remote('m4-0').snapshot();
+    expect(
+      inspectImage(other.image, parseLayoutJson(other.layout)).messages.some((m) => m.payload === '6d010203'),
+    ).toBe(false);
+  });
+});
+
+describe('several remotes with C firmware', () => {
+  it('gives each C remote its own firmware slot and its own link: two RPMsg-Lite API echoes beside a JS one', async () => {
+    const echo = await buildFixture('api-echo.c');
+    const s = await boot({
+      remotes: [
+        { name: 'c-0', remote: echo },
+        { name: 'js', remote: tagged, data: { tag: 'j' } },
+        { name: 'c-1', remote: echo },
+      ],
+      waitForChannels: ['rpmsg-echo'],
+    });
+    // No hello: RPMsg-Lite's echo would echo it too.
+    const open = (n: string) => s.remote(n).master.openChannel('rpmsg-echo', { hello: false, timeout: 5000 });
+    const epts = await Promise.all(['c-0', 'js', 'c-1'].map(open));
+    for (let i = 0; i < 200; i++) {
+      const payload = new Uint8Array([i & 0xff, 1, 2, 3, 4, 5].slice(0, 1 + (i % 6)));
+      const [c0, js, c1] = await Promise.all(epts.map((e) => ask(e, payload)));
+      expect([...(c0 as Uint8Array)]).toEqual([...payload]);
+      expect([...(js as Uint8Array)]).toEqual([0x6a, ...payload]);
+      expect([...(c1 as Uint8Array)]).toEqual([...payload]);
+    }
+    // A restart reinstantiates that firmware alone, in its own slot.
+    await s.remote('c-0').restart();
+    const again = await open('c-0');
+    expect([...(await ask(again, new Uint8Array([9, 9])))]).toEqual([9, 9]);
+    expect([...(await ask(epts[2] as Endpoint, new Uint8Array([8])))]).toEqual([8]);
+  }, 60_000);
+});
+
+describe('M-core↔M-core links (options.links)', () => {
+  it('runs an RPMsg-Lite-profile link between two M-cores while the A-core talks to both', async () => {
+    const s = await boot({
+      profile: 'rpmsg-lite',
+      remotes: [
+        { name: 'm7', remote: gateway, data: { peer: 'm4' }, waitForChannels: ['rpmsg-gateway'] },
+        { name: 'm4', remote: sensor, data: { peer: 'm7' }, waitForChannels: ['rpmsg-echo'] },
+      ],
+      links: [{ master: 'm7', remote: 'm4', linkId: 1 }],
+    });
+    const gw = await s.remote('m7').master.openChannel('rpmsg-gateway');
+    const echo = await s.remote('m4').master.openChannel('rpmsg-echo');
+    for (let i = 0; i < 30; i++) {
+      const [viaGateway, direct] = await Promise.all([
+        ask(gw, new Uint8Array([i])),
+        ask(echo, new Uint8Array([i])),
+      ]);
+      expect(new TextDecoder().decode(viaGateway.subarray(0, 3))).toBe('m4:');
+      expect(viaGateway[3]).toBe(i);
+      expect([...direct]).toEqual([i]);
+    }
+    const stats = await s.stats();
+    expect(Object.keys(stats.links ?? {})).toEqual(['m7', 'm4', 'm7:m4']);
+    expect(stats.links?.['m7:m4']?.master?.txMessages).toBeGreaterThanOrEqual(30);
+    expect(stats.links?.['m7:m4']?.remote?.rxMessages).toBeGreaterThanOrEqual(30);
+    const link = parseLayoutJson(s.snapshot().links?.['m7:m4']);
+    expect(link.linkId).toBe(1);
+    expect([link.vrings[0].notifyId, link.vrings[1].notifyId]).toEqual([2, 3]);
+
+    // The M4 restarts: the M7 sees its link go down and boots it again; the M4 announces its sensor
+    // again and the gateway (which opens it at every announcement) forwards again.
+    await s.remote('m4').restart();
+    const echo2 = await s.remote('m4').master.openChannel('rpmsg-echo', { timeout: 5000 });
+    expect([...(await ask(echo2, new Uint8Array([9])))]).toEqual([9]);
+    await expect
+      .poll(
+        async () => {
+          const r = await Promise.race([
+            ask(gw, new Uint8Array([42])),
+            new Promise((r) => setTimeout(r, 200)),
+          ]);
+          return r instanceof Uint8Array ? [...r] : null;
+        },
+        { timeout: 5000 },
+      )
+      .toEqual([0x6d, 0x34, 0x3a, 42]);
+
+    // The M7 restarts: the A-core's link to it and its link to the M4 come back; so does the gateway.
+    await s.remote('m7').restart();
+    const gw2 = await s.remote('m7').master.openChannel('rpmsg-gateway', { timeout: 5000 });
+    await expect
+      .poll(
+        async () => {
+          const r = await Promise.race([
+            ask(gw2, new Uint8Array([43])),
+            new Promise((r) => setTimeout(r, 200)),
+          ]);
+          return r instanceof Uint8Array ? [...r] : null;
+        },
+        { timeout: 5000 },
+      )
+      .toEqual([0x6d, 0x34, 0x3a, 43]);
+  }, 30_000);
+});
+
+describe('bad configurations get typed errors naming the remote', () => {
+  const base = { remotes: [remote('a'), remote('b')] };
+  it.each([
+    [
+      'two remotes with one name',
+      { remotes: [remote('m4'), remote('m4')] },
+      /options\.remotes\[1\]\.name.*'m4' names two remotes/,
+    ],
+    [
+      'a layout that does not fit',
+      { ...base, ramSize: 0x1000 * 100 },
+      /options\.remotes\[1\].*'b' does not fit in options\.ramSize/,
+    ],
+    [
+      'too many remotes for the mailbox',
+      { remotes: Array.from({ length: 17 }, (_, i) => remote(`m${i}`)), numBuffers: 1 },
+      /options\.remotes\[16\].*does not fit in the mailbox.*'m16'/,
+    ],
+    [
+      'a link to no such core',
+      { ...base, profile: 'rpmsg-lite', links: [{ master: 'a', remote: 'z' }] },
+      /options\.links\[0\]\.remote.*names no remote/,
+    ],
+    [
+      'a link in the linux profile',
+      { ...base, links: [{ master: 'a', remote: 'b' }] },
+      /options\.links.*rpmsg-lite/,
+    ],
+    [
+      'a link to itself',
+      { ...base, profile: 'rpmsg-lite', links: [{ master: 'a', remote: 'a' }] },
+      /'a' cannot be its own peer/,
+    ],
+    [
+      'remote and remotes',
+      { ...base, remote: tagged },
+      /options\.remote goes alone|options\.remote.*goes alone/,
+    ],
+    ['a worker master with remotes', { ...base, master: 'x.mjs' }, /options\.master.*'inline'/],
+    [
+      'a link id past the mailbox channels',
+      { ...base, profile: 'rpmsg-lite', links: [{ master: 'a', remote: 'b', linkId: 4 }] },
+      /options\.links\[0\].*'a:b'.*notify id 9/,
+    ],
+  ] as const)('%s', async (_what, options, message) => {
+    const error = await createSoc(options as unknown as SocOptions).then(
+      (booted) => {
+        soc = booted;
+      },
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
+    expect(String((error as Error).message)).toMatch(message);
+  });
+});
