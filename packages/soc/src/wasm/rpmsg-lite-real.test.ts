@@ -215,6 +215,37 @@ if (!checkout) {
       }
     });
 
+    it('two RPMsg-Lite remotes in one SoC (i.MX8QM: each M4 on its own link, both link id 0) echo side by side', async () => {
+      const remote = await buildFixture('rl-remote-echo.c', {
+        rpmsgLite: checkout as string,
+        defines: ['RL_ALLOW_CUSTOM_SHMEM_CONFIG=1'],
+      });
+      const s = await createSoc({
+        profile: 'rpmsg-lite',
+        remotes: [
+          { name: 'm4-0', remote },
+          { name: 'm4-1', remote },
+        ],
+        waitForChannels: ['rpmsg-echo'],
+      });
+      soc = s;
+      const epts = await Promise.all(
+        ['m4-0', 'm4-1'].map((n) => s.remote(n).master.openChannel('rpmsg-echo', { hello: false })),
+      );
+      const got = epts.map((e) => replies(e));
+      const next = random(5);
+      for (let k = 0; k < 300; k++) {
+        const sent = epts.map(() => message(next, Math.floor(next() * (PAYLOAD + 1))));
+        await Promise.all(epts.map((e, i) => e.send(sent[i] as Uint8Array)));
+        for (const [i, g] of got.entries()) expectSame((await g.next()).data, sent[i] as Uint8Array, k);
+      }
+      await s.remote('m4-1').restart();
+      const again = await s.remote('m4-1').master.openChannel('rpmsg-echo', { hello: false, timeout: 5000 });
+      const reply = replies(again);
+      await again.send(new Uint8Array([1, 2, 3]));
+      expect([...(await reply.next()).data]).toEqual([1, 2, 3]);
+    });
+
     it('a firmware built for another layout stops with a message naming the value that differs', async () => {
       const [linuxCompat] = CONFIGURATIONS as [Configuration];
       const remote = await build('rl-remote-echo.c', linuxCompat);
