@@ -160,6 +160,12 @@ describe('several remotes (options.remotes)', () => {
     for (const e of ours()) expect(e.link).toBe('m4-1');
     for (const e of events) if (e.core !== 'soc') expect(['m4-0', 'm4-1']).toContain(e.link);
 
+    // The live view shows one remote's link.
+    const view = await s.view({ remote: 'm4-1' });
+    const frame = (await (await fetch(new URL('frame', view.url))).json()) as { layout: { base: string } };
+    expect(Number(frame.layout.base)).toBe(s.remote('m4-1').layout.base);
+    await expect(s.view({ remote: 'm4-9' })).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_VALUE' });
+
     const whole = s.snapshot();
     expect(Object.keys(whole.links ?? {})).toEqual(['m4-0', 'm4-1']);
     const viaWhole = inspectImage(whole.image, parseLayoutJson(whole.links?.['m4-1']));

@@ -286,13 +286,14 @@ export class Soc extends EventEmitter<SocEvents> {
   remote(name: string): RemoteProc {
     const slot = this.#slots.find((s) => s.name === name);
     if (!slot) {
-      throw new InvalidArgValueError(
-        'name',
-        `names no remote (remotes: ${this.#slots.map((s) => `'${s.name}'`).join(', ')})`,
-        name,
-      );
+      throw new InvalidArgValueError('name', `names no remote (remotes: ${this.#names()})`, name);
     }
     return slot.proc;
+  }
+
+  /** The remotes' names, quoted, for errors. */
+  #names(): string {
+    return this.#slots.map((s) => `'${s.name}'`).join(', ');
   }
 
   /** Every remote, in `options.remotes` order. */
@@ -312,7 +313,7 @@ export class Soc extends EventEmitter<SocEvents> {
     if (remote === undefined && this.#slots.length > 1) {
       throw new InvalidArgValueError(
         'options.remote',
-        `must name the remote whose channel to wait for (remotes: ${this.#slots.map((s) => `'${s.name}'`).join(', ')})`,
+        `must name the remote whose channel to wait for (remotes: ${this.#names()})`,
         remote,
       );
     }
@@ -670,7 +671,7 @@ export class Soc extends EventEmitter<SocEvents> {
     if (name === undefined && this.#slots.length > 1) {
       throw new InvalidArgValueError(
         'name',
-        `must name the remote to restart (remotes: ${this.#slots.map((s) => `'${s.name}'`).join(', ')})`,
+        `must name the remote to restart (remotes: ${this.#names()})`,
         name,
       );
     }
@@ -754,6 +755,9 @@ export class Soc extends EventEmitter<SocEvents> {
    */
   async view(options: ViewOptions & { remote?: string } = {}): Promise<ViewServer> {
     const { remote, ...rest } = options;
+    if (remote !== undefined && !this.#slots.some((s) => s.name === remote)) {
+      throw new InvalidArgValueError('options.remote', `names no remote (remotes: ${this.#names()})`, remote);
+    }
     const source =
       this.#plan.named || remote !== undefined ? this.remote(remote ?? this.#slots[0]!.name) : this;
     const { startView } = await import('@rpmsg/view');
