@@ -9,9 +9,9 @@ const src = (pkg: string, entry = 'index.ts') =>
 export default defineConfig({
   resolve: {
     alias: [
-      { find: /^@rpmsg\/(virtio|core|serial)\/testing$/, replacement: src('$1', 'testing/index.ts') },
+      { find: /^@rpmsg\/(virtio|core|serial|linux)\/testing$/, replacement: src('$1', 'testing/index.ts') },
       { find: /^@rpmsg\/tty\/rx$/, replacement: src('tty', 'rx/index.ts') },
-      { find: /^@rpmsg\/(virtio|core|soc|tty|serial|cli|firmware|view)$/, replacement: src('$1') },
+      { find: /^@rpmsg\/(virtio|core|soc|tty|serial|cli|firmware|view|linux)$/, replacement: src('$1') },
     ],
   },
   test: {

@@ -270,6 +270,130 @@ exit status: 0, 1 when the input cannot be read or a line is not JSON, 2 for a u
   },
 };
 
+const listCommand: Command = {
+  name: 'list',
+  synopsis: 'list [--json] [--root DIR]',
+  summary: "a Linux board's rpmsg channels and remote processors",
+  help: `On a Linux board (Node on the A-core, the kernel's virtio_rpmsg_bus owning the rings): lists the
+channels on the rpmsg bus (/sys/bus/rpmsg/devices) — name, remote and local address, driver,
+device node (/dev/rpmsgN, /dev/ttyRPMSGn), remote processor — and the remote processors
+(/sys/class/remoteproc) with their state, firmware and recovery setting.
+
+options:
+  --json         print one JSON object instead: { channels, remoteprocs } (docs/cli.md)
+  --root DIR     read /sys and /dev under DIR instead of / (a copy or model of a board's tree)
+  -h, --help     this text
+
+exit status: 0, 1 when DIR has no sys directory, 2 for a usage error`,
+  options: { json: { type: 'boolean', default: false }, root: { type: 'string' } },
+  async run({ values }, io) {
+    const root = rootOption(values.root);
+    const { linuxList } = await import('./linux-list.js');
+    return linuxList({ json: values.json === true, ...(root === undefined ? {} : { root }) }, io);
+  },
+};
+
+const echoCommand: Command = {
+  name: 'echo',
+  synopsis: 'echo <channel> [--message TEXT] [--count N] [--timeout S] [--root DIR]',
+  summary: 'send to a channel of a Linux board and verify the echoes',
+  help: `On a Linux board: waits for the channel, sends the message --count times and checks that each
+comes back unchanged, printing each echo and its round-trip time. A channel with a /dev/ttyRPMSGn
+(rpmsg_tty) is used through the tty; any other through its /dev/rpmsgN (rpmsg_char) — an unbound
+channel is handed to rpmsg_char through driver_override first, which needs root or a udev rule
+(docs/linux.md).
+
+options:
+  --message TEXT  what to send (default "hello from rpmsg")
+  --count N       how many times (default 1)
+  --timeout S     seconds to wait for the channel, then for each echo (default 10)
+  --root DIR      read /sys and /dev under DIR instead of /
+  -h, --help      this text
+
+exit status: 0 when every echo matched; 1 when one differed, none came in time, or the channel
+cannot be opened (the error's code on stderr: ERR_RPMSG_LINUX_PERMISSION, ERR_RPMSG_LINUX_BUSY,
+ERR_RPMSG_TIMEOUT…); 2 for a usage error`,
+  options: {
+    message: { type: 'string' },
+    count: { type: 'string' },
+    timeout: { type: 'string' },
+    root: { type: 'string' },
+  },
+  allowPositionals: true,
+  async run({ values, positionals }, io) {
+    if (positionals.length !== 1) throw new UsageError('echo takes exactly one channel name');
+    const channel = positionals[0]!;
+    if (channel === '' || Buffer.byteLength(channel) > 31)
+      throw new UsageError(`a channel name is 1 to 31 bytes, got '${channel}'`);
+    const count = positiveInteger('count', values.count);
+    const timeout = seconds('timeout', values.timeout);
+    const root = rootOption(values.root);
+    const { linuxEcho } = await import('./linux-echo.js');
+    return linuxEcho(
+      {
+        channel,
+        ...(typeof values.message === 'string' ? { message: values.message } : {}),
+        ...(count === undefined ? {} : { count }),
+        ...(timeout === undefined ? {} : { timeout }),
+        ...(root === undefined ? {} : { root }),
+      },
+      io,
+    );
+  },
+};
+
+const rprocCommand: Command = {
+  name: 'rproc',
+  synopsis:
+    'rproc [list | status [NAME] | start [NAME] [--firmware FILE] | stop [NAME]] [--json] [--root DIR]',
+  summary: "a Linux board's remote processors: state, start, stop",
+  help: `On a Linux board: lists the remote processors (/sys/class/remoteproc), shows one, or starts or
+stops it by writing its state attribute — with --firmware, the firmware file (from the kernel's
+firmware path, /lib/firmware) is chosen first. NAME is remoteprocN, its index, or its name; it
+may be left out when there is only one processor. Prints the processor's state after.
+
+options:
+  --firmware FILE  start: the firmware file to load
+  --json           print JSON instead: an array for list, one object otherwise (docs/cli.md)
+  --root DIR       read /sys under DIR instead of /
+  -h, --help       this text
+
+exit status: 0; 1 when the kernel refused (ERR_RPMSG_LINUX_BUSY: already running,
+ERR_RPMSG_LINUX_BAD_STATE: not running, ERR_RPMSG_LINUX_NO_FIRMWARE, ERR_RPMSG_LINUX_PERMISSION,
+ERR_RPMSG_LINUX_NO_REMOTEPROC…); 2 for a usage error`,
+  options: {
+    firmware: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    root: { type: 'string' },
+  },
+  allowPositionals: true,
+  async run({ values, positionals }, io) {
+    const { linuxRproc, parseRprocArgs } = await import('./linux-rproc.js');
+    const { action, which } = parseRprocArgs(positionals);
+    if (values.firmware !== undefined && action !== 'start')
+      throw new UsageError('--firmware goes with rproc start');
+    if (values.firmware === '') throw new UsageError('--firmware needs a file name');
+    const root = rootOption(values.root);
+    return linuxRproc(
+      {
+        action,
+        json: values.json === true,
+        ...(which === undefined ? {} : { which }),
+        ...(typeof values.firmware === 'string' ? { firmware: values.firmware } : {}),
+        ...(root === undefined ? {} : { root }),
+      },
+      io,
+    );
+  },
+};
+
+/** `--root DIR`: a non-empty path, or undefined for the real `/`. */
+function rootOption(raw: string | boolean | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== 'string' || raw === '') throw new UsageError('--root needs a directory');
+  return raw;
+}
+
 /** Every command, in the order `rpmsg --help` lists them. */
 export const COMMANDS: readonly Command[] = [
   demoCommand,
@@ -279,4 +403,7 @@ export const COMMANDS: readonly Command[] = [
   buildFirmwareCommand,
   viewCommand,
   traceCommand,
+  listCommand,
+  echoCommand,
+  rprocCommand,
 ];

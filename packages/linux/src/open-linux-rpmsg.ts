@@ -1,0 +1,44 @@
+import { join } from 'node:path';
+import { InvalidArgValueError } from '@rpmsg/core';
+import { checkDeviceOptions, type LinuxRpmsgOptions } from './device-options.js';
+import { LinuxRpmsgError } from './errors.js';
+import { readKernelRelease } from './kernel.js';
+import { LinuxRpmsgDevice } from './linux-device.js';
+import { nodeFileOps } from './node-file-ops.js';
+import { exists } from './sysfs.js';
+
+/**
+ * Opens the rpmsg bus of the Linux board this process runs on (or of the tree under `root`): the
+ * same `channels()` / `waitForChannel()` / `openChannel()` an application uses on the simulator's
+ * `soc.master`. Nothing is opened or bound until a channel is; a bus that does not exist yet (no
+ * remote processor running) is not an error — its channels appear once the remote announces them.
+ *
+ * ## Example
+ * ```ts
+ * const device = await openLinuxRpmsg();
+ * const ep = await device.openChannel('rpmsg-raw', { timeout: 5000 });
+ * ep.on('message', (payload) => console.log(Buffer.from(payload).toString()));
+ * await ep.send(new TextEncoder().encode('hello'));
+ * ```
+ *
+ * @throws {InvalidArgTypeError|InvalidArgValueError|OutOfRangeError} bad options; a `root` that is
+ *   not a directory
+ * @throws {LinuxRpmsgError} `ERR_RPMSG_LINUX_IO` when `root` has no `sys` directory (not Linux, or
+ *   sysfs not mounted)
+ */
+export async function openLinuxRpmsg(options: LinuxRpmsgOptions = {}): Promise<LinuxRpmsgDevice> {
+  const settings = checkDeviceOptions(options);
+  if (!exists(settings.root)) {
+    throw new InvalidArgValueError('options.root', 'must be a directory', settings.root);
+  }
+  const sys = join(settings.root, 'sys');
+  if (!exists(sys)) {
+    throw new LinuxRpmsgError(
+      'ERR_RPMSG_LINUX_IO',
+      `${sys} does not exist: this is not Linux, or sysfs is not mounted (mount -t sysfs sysfs /sys)`,
+      { path: sys },
+    );
+  }
+  const fileOps = settings.fileOps ?? nodeFileOps({ clock: settings.clock });
+  return new LinuxRpmsgDevice(settings, fileOps, readKernelRelease(settings.root));
+}
