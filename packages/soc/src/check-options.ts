@@ -99,6 +99,13 @@ function checkRemotes(o: Record<keyof SocOptions, unknown>): void {
   // How many fit is the mailbox's to say (planSoc names the first remote that does not).
   if (o.remotes.length < 1)
     throw new InvalidArgValueError('options.remotes', 'must name at least one remote', o.remotes);
+  if (o.remoteData !== undefined) {
+    throw new InvalidArgValueError(
+      'options.remoteData',
+      'goes with options.remote: give each remote its data (options.remotes[i].data)',
+      o.remoteData,
+    );
+  }
   if (o.master !== undefined && o.master !== 'inline') {
     throw new InvalidArgValueError(
       'options.master',
@@ -115,6 +122,14 @@ function checkRemotes(o: Record<keyof SocOptions, unknown>): void {
     if (typeof e.name !== 'string') throw new InvalidArgTypeError(`${arg}.name`, 'of type string', e.name);
     if (!REMOTE_NAME.test(e.name)) {
       throw new InvalidArgValueError(`${arg}.name`, 'must be 1 to 31 letters, digits, -, _ or .', e.name);
+    }
+    if (e.name === 'master' || e.name === 'soc') {
+      // They name the A-core and the SoC in trace tracks and log lines.
+      throw new InvalidArgValueError(
+        `${arg}.name`,
+        `'${e.name}' is reserved: it names the A-core and the SoC`,
+        e.name,
+      );
     }
     if (names.has(e.name)) {
       throw new InvalidArgValueError(

@@ -61,6 +61,13 @@ export function planSoc(options: SocOptions): SocPlan {
     });
   if (!options.remotes) {
     const layout = layoutOf({}, base);
+    if (options.ramSize !== undefined && layout.size > options.ramSize) {
+      throw new InvalidArgValueError(
+        'options.ramSize',
+        `is too small for the link's region: it needs ${layout.size} bytes`,
+        options.ramSize,
+      );
+    }
     return {
       links: [{ index: 0, name: 'remote', master: undefined, remote: 'remote', layout, offset: 0 }],
       remotes: ['remote'],

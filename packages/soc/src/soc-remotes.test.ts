@@ -1,10 +1,11 @@
 import { type Endpoint, inspectImage, parseLayoutJson } from '@rpmsg/core';
 import { describe, expect, it } from 'vitest';
-import { createSoc, type Soc } from './soc.js';
+import { createSoc, Soc } from './soc.js';
 import type { RemoteOptions, SocOptions } from './soc-options.js';
 import { stopSocAfterEach } from './test-soc.js';
 import type { TraceEvent } from './trace.js';
 import { buildFixture } from './wasm/test-firmware.js';
+import { coreWorkerCount } from './workers.js';
 
 const tagged = new URL('./fixtures/tagged-echo-firmware.mjs', import.meta.url);
 const gateway = new URL('./fixtures/gateway-firmware.mjs', import.meta.url);
@@ -182,6 +183,85 @@ describe('several remotes (options.remotes)', () => {
   });
 });
 
+describe('several remotes: lifecycle corners', () => {
+  it('two restarts of one remote at once are one restart (one worker, one boot)', async () => {
+    const s = await boot({ remotes: [remote('a'), remote('b')], waitForChannels: ['rpmsg-echo'] });
+    const a = s.remote('a');
+    let restarts = 0;
+    a.on('restart', () => restarts++);
+    await Promise.all([a.restart(), a.restart()]);
+    expect(restarts).toBe(1);
+    expect(coreWorkerCount()).toBe(2);
+    const ept = await a.master.openChannel('rpmsg-echo', { timeout: 5000 });
+    expect([...(await ask(ept, new Uint8Array([1])))]).toEqual([0x61, 1]);
+  });
+
+  it('restartMaster() leaves a crashed remote down: its sends still fail', async () => {
+    const s = await boot({
+      remotes: [remote('a', { data: { tag: 'a', crashAfter: 1 } }), remote('b')],
+      waitForChannels: ['rpmsg-echo'],
+    });
+    const a = s.remote('a');
+    const crashed = new Promise((resolve) => a.once('crash', resolve));
+    const ea = await a.master.openChannel('rpmsg-echo');
+    await ea.send(new Uint8Array([1]));
+    await crashed;
+    await s.restartMaster();
+    expect(a.state).toBe('crashed');
+    await expect(ea.send(new Uint8Array([2]))).rejects.toMatchObject({ code: 'ERR_RPMSG_PEER_GONE' });
+    const eb = await s.remote('b').master.openChannel('rpmsg-echo', { timeout: 5000 });
+    expect([...(await ask(eb, new Uint8Array([3])))]).toEqual([0x62, 3]);
+  });
+
+  it('a remote that crashes while another still boots fails createSoc, naming it', async () => {
+    const error = await createSoc({
+      remotes: [
+        remote('a', { data: { tag: 'a', crashAfterMs: 200 } }),
+        {
+          name: 'b',
+          remote: new URL('./fixtures/slow-load-firmware.mjs', import.meta.url),
+          data: { tag: 'b' },
+        },
+      ],
+    }).then(
+      (booted) => {
+        soc = booted;
+      },
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({
+      code: 'ERR_RPMSG_PEER_GONE',
+      message: expect.stringContaining("remote 'a'"),
+    });
+  });
+
+  it('a link whose master never answers stays down; the cores and their A-core links come up', async () => {
+    const events: TraceEvent[] = [];
+    // echo-firmware.mjs blocks its thread in lite calls: its event loop never serves the M-core link.
+    const s = new Soc({
+      profile: 'rpmsg-lite',
+      bootTimeout: 1000,
+      trace: true,
+      remotes: [
+        { name: 'blocked', remote: new URL('./fixtures/echo-firmware.mjs', import.meta.url) },
+        remote('m4'),
+      ],
+      links: [{ master: 'blocked', remote: 'm4' }],
+      waitForChannels: ['rpmsg-echo'],
+    });
+    soc = s;
+    s.on('trace', (e) => events.push(e));
+    await s.start();
+    const e = await s.remote('m4').master.openChannel('rpmsg-echo');
+    expect([...(await ask(e, new Uint8Array([4])))]).toEqual([0x6d, 4]);
+    await expect
+      .poll(() => events.find((t) => t.type === 'lifecycle' && t.event === 'link-boot-failed')?.link, {
+        timeout: 5000,
+      })
+      .toBe('blocked:m4');
+  });
+});
+
 describe('several remotes with C firmware', () => {
   it('gives each C remote its own firmware slot and its own link: two RPMsg-Lite API echoes beside a JS one', async () => {
     const echo = await buildFixture('api-echo.c');
@@ -313,6 +393,17 @@ describe('bad configurations get typed errors naming the remote', () => {
       'remote and remotes',
       { ...base, remote: tagged },
       /options\.remote goes alone|options\.remote.*goes alone/,
+    ],
+    ['a reserved name', { remotes: [remote('soc')] }, /options\.remotes\[0\]\.name.*'soc' is reserved/],
+    [
+      'remoteData with remotes',
+      { ...base, remoteData: 1 },
+      /options\.remoteData.*options\.remotes\[i\]\.data/,
+    ],
+    [
+      'one remote and a ramSize too small',
+      { remote: tagged, ramSize: 0x1000 },
+      /options\.ramSize.*too small/,
     ],
     ['a worker master with remotes', { ...base, master: 'x.mjs' }, /options\.master.*'inline'/],
     [

@@ -114,6 +114,10 @@ interface RemoteSlot {
   /** It failed between its 'up' and the end of its boot: reported once the boot ends. */
   earlyCrash: Error | undefined;
   firmware: FirmwareModule | undefined;
+  /** Why it last crashed. */
+  lastCrash: Error | undefined;
+  /** The restart in flight: a second `restart()` meanwhile joins it. */
+  restarting: Promise<void> | undefined;
 }
 
 /** A link between two M-cores, and the pair of workers it was last booted over. */
@@ -235,6 +239,8 @@ export class Soc extends EventEmitter<SocEvents> {
       crashAbort: new AbortController(),
       earlyCrash: undefined,
       firmware: undefined,
+      lastCrash: undefined,
+      restarting: undefined,
     };
     return slot;
   }
@@ -442,6 +448,14 @@ export class Soc extends EventEmitter<SocEvents> {
     const results = await Promise.allSettled(boots);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
+    // A remote up early that crashed while another still booted: nobody could listen to its
+    // `crash` yet, so the boot fails with it, as a one-remote boot does.
+    const lost = this.#slots.find((slot) => slot.status !== 'running');
+    if (lost) {
+      throw new RpmsgError('ERR_RPMSG_PEER_GONE', `${this.#called(lost)} failed while the SoC booted`, {
+        cause: lost.lastCrash,
+      });
+    }
     this.#status = 'running';
   }
 
@@ -487,6 +501,11 @@ export class Soc extends EventEmitter<SocEvents> {
     await expectMessage(worker, 'ready', this.#bootTimeout, 'master start', 'load-failed');
   }
 
+  /** A boot step as timeouts name it: `firmware load`, or `remote 'm4-1': firmware load`. */
+  #step(slot: RemoteSlot, what: string): string {
+    return this.#plan.named ? `remote '${slot.name}': ${what}` : what;
+  }
+
   /** "the remote" or "remote 'm4-1'": how errors and boot steps name it. */
   #called(slot: RemoteSlot): string {
     return this.#plan.named ? `remote '${slot.name}'` : 'the remote';
@@ -512,12 +531,18 @@ export class Soc extends EventEmitter<SocEvents> {
     worker.on('error', (error) => this.#crash(slot, worker, error));
     worker.on('exit', (code) => this.#crash(slot, worker, new Error(`${called} exited with code ${code}`)));
     try {
-      const up = expectMessage(worker, 'up', this.#bootTimeout, `${called}: boot`);
+      const up = expectMessage(worker, 'up', this.#bootTimeout, this.#step(slot, 'remote boot'));
       up.catch(() => {});
-      await expectMessage(worker, 'loaded', this.#bootTimeout, `${called}: firmware load`, 'load-failed');
+      await expectMessage(
+        worker,
+        'loaded',
+        this.#bootTimeout,
+        this.#step(slot, 'firmware load'),
+        'load-failed',
+      );
       slot.loaded = true;
       await this.#bootMaster(slot);
-      await this.#bootPeerLinks(slot);
+      this.#bootPeerLinks(slot);
       await up;
       const early = slot.earlyCrash as Error | undefined; // set by a crash while this awaited
       slot.earlyCrash = undefined;
@@ -555,7 +580,7 @@ export class Soc extends EventEmitter<SocEvents> {
 
   async #bootMaster(slot: RemoteSlot): Promise<void> {
     if (slot.masterCore) {
-      await withTimeout(slot.masterCore.boot(), this.#bootTimeout, `${this.#called(slot)}: master boot`);
+      await withTimeout(slot.masterCore.boot(), this.#bootTimeout, this.#step(slot, 'master boot'));
       slot.layout = slot.masterCore.layout;
       return;
     }
@@ -568,28 +593,41 @@ export class Soc extends EventEmitter<SocEvents> {
   /**
    * Boots each M-core link of `slot` whose other core is loaded: its master core's worker drives it
    * (docs/soc.md#m-core-to-m-core-links). A link already booted over the same two workers is not
-   * booted again (both cores' boots reach here at the first start).
+   * booted again (both cores' boots reach here at the first start). Not awaited: a link is its two
+   * cores' business — it comes up when its master answers (`ctx.link(peer)` resolves then), and a
+   * master that never answers (its event loop blocked, or it crashed meanwhile) leaves that link
+   * down, not this core's boot failed; the trace says `link-boot-failed`.
    */
-  async #bootPeerLinks(slot: RemoteSlot): Promise<void> {
+  #bootPeerLinks(slot: RemoteSlot): void {
     for (const link of this.#peerLinks) {
       if (link.master !== slot && link.remote !== slot) continue;
       const { master, remote } = link;
       if (!master.worker || !remote.worker || !master.loaded || !remote.loaded) continue;
       const b = link.booted;
-      if (!b || b.master !== master.worker || b.remote !== remote.worker) {
-        const worker = master.worker;
-        const booted = expectMessage(
-          worker,
-          'booted',
-          this.#bootTimeout,
-          `link '${link.plan.name}': boot`,
-          'boot-failed',
-          link.plan.index,
-        );
-        this.#send(worker, { type: 'boot', link: link.plan.index });
-        link.booted = { master: worker, remote: remote.worker, done: booted.then(() => {}) };
-      }
-      await (link.booted as { done: Promise<void> }).done;
+      if (b && b.master === master.worker && b.remote === remote.worker) continue;
+      const worker = master.worker;
+      const booted = expectMessage(
+        worker,
+        'booted',
+        this.#bootTimeout,
+        `link '${link.plan.name}': boot`,
+        'boot-failed',
+        link.plan.index,
+      );
+      this.#send(worker, { type: 'boot', link: link.plan.index });
+      const done = booted.then(
+        () => {},
+        (error: Error) => {
+          if (link.booted?.done === done) link.booted = undefined;
+          this.#tracer?.emit({
+            type: 'lifecycle',
+            event: 'link-boot-failed',
+            detail: error.message,
+            ...this.#tag(link.plan.name),
+          });
+        },
+      );
+      link.booted = { master: worker, remote: remote.worker, done };
     }
   }
 
@@ -617,6 +655,7 @@ export class Soc extends EventEmitter<SocEvents> {
     }
     if (slot.status !== 'running' || this.#status === 'stopped') return;
     slot.status = 'crashed';
+    slot.lastCrash = reason;
     slot.watchdog.stop();
     slot.worker = undefined;
     slot.loaded = false;
@@ -678,8 +717,19 @@ export class Soc extends EventEmitter<SocEvents> {
     return name === undefined ? this.#restart(this.#slots[0] as RemoteSlot) : this.remote(name).restart();
   }
 
-  async #restart(slot: RemoteSlot): Promise<void> {
-    if (this.#status === 'stopped') throw new RpmsgError('ERR_RPMSG_CLOSED', 'the SoC is stopped');
+  /** A second restart of the same remote while one is in flight joins it (one worker, one boot). */
+  #restart(slot: RemoteSlot): Promise<void> {
+    if (this.#status === 'stopped')
+      return Promise.reject(new RpmsgError('ERR_RPMSG_CLOSED', 'the SoC is stopped'));
+    if (!slot.restarting) {
+      slot.restarting = this.#restartOnce(slot).finally(() => {
+        slot.restarting = undefined;
+      });
+    }
+    return slot.restarting;
+  }
+
+  async #restartOnce(slot: RemoteSlot): Promise<void> {
     slot.watchdog.stop();
     const old = slot.worker;
     slot.worker = undefined;
@@ -689,6 +739,9 @@ export class Soc extends EventEmitter<SocEvents> {
       await old.terminate();
     }
     await Promise.all(this.#dying);
+    // stop() may have come while the old worker ended: no new one then.
+    if ((this.#status as SocState) === 'stopped')
+      throw new RpmsgError('ERR_RPMSG_CLOSED', 'the SoC is stopped');
     this.#lifecycle('restart', undefined, slot);
     await this.#bootRemote(slot);
     slot.proc.emit('restart');
@@ -699,7 +752,7 @@ export class Soc extends EventEmitter<SocEvents> {
    * Reboots the master while the remote keeps running: the master resets the rings and boots the
    * link again; the remote drops its rings, resyncs and re-announces (docs/interop.md#restart-and-resync). With an inline
    * master the same `soc.master` device carries on; a worker master is started afresh. With
-   * `options.remotes`, every link of the A-core is rebooted.
+   * `options.remotes`, every link of the A-core to a running remote is rebooted.
    */
   async restartMaster(): Promise<void> {
     if (this.#status === 'stopped') throw new RpmsgError('ERR_RPMSG_CLOSED', 'the SoC is stopped');
@@ -710,7 +763,9 @@ export class Soc extends EventEmitter<SocEvents> {
       await old?.terminate();
       await this.#startMasterWorker();
     }
-    await Promise.all(this.#slots.map((slot) => this.#bootMaster(slot)));
+    // A remote that is down keeps its link down (its restart boots it); one booting boots it itself.
+    const running = this.#slots.filter((slot) => slot.status === 'running');
+    await Promise.all(running.map((slot) => this.#bootMaster(slot)));
   }
 
   /**
@@ -719,8 +774,7 @@ export class Soc extends EventEmitter<SocEvents> {
    * has every link by name — the M-core↔M-core ones too (`'m7:m4'`).
    */
   async stats(): Promise<SocStats> {
-    const first = await this.#linkStats(this.#slots[0] as RemoteSlot);
-    if (!this.#plan.named) return first;
+    if (!this.#plan.named) return this.#linkStats(this.#slots[0] as RemoteSlot);
     const links: Record<string, LinkStats> = {};
     const all = await Promise.all([
       ...this.#slots.map(async (slot) => [slot.name, await this.#linkStats(slot)] as const),
@@ -734,7 +788,7 @@ export class Soc extends EventEmitter<SocEvents> {
       }),
     ]);
     for (const [name, stats] of all) links[name] = stats;
-    return { ...first, links };
+    return { ...(links[(this.#slots[0] as RemoteSlot).name] as LinkStats), links };
   }
 
   async #linkStats(slot: RemoteSlot): Promise<LinkStats> {

@@ -67,6 +67,17 @@ describe('convertTrace', () => {
     expect(trace.otherData).toMatchObject({ flows: 2, unmatched: 2 });
     const flows = trace.traceEvents.filter((e) => e.ph === 's' || e.ph === 'f');
     expect(flows.map((e) => `${e.ph}${e.id}@${e.tid}`)).toEqual(['s1@6', 'f1@7', 's2@8', 'f2@9']);
+    expect(trace.traceEvents.find((e) => e.name === 'crash m4-0')).toMatchObject({
+      s: 'g',
+      args: { link: 'm4-0' },
+    });
+    // A remote's crash also ends what was in flight on its M-core links.
+    const m4 = convertTrace([
+      on('m7:m4', message('master', 'tx', 0, 0, 2)),
+      { t: T0 + 0.01, core: 'soc', type: 'lifecycle', event: 'crash', link: 'm4' },
+      on('m7:m4', message('remote', 'rx', 0.02, 0, 2)),
+    ]);
+    expect(m4.otherData).toMatchObject({ flows: 0, unmatched: 2 });
     const occupancy = trace.traceEvents.filter((e) => e.name === 'ring occupancy').at(-1);
     expect(Object.keys(occupancy?.args ?? {})).toEqual([
       'm4-0 vq0',

@@ -123,15 +123,26 @@ export function convertTrace(
         instant({ core: e.from, link: e.link }, 'log', 'log', ts, { line: e.line }, 't');
         break;
       case 'lifecycle':
-        instant(e, e.event, 'lifecycle', ts, e.detail === undefined ? {} : { detail: e.detail }, 'g');
+        {
+          const args: { detail?: string; link?: string } = {};
+          if (e.detail !== undefined) args.detail = e.detail;
+          if (e.link !== undefined) args.link = e.link;
+          // A global marker shows only its name: a several-remote trace's names the remote.
+          const name = e.link !== undefined && e.core === 'soc' ? `${e.event} ${e.link}` : e.event;
+          instant(e, name, 'lifecycle', ts, args, 'g');
+        }
         if (RESETS.has(e.event)) {
-          // A link's reset ends its messages in flight; an untagged one (the SoC's) every link's.
+          // A link's reset ends its messages in flight — a remote's crash or restart those of its
+          // M-core links too —; an untagged one (the SoC's) every link's.
+          const hit = (link: string | undefined) =>
+            e.link === undefined || (link !== undefined && touches(link, e.link, e.core));
           for (const [key, s] of sent) {
-            if (e.link !== undefined && s.link !== e.link) continue;
+            if (!hit(s.link)) continue;
             sent.delete(key);
             unmatched++;
           }
-          counters.ringsReset(ts, e.link ?? (links.length === 0 ? '' : undefined));
+          if (e.link === undefined) counters.ringsReset(ts, links.length === 0 ? '' : undefined);
+          else for (const link of links) if (hit(link)) counters.ringsReset(ts, link);
         }
         break;
       case 'pass': {
@@ -219,6 +230,15 @@ function* parseLines(text: string): Generator<TraceEvent> {
       );
     }
   }
+}
+
+/**
+ * Whether a lifecycle event of `tag` (from `core`) resets link `link`: its own, and — for the SoC's
+ * events about a remote (crash, restart, up) — the M-core links that remote is an end of.
+ */
+function touches(link: string, tag: string, core: TraceSource): boolean {
+  if (link === tag) return true;
+  return core === 'soc' && !tag.includes(':') && link.split(':').includes(tag);
 }
 
 /** The process and its thread tracks, named and in a fixed order. */
