@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { openLinuxRpmsg } from '@rpmsg/linux';
 import { createFakeBoard, ptyUnavailableReason } from '@rpmsg/linux/testing';
 import { createSoc, demoFirmwareUrl } from '@rpmsg/soc';
@@ -43,6 +45,11 @@ describe.skipIf(noPty !== null)(
         // The app waits for the channels while the processor boots, as on a board after power-up.
         await board.fileOps.writeAttribute(`${rproc.dir}/state`, 'start');
         expect(await running).toEqual(expected);
+        // The bus also holds the kernel's own name-service and control devices, as a 6.x board's
+        // does; the application saw only the two announcements above.
+        expect(readdirSync(join(board.root, 'sys', 'bus', 'rpmsg', 'devices'))).toEqual(
+          expect.arrayContaining(['virtio0.rpmsg_ns.53.53', 'virtio0.rpmsg_ctrl.0.0']),
+        );
         expect(device.getChannel('rpmsg-echo')?.driver).toBe('rpmsg_chrdev');
         expect(device.getChannel('rpmsg-tty')?.driver).toBe('rpmsg_tty');
         await device.close();

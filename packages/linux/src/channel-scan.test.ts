@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readChannel, scanChannels } from './channel-scan.js';
 import { parseAddress, SysfsPaths } from './sysfs.js';
@@ -70,6 +71,33 @@ describe('scanChannels', () => {
         virtio: { path: expect.stringMatching(/virtio0$/), ino: expect.any(Number) },
       },
     ]);
+  });
+
+  it("leaves out the kernel's own devices: the name service (5.11+) and the control device (5.18+)", () => {
+    board = createFakeBoard({ drivers: { rpmsgTty: false } });
+    board.addRemoteproc({ running: true, services: [{ name: 'rpmsg-echo', addr: 30 }] });
+    const paths = new SysfsPaths(board.root);
+    // They are on the bus, as on a board…
+    expect(readdirSync(paths.rpmsgDevices)).toEqual([
+      'virtio0.rpmsg-echo.-1.30',
+      'virtio0.rpmsg_ctrl.0.0',
+      'virtio0.rpmsg_ns.53.53',
+    ]);
+    expect(readChannel(paths, 'virtio0.rpmsg_ns.53.53')).toMatchObject({
+      name: 'rpmsg_ns',
+      dst: 53,
+      driverOverride: 'rpmsg_ns',
+      driver: 'rpmsg_ns',
+    });
+    // …and no channel.
+    expect(scanChannels(paths).map((c) => c.device)).toEqual(['virtio0.rpmsg-echo.-1.30']);
+  });
+
+  it('keeps a service the remote happened to call rpmsg_ns: the kernel gives an announcement no override', () => {
+    board = createFakeBoard({ drivers: { rpmsgTty: false } });
+    board.addRemoteproc({ running: true, services: [{ name: 'rpmsg_ns', addr: 40 }] });
+    const paths = new SysfsPaths(board.root);
+    expect(scanChannels(paths).map((c) => c.device)).toEqual(['virtio0.rpmsg_ns.-1.40']);
   });
 
   it('says driverOverride undefined on a kernel without the attribute (before 4.18)', () => {

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { isInternalDevice } from './internal-devices.js';
 import {
   linkName,
   listDirectory,
@@ -100,12 +101,15 @@ export function virtioReplaced(virtio: { readonly path: string; readonly ino: nu
   }
 }
 
-/** Every channel on the rpmsg bus now, in device-name order; [] while the bus does not exist. */
+/**
+ * Every channel on the rpmsg bus now, in device-name order; [] while the bus does not exist. The
+ * kernel's own devices on the bus (name service, control device: internal-devices.ts) are left out.
+ */
 export function scanChannels(paths: SysfsPaths): ChannelRecord[] {
   const out: ChannelRecord[] = [];
   for (const device of listDirectory(paths.rpmsgDevices)) {
     const record = readChannel(paths, device);
-    if (record !== null) out.push(record);
+    if (record !== null && !isInternalDevice(record.name, record.driverOverride)) out.push(record);
   }
   return out;
 }

@@ -1,8 +1,10 @@
 import { readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { charOpenError } from './char-device.js';
 import { openLinuxRpmsg } from './open-linux-rpmsg.js';
 import { type Bench, failure, nextMessage, startBench } from './test-support.js';
+import { errnoError } from './testing/errno.js';
 
 // How a channel gets its /dev/rpmsgN: rpmsg_char's own probe for rpmsg-raw (Linux ≥ 5.18), or
 // driver_override + bind for any other unbound channel — and every way that can fail.
@@ -57,6 +59,10 @@ describe('an unbound channel of another name', () => {
     const error = await failure(bench.device.openChannel('rpmsg-echo'));
     expect(error).toMatchObject({ code: 'ERR_RPMSG_LINUX_PERMISSION', errno: 'EACCES' });
     expect(error.message).toContain('ATTR{driver_override}="rpmsg_chrdev"');
+    // The rule names this channel, and the advice the step of docs/linux.md that has the rules.
+    expect(error.message).toContain('ATTR{name}=="rpmsg-echo"');
+    expect(error.message).not.toContain('<channel>');
+    expect(error.message).toContain('docs/linux.md, step 4');
   });
 
   it("says ERR_RPMSG_LINUX_PERMISSION when the driver's bind file is not ours", async () => {
@@ -125,5 +131,26 @@ describe('a kernel without what it takes', () => {
     const error = await failure(bench.device.openChannel('rpmsg-echo'));
     expect(error).toMatchObject({ code: 'ERR_RPMSG_LINUX_KERNEL_TOO_OLD' });
     expect(error.message).toMatch(/driver_override|rpmsg_ctrl/);
+  });
+});
+
+describe('opening a /dev/rpmsgN whose endpoint device was destroyed', () => {
+  it('reads ENXIO (no cdev behind a stale inode) and ENETRESET (open raced the destroy) as the channel gone', async () => {
+    bench = await startBench({ rproc: { services: [{ name: 'rpmsg-raw', addr: 40 }] } });
+    const channel = bench.device.getChannel('rpmsg-raw')!;
+    const eptdev = bench.board.kernel.eptdevAt(join(bench.board.root, 'dev', 'rpmsg0'))!;
+    bench.rproc.destroyChannel('rpmsg-raw');
+    // The model answers as rpmsg_char does once cdev_device_del ran: ENXIO, never ENETRESET.
+    expect(() => eptdev.open('/dev/rpmsg0')).toThrow(expect.objectContaining({ code: 'ENXIO' }));
+    for (const errno of ['ENXIO', 'ENETRESET']) {
+      const e = charOpenError(
+        errnoError(errno, 'open', '/dev/rpmsg0'),
+        '/dev/rpmsg0',
+        channel,
+        () => true,
+        bench.device.paths,
+      );
+      expect(e).toMatchObject({ code: 'ERR_RPMSG_CHANNEL_GONE' });
+    }
   });
 });

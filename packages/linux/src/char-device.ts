@@ -2,13 +2,13 @@ import { join } from 'node:path';
 import type { Clock } from '@rpmsg/core';
 import { systemError } from './advice.js';
 import type { ChannelRecord } from './channel-scan.js';
-import { errnoOf, LinuxRpmsgError } from './errors.js';
+import { errnoOf, isLinuxRpmsgError, LinuxRpmsgError } from './errors.js';
 import type { RpmsgFileOps } from './file-ops.js';
 import { channelGone, goneReason } from './gone-reason.js';
 import { hasFeature, KERNEL_FEATURES, sinceText } from './kernel.js';
 import type { LinuxChannel } from './linux-channel.js';
 import { pollUntil } from './poll-until.js';
-import { exists, type SysfsPaths } from './sysfs.js';
+import { isDirectory, type SysfsPaths } from './sysfs.js';
 
 /** rpmsg_char's driver name on the rpmsg bus (`drv.name` in drivers/rpmsg/rpmsg_char.c). */
 export const RPMSG_CHAR_DRIVER = 'rpmsg_chrdev';
@@ -63,7 +63,7 @@ export async function charDeviceFor(
       { path: ctx.paths.rpmsgDevice(record.device) },
     );
   }
-  if (!exists(ctx.paths.rpmsgDriver(RPMSG_CHAR_DRIVER))) {
+  if (!isDirectory(ctx.paths.rpmsgDriver(RPMSG_CHAR_DRIVER))) {
     throw new LinuxRpmsgError(
       'ERR_RPMSG_LINUX_DRIVER_MISSING',
       `${where} has no /dev/rpmsgN and the kernel has no ${RPMSG_CHAR_DRIVER} driver: build it with ` +
@@ -110,7 +110,7 @@ async function bind(ctx: CharDeviceContext, record: ChannelRecord, where: string
     );
   }
   const override = join(dir, 'driver_override');
-  await write(ctx, override, RPMSG_CHAR_DRIVER, `write ${RPMSG_CHAR_DRIVER} to ${override}`);
+  await write(ctx, override, RPMSG_CHAR_DRIVER, `write ${RPMSG_CHAR_DRIVER} to ${override}`, record.name);
   const bindFile = join(ctx.paths.rpmsgDriver(RPMSG_CHAR_DRIVER), 'bind');
   try {
     await ctx.fileOps.writeAttribute(bindFile, record.device);
@@ -127,15 +127,22 @@ async function bind(ctx: CharDeviceContext, record: ChannelRecord, where: string
       'rpmsg-attribute',
       `bind ${where} to ${RPMSG_CHAR_DRIVER}`,
       'another driver took the channel meanwhile',
+      record.name,
     );
   }
 }
 
-async function write(ctx: CharDeviceContext, path: string, value: string, action: string): Promise<void> {
+async function write(
+  ctx: CharDeviceContext,
+  path: string,
+  value: string,
+  action: string,
+  channel: string,
+): Promise<void> {
   try {
     await ctx.fileOps.writeAttribute(path, value);
   } catch (error) {
-    throw systemError(error, path, 'rpmsg-attribute', action);
+    throw systemError(error, path, 'rpmsg-attribute', action, undefined, channel);
   }
 }
 
@@ -150,8 +157,14 @@ function tooOld(ctx: CharDeviceContext, where: string): LinuxRpmsgError {
 }
 
 /**
- * The error for a failed open of a channel's `/dev/rpmsgN`: the channel gone (ENETRESET, or ENOENT with
- * the channel off the bus), a node sysfs lists but /dev lacks, EACCES / EBUSY with what to do.
+ * The error for a failed open of a channel's `/dev/rpmsgN`: the channel gone, a node sysfs lists but
+ * /dev lacks, a node that is no character device, EACCES / EBUSY with what to do.
+ *
+ * The channel is gone when the open says so in one of the ways rpmsg_char can: ENOENT once
+ * rpmsg_chrdev_eptdev_destroy's cdev_device_del took the node out of devtmpfs (with the channel off
+ * the bus); ENXIO for a path that still reached the old inode (chrdev_open finds no cdev); ENETRESET
+ * when the open raced the destroy itself (rpmsg_eptdev_open on an eptdev whose rpdev was cleared,
+ * since the 2022 change "rpmsg: char: Add lock to avoid race when rpmsg device is released").
  */
 export function charOpenError(
   error: unknown,
@@ -160,8 +173,11 @@ export function charOpenError(
   stillOnBus: () => boolean,
   paths: SysfsPaths,
 ): Error {
+  if (isLinuxRpmsgError(error)) return error;
   const errno = errnoOf(error);
-  if (errno === 'ENETRESET' || (errno === 'ENOENT' && !stillOnBus())) return goneReason(paths, channel);
+  if (errno === 'ENETRESET' || errno === 'ENXIO' || (errno === 'ENOENT' && !stillOnBus())) {
+    return goneReason(paths, channel);
+  }
   if (errno === 'ENOENT') {
     return new LinuxRpmsgError(
       'ERR_RPMSG_LINUX_IO',

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { LinuxChannel } from './linux-channel.js';
-import { exists, listDirectory, readAttribute, type SysfsPaths } from './sysfs.js';
+import { isDirectory, listDirectory, readAttribute, type SysfsPaths } from './sysfs.js';
 
 /**
  * What the rpmsg bus and the remote processors look like now, in one line: the reason a wait for a
@@ -8,7 +8,7 @@ import { exists, listDirectory, readAttribute, type SysfsPaths } from './sysfs.j
  */
 export function describeBus(paths: SysfsPaths, channels: readonly LinuxChannel[]): string {
   const parts: string[] = [];
-  if (!exists(paths.rpmsgBus)) {
+  if (!isDirectory(paths.rpmsgBus)) {
     parts.push(
       'there is no rpmsg bus (/sys/bus/rpmsg): no remote processor with an rpmsg virtio device runs, ' +
         'or the kernel lacks CONFIG_RPMSG_VIRTIO',
@@ -26,7 +26,7 @@ export function describeBus(paths: SysfsPaths, channels: readonly LinuxChannel[]
     const hint = state === 'offline' ? ' (start it: rpmsg rproc start)' : '';
     parts.push(`${id}${name === null ? '' : ` (${name})`} is ${state}${hint}`);
   }
-  if (rprocs.length === 0 && !exists(paths.remoteprocClass))
+  if (rprocs.length === 0 && !isDirectory(paths.remoteprocClass))
     parts.push('no remoteproc class (CONFIG_REMOTEPROC)');
   return parts.join('; ');
 }

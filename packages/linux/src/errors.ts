@@ -12,7 +12,9 @@ export type LinuxRpmsgErrorCode =
   | 'ERR_RPMSG_LINUX_KERNEL_TOO_OLD' // the feature exists only in a newer kernel (rpmsg-raw 5.18, rpmsg_tty 5.16, driver_override 4.18)
   | 'ERR_RPMSG_LINUX_NO_REMOTEPROC' // no remote processor of that name or index under /sys/class/remoteproc
   | 'ERR_RPMSG_LINUX_NO_FIRMWARE' // start: the kernel found no firmware file of that name (/lib/firmware)
-  | 'ERR_RPMSG_LINUX_BAD_STATE' // the processor is not in a state that allows it (stop while offline: EINVAL)
+  | 'ERR_RPMSG_LINUX_BAD_STATE' // the processor is not in a state that allows it (stop while offline: EINVAL; start while crashed)
+  | 'ERR_RPMSG_LINUX_BAD_ROOT' // the `root` option names nothing, or something that is not a directory
+  | 'ERR_RPMSG_LINUX_NOT_DEVICE' // a /dev/rpmsgN that is not a character device (a stray file where devtmpfs should be)
   | 'ERR_RPMSG_LINUX_IO'; // any other errno from the kernel (the Node error is the `cause`)
 
 /** What a {@link LinuxRpmsgError} can carry besides its message. */

@@ -23,7 +23,7 @@ export function channelGone(channel: { readonly name: string; readonly remoteAdd
 export function goneReason(paths: SysfsPaths, channel: LinuxChannel): RpmsgError {
   const rproc = channel.remoteproc ?? 'the remote processor';
   const state =
-    channel.remoteproc === null ? null : readAttribute(join(paths.remoteproc(channel.remoteproc), 'state'));
+    channel.remoteproc === null ? null : stateOrNull(join(paths.remoteproc(channel.remoteproc), 'state'));
   if (state !== null && state !== 'running' && state !== 'attached') {
     return new RpmsgError('ERR_RPMSG_PEER_GONE', `channel '${channel.name}': ${rproc} is ${state}`, {
       addr: channel.remoteAddr,
@@ -37,4 +37,16 @@ export function goneReason(paths: SysfsPaths, channel: LinuxChannel): RpmsgError
     );
   }
   return channelGone(channel);
+}
+
+/**
+ * The processor's state, or null when it cannot be read: this runs while an endpoint is being ended,
+ * where a permission error would replace the reason the channel went — the virtio check then decides.
+ */
+function stateOrNull(path: string): string | null {
+  try {
+    return readAttribute(path);
+  } catch {
+    return null;
+  }
 }

@@ -1,4 +1,4 @@
-export { permissionAdvice, UDEV_RULES, UDEV_RULES_FILE } from './advice.js';
+export { type AdviceContext, permissionAdvice, UDEV_RULES, UDEV_RULES_FILE } from './advice.js';
 export type { ChannelRecord } from './channel-scan.js';
 export type { ChannelLike, EndpointLike, RpmsgDeviceLike } from './device-like.js';
 export { LINUX_DEFAULT_MTU, type LinuxOpenChannelOptions, type LinuxRpmsgOptions } from './device-options.js';

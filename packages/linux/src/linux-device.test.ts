@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FakeClock } from '@rpmsg/core/testing';
@@ -39,8 +39,14 @@ describe('openLinuxRpmsg', () => {
     try {
       await expect(openLinuxRpmsg({ root: empty })).rejects.toMatchObject({ code: 'ERR_RPMSG_LINUX_IO' });
       await expect(openLinuxRpmsg({ root: join(empty, 'nope') })).rejects.toMatchObject({
-        code: 'ERR_INVALID_ARG_VALUE',
+        code: 'ERR_RPMSG_LINUX_BAD_ROOT',
+        path: join(empty, 'nope'),
       });
+      // A regular file is not a root: it used to pass as one, with empty listings.
+      writeFileSync(join(empty, 'hostname'), 'board\n');
+      const error = await failure(openLinuxRpmsg({ root: join(empty, 'hostname') }));
+      expect(error).toMatchObject({ code: 'ERR_RPMSG_LINUX_BAD_ROOT' });
+      expect(error.message).toMatch(/hostname' is not a directory/);
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }

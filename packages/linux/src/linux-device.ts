@@ -383,7 +383,12 @@ export class LinuxRpmsgDevice extends EventEmitter<LinuxRpmsgDeviceEvents> {
   #schedule(): void {
     this.#timer = this.clock.setTimeout(() => {
       this.#timer = undefined;
-      this.rescan();
+      try {
+        this.rescan();
+      } catch {
+        // A read refused (ERR_RPMSG_LINUX_PERMISSION) has no caller to go to from a timer: the
+        // next explicit call — channels(), or the timeout message of a wait — reports it.
+      }
       this.#updatePolling();
     }, this.settings.pollInterval);
   }

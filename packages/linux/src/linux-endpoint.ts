@@ -314,12 +314,14 @@ export class LinuxEndpoint extends EventEmitter<LinuxEndpointEvents> {
   }
 
   /**
-   * The kernel failed a call: EPIPE / ENETRESET / ENODEV mean the endpoint is gone (the channel left
-   * the bus), anything else is an I/O error; either ends the endpoint. Returns the error to throw.
+   * The kernel failed a call: EPIPE (rpmsg_eptdev_read_iter / write_iter once the endpoint was
+   * destroyed) or ENODEV mean the endpoint is gone (the channel left the bus), anything else is an
+   * I/O error; either ends the endpoint. Returns the error to throw. (ENETRESET comes only from
+   * open, handled by charOpenError.)
    */
   #fail(error: unknown): RpmsgError {
     const errno = errnoOf(error);
-    if (errno === 'EPIPE' || errno === 'ENETRESET' || errno === 'ENODEV') return this.#gone();
+    if (errno === 'EPIPE' || errno === 'ENODEV') return this.#gone();
     return this.#ioError(error);
   }
 

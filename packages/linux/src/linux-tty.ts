@@ -10,7 +10,7 @@ import type { LinuxChannel } from './linux-channel.js';
 import type { LinuxRpmsgDevice } from './linux-device.js';
 import type { LinuxEndpoint } from './linux-endpoint.js';
 import { pollUntil } from './poll-until.js';
-import { exists } from './sysfs.js';
+import { isDirectory } from './sysfs.js';
 import { TtyLine } from './tty-line.js';
 
 /** rpmsg_tty's driver name and the channel name it takes (drivers/tty/rpmsg_tty.c). */
@@ -193,7 +193,7 @@ export class LinuxTty extends Duplex {
             `${sinceText(KERNEL_FEATURES.rpmsgTty)} — name the channel anything else to use it through a /dev/rpmsgN`,
         );
       }
-      if (!exists(device.paths.rpmsgDriver(RPMSG_TTY_DRIVER))) {
+      if (!isDirectory(device.paths.rpmsgDriver(RPMSG_TTY_DRIVER))) {
         throw new LinuxRpmsgError(
           'ERR_RPMSG_LINUX_DRIVER_MISSING',
           `${where} has no /dev/ttyRPMSGn and the kernel has no ${RPMSG_TTY_DRIVER} driver: build it with ` +

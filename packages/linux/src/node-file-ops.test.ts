@@ -5,15 +5,16 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DeviceFile } from './file-ops.js';
 import { nodeFileOps } from './node-file-ops.js';
+import { openLinuxRpmsg } from './open-linux-rpmsg.js';
 import { failure } from './test-support.js';
-import { ptyUnavailableReason, startPtyRelay } from './testing/index.js';
+import { createFakeBoard, ptyUnavailableReason, startPtyRelay } from './testing/index.js';
 
 // The real file operations, on what a test machine has: a FIFO stands in for a character device
 // (non-blocking, pollable), a pty for a tty, plain files for sysfs attributes.
 
 const scratch = mkdtempSync(join(tmpdir(), 'rpmsg-fileops-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-const ops = nodeFileOps();
+const ops = nodeFileOps({ acceptFifos: true });
 
 function readable(file: DeviceFile): Promise<void> {
   return new Promise((resolve, reject) => file.waitReadable((e) => (e === null ? resolve() : reject(e))));
@@ -125,3 +126,39 @@ describe.skipIf(noPty !== null)(
     });
   },
 );
+
+describe('nodeFileOps().openCharDevice on something that is not a character device', () => {
+  it('refuses a regular file with ERR_RPMSG_LINUX_NOT_DEVICE instead of reading 0-byte messages from it', async () => {
+    const path = join(scratch, 'rpmsg-plain');
+    writeFileSync(path, '');
+    await expect(nodeFileOps().openCharDevice(path)).rejects.toMatchObject({
+      code: 'ERR_RPMSG_LINUX_NOT_DEVICE',
+      path,
+    });
+  });
+
+  it.skipIf(noFifo !== null)('refuses a FIFO too unless a test asked for FIFOs', async () => {
+    const path = join(scratch, 'fifo-refused');
+    execFileSync('mkfifo', [path]);
+    await expect(nodeFileOps().openCharDevice(path)).rejects.toMatchObject({
+      code: 'ERR_RPMSG_LINUX_NOT_DEVICE',
+    });
+  });
+
+  it("reaches openChannel through the real file operations: the model's /dev/rpmsg0 is a plain file", async () => {
+    const board = createFakeBoard();
+    try {
+      board.addRemoteproc({ running: true, services: [{ name: 'rpmsg-raw', addr: 40 }] });
+      // No fileOps: the real ones, as on a board — the model's stand-in node is a regular file.
+      const device = await openLinuxRpmsg({ root: board.root });
+      const error = await failure(device.openChannel('rpmsg-raw', { timeout: 1000 }));
+      expect(error).toMatchObject({
+        code: 'ERR_RPMSG_LINUX_NOT_DEVICE',
+        path: join(board.root, 'dev', 'rpmsg0'),
+      });
+      await device.close();
+    } finally {
+      await board.close();
+    }
+  });
+});

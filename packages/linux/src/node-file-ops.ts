@@ -1,4 +1,4 @@
-import { closeSync, constants, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { type Clock, systemClock } from '@rpmsg/core';
 import { LinuxRpmsgError } from './errors.js';
@@ -12,6 +12,11 @@ export interface NodeFileOpsOptions {
   /** Retry period (ms) of a char device when epoll is not available (see {@link TimerReadiness}). */
   readonly pollInterval?: number;
   readonly clock?: Clock;
+  /**
+   * @internal Tests only: let a FIFO stand in for a character device (a test machine cannot make
+   * one without root). Anything else that is not a character device is still refused.
+   */
+  readonly acceptFifos?: boolean;
 }
 
 type PollerConstructor = new (fd: number) => PollerLike & { stop(): void; destroy(): void };
@@ -95,6 +100,32 @@ class NodeDeviceFile implements DeviceFile {
 }
 
 /**
+ * Refuses a descriptor that is not a character device. rpmsg_char's nodes are (devtmpfs makes them
+ * from the cdev that rpmsg_eptdev_create / rpmsg_chrdev_eptdev_add registers); a regular file at that
+ * path — left behind by a script, or a /dev that is not devtmpfs — reads 0 bytes forever, which
+ * would look like a stream of empty messages. Closes the descriptor before throwing.
+ *
+ * @throws {LinuxRpmsgError} `ERR_RPMSG_LINUX_NOT_DEVICE`
+ */
+function checkCharacterDevice(fd: number, path: string, acceptFifos: boolean): void {
+  let isDevice = false;
+  try {
+    const stat = fstatSync(fd);
+    isDevice = stat.isCharacterDevice() || (acceptFifos && stat.isFIFO());
+  } finally {
+    if (!isDevice) closeSync(fd);
+  }
+  if (!isDevice) {
+    throw new LinuxRpmsgError(
+      'ERR_RPMSG_LINUX_NOT_DEVICE',
+      `${path} is not a character device: rpmsg_char's nodes are made by devtmpfs — remove the file ` +
+        'and check that /dev is devtmpfs (CONFIG_DEVTMPFS, mount -t devtmpfs devtmpfs /dev)',
+      { path },
+    );
+  }
+}
+
+/**
  * The real file operations: `fs` on the device nodes and sysfs attributes under the root, epoll
  * through serialport's prebuilt poller, and serialport's binding for opening a tty in raw mode (its
  * open sets termios much as `cfmakeraw` does and takes an exclusive `flock`). No native code of this package.
@@ -105,6 +136,7 @@ export function nodeFileOps(options: NodeFileOpsOptions = {}): RpmsgFileOps {
   return {
     async openCharDevice(path) {
       const fd = openSync(path, O_RDWR | O_NONBLOCK);
+      checkCharacterDevice(fd, path, options.acceptFifos === true);
       const Poller = await loadPoller();
       let readiness: Readiness;
       let stopPoller = () => {};
@@ -146,7 +178,11 @@ export function nodeFileOps(options: NodeFileOpsOptions = {}): RpmsgFileOps {
         throw error;
       }
       const fd = port.fd;
-      if (fd === null) throw new Error(`${path}: the port closed while opening`);
+      if (fd === null) {
+        // Closed under us while opening: close the port anyway, so its poller and lock go too.
+        await port.close().catch(() => {});
+        throw new Error(`${path}: the port closed while opening`);
+      }
       return new NodeDeviceFile(fd, new PollerReadiness(port.poller), () => {
         port.close().catch(() => {});
       });

@@ -1,11 +1,8 @@
-import { join } from 'node:path';
-import { InvalidArgValueError } from '@rpmsg/core';
 import { checkDeviceOptions, type LinuxRpmsgOptions } from './device-options.js';
-import { LinuxRpmsgError } from './errors.js';
 import { readKernelRelease } from './kernel.js';
 import { LinuxRpmsgDevice } from './linux-device.js';
 import { nodeFileOps } from './node-file-ops.js';
-import { exists } from './sysfs.js';
+import { openRoot } from './root.js';
 
 /**
  * Opens the rpmsg bus of the Linux board this process runs on (or of the tree under `root`): the
@@ -21,24 +18,13 @@ import { exists } from './sysfs.js';
  * await ep.send(new TextEncoder().encode('hello'));
  * ```
  *
- * @throws {InvalidArgTypeError|InvalidArgValueError|OutOfRangeError} bad options; a `root` that is
- *   not a directory
- * @throws {LinuxRpmsgError} `ERR_RPMSG_LINUX_IO` when `root` has no `sys` directory (not Linux, or
- *   sysfs not mounted)
+ * @throws {InvalidArgTypeError|InvalidArgValueError|OutOfRangeError} bad options
+ * @throws {LinuxRpmsgError} `ERR_RPMSG_LINUX_BAD_ROOT` when `root` does not exist or is not a
+ *   directory, `ERR_RPMSG_LINUX_IO` when it has no `sys` directory (not Linux, or sysfs not mounted)
  */
 export async function openLinuxRpmsg(options: LinuxRpmsgOptions = {}): Promise<LinuxRpmsgDevice> {
   const settings = checkDeviceOptions(options);
-  if (!exists(settings.root)) {
-    throw new InvalidArgValueError('options.root', 'must be a directory', settings.root);
-  }
-  const sys = join(settings.root, 'sys');
-  if (!exists(sys)) {
-    throw new LinuxRpmsgError(
-      'ERR_RPMSG_LINUX_IO',
-      `${sys} does not exist: this is not Linux, or sysfs is not mounted (mount -t sysfs sysfs /sys)`,
-      { path: sys },
-    );
-  }
+  openRoot(settings.root);
   const fileOps = settings.fileOps ?? nodeFileOps({ clock: settings.clock });
   return new LinuxRpmsgDevice(settings, fileOps, readKernelRelease(settings.root));
 }

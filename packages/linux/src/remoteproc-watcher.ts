@@ -8,7 +8,10 @@ export interface RemoteprocWatcherEvents {
   state: [state: RemoteprocState, previous: RemoteprocState];
   /** It turned `crashed` (`ERR_RPMSG_PEER_GONE`, as the SoC's `crash`). */
   crash: [error: RpmsgError];
-  /** It runs again after a crash: the kernel's recovery (or a `recover` / stop-and-start) brought it back. */
+  /**
+   * It runs again after a crash: the kernel's recovery (automatic, or `recover()`) brought it back —
+   * the only way out of `crashed`, which the kernel neither starts nor stops.
+   */
   restart: [];
   /** Its sysfs directory disappeared (its driver was unbound); the watcher has stopped. */
   gone: [];
@@ -46,7 +49,11 @@ export class RemoteprocWatcher extends EventEmitter<RemoteprocWatcherEvents> {
     return this.#state;
   }
 
-  /** Reads the state now and emits what changed (the timer does the same every `interval` ms). */
+  /**
+   * Reads the state now and emits what changed (the timer does the same every `interval` ms).
+   *
+   * @throws {LinuxRpmsgError} `ERR_RPMSG_LINUX_PERMISSION` when the state cannot be read
+   */
   check(): RemoteprocState | null {
     if (this.#closed) return this.#state;
     const state = this.remoteproc.state();
@@ -85,7 +92,12 @@ export class RemoteprocWatcher extends EventEmitter<RemoteprocWatcherEvents> {
   #schedule(): void {
     this.#timer = this.#clock.setTimeout(() => {
       this.#timer = undefined;
-      this.check();
+      try {
+        this.check();
+      } catch {
+        // The state could not be read (ERR_RPMSG_LINUX_PERMISSION): keep the last one; check()
+        // called directly throws it.
+      }
       if (!this.#closed) this.#schedule();
     }, this.#interval);
   }

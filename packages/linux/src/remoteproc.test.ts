@@ -94,8 +94,104 @@ describe('Remoteproc start and stop', () => {
     const b = makeBoard();
     b.addRemoteproc({ running: true });
     const rproc = await openRemoteproc(0, { root: b.root, fileOps: b.fileOps });
-    await expect(rproc.start()).rejects.toMatchObject({ code: 'ERR_RPMSG_LINUX_BUSY', errno: 'EBUSY' });
+    await expect(rproc.start()).rejects.toMatchObject({ code: 'ERR_RPMSG_LINUX_BUSY' });
+    await expect(rproc.start()).rejects.toThrow(/already running/);
     await expect(rproc.setFirmware('other.elf')).rejects.toThrow(/stop it before changing its firmware/);
+  });
+
+  it('models rproc_boot: a raw start on a running processor is a silent extra user, not a second boot', async () => {
+    const b = makeBoard();
+    const fake = b.addRemoteproc({ running: true, services: [{ name: 'rpmsg-raw', addr: 30 }] });
+    const state = join(fake.dir, 'state');
+    await b.fileOps.writeAttribute(state, 'start'); // no EBUSY on current kernels
+    expect(fake.state).toBe('running');
+    expect(fake.devices.map((d) => d.busName)).toEqual(['virtio0.rpmsg-raw.-1.30']);
+    // rproc_shutdown stops only when the last user leaves: the first stop does nothing.
+    await b.fileOps.writeAttribute(state, 'stop');
+    expect(fake.state).toBe('running');
+    await b.fileOps.writeAttribute(state, 'stop');
+    expect(fake.state).toBe('offline');
+  });
+
+  it('refuses to start a crashed processor (ERR_RPMSG_LINUX_BAD_STATE, recover()) and boots no second copy', async () => {
+    const b = makeBoard();
+    const fake = b.addRemoteproc({
+      running: true,
+      recovery: false,
+      services: [{ name: 'rpmsg-raw', addr: 30 }],
+    });
+    const rproc = await openRemoteproc(0, { root: b.root, fileOps: b.fileOps });
+    fake.crash();
+    const error = await failure(rproc.start());
+    expect(error).toMatchObject({ code: 'ERR_RPMSG_LINUX_BAD_STATE' });
+    expect(error.message).toMatch(/recover\(\)/);
+    // The model as the kernel: even written directly, start leaves it crashed with one virtio device.
+    await b.fileOps.writeAttribute(join(fake.dir, 'state'), 'start');
+    expect(fake.state).toBe('crashed');
+    const device = await openLinuxRpmsg({ root: b.root, fileOps: b.fileOps });
+    expect(device.channels().map((c) => c.device)).toEqual(['virtio0.rpmsg-raw.-1.30']);
+    await device.close();
+  });
+
+  it('cannot stop a crashed processor (EINVAL from rproc_shutdown): the error points to recover(), which works', async () => {
+    const b = makeBoard();
+    const fake = b.addRemoteproc({ running: true, recovery: false });
+    const rproc = await openRemoteproc(0, { root: b.root, fileOps: b.fileOps });
+    fake.crash();
+    const error = await failure(rproc.stop());
+    expect(error).toMatchObject({ code: 'ERR_RPMSG_LINUX_BAD_STATE', errno: 'EINVAL' });
+    expect(error.message).toMatch(/crashed.*recover\(\)/);
+    expect(rproc.state()).toBe('crashed');
+    await rproc.recover();
+    await fake.recovered;
+    expect(rproc.state()).toBe('running');
+  });
+
+  it('detaches from a processor Linux attached to, and attaches again on start', async () => {
+    const b = makeBoard();
+    const fake = b.addRemoteproc({ attached: true, services: [{ name: 'rpmsg-raw', addr: 30 }] });
+    const rproc = await openRemoteproc(0, { root: b.root, fileOps: b.fileOps });
+    expect(rproc.state()).toBe('attached');
+    await expect(rproc.start()).rejects.toMatchObject({ code: 'ERR_RPMSG_LINUX_BUSY' });
+    await rproc.detach();
+    expect(rproc.state()).toBe('detached');
+    expect(fake.devices).toEqual([]);
+    await rproc.start();
+    expect(rproc.state()).toBe('attached');
+    expect(fake.devices.map((d) => d.busName)).toEqual(['virtio0.rpmsg-raw.-1.30']);
+  });
+
+  it('says ERR_RPMSG_LINUX_BAD_STATE when detaching a processor Linux booted itself', async () => {
+    const b = makeBoard();
+    b.addRemoteproc({ running: true });
+    const rproc = await openRemoteproc(0, { root: b.root, fileOps: b.fileOps });
+    await expect(rproc.detach()).rejects.toMatchObject({
+      code: 'ERR_RPMSG_LINUX_BAD_STATE',
+      errno: 'EINVAL',
+    });
+  });
+
+  it('says the platform made the controls read-only (mode 0444), not a udev rule, when no write bit is set', async () => {
+    const b = makeBoard();
+    b.addRemoteproc({ sysfsReadOnly: true });
+    const rproc = await openRemoteproc(0, { root: b.root, fileOps: b.fileOps });
+    const error = await failure(rproc.start());
+    expect(error).toMatchObject({ code: 'ERR_RPMSG_LINUX_PERMISSION', errno: 'EACCES' });
+    expect(error.message).toMatch(/read-only \(mode 0444\).*not even root/);
+    expect(error.message).not.toContain('udev');
+  });
+
+  it('names a root that does not exist or is not a directory (ERR_RPMSG_LINUX_BAD_ROOT)', async () => {
+    const b = makeBoard();
+    b.addRemoteproc();
+    for (const root of [join(b.root, 'missing'), join(b.root, 'lib', 'firmware', 'rproc-m4-fw')]) {
+      const error = await failure(listRemoteprocs({ root }));
+      expect(error).toMatchObject({ code: 'ERR_RPMSG_LINUX_BAD_ROOT', path: root });
+      expect(error.message).toContain(root);
+    }
+    await expect(openRemoteproc(0, { root: join(b.root, 'dev') })).rejects.toMatchObject({
+      code: 'ERR_RPMSG_LINUX_IO',
+    });
   });
 
   it('says ERR_RPMSG_LINUX_BAD_STATE when stopping a processor that is not running', async () => {

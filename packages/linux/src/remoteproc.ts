@@ -13,7 +13,8 @@ import type { RpmsgFileOps } from './file-ops.js';
 import { KERNEL_FEATURES, sinceText } from './kernel.js';
 import { nodeFileOps } from './node-file-ops.js';
 import { RemoteprocWatcher } from './remoteproc-watcher.js';
-import { exists, listDirectory, readAttribute, SysfsPaths } from './sysfs.js';
+import { openRoot } from './root.js';
+import { isDirectory, listDirectory, readAttribute, type SysfsPaths } from './sysfs.js';
 
 /**
  * What `/sys/class/remoteproc/remoteprocN/state` reads (Documentation/ABI/testing/sysfs-class-remoteproc):
@@ -87,7 +88,12 @@ export class Remoteproc {
     this.#clock = clock;
   }
 
-  /** The state now; null once the processor's directory is gone (its driver was unbound). */
+  /**
+   * The state now; null once the processor's directory is gone (its driver was unbound).
+   *
+   * @throws {LinuxRpmsgError} `ERR_RPMSG_LINUX_PERMISSION` when sysfs refuses the read (as every
+   *   reader of this class)
+   */
   state(): RemoteprocState | null {
     const text = readAttribute(join(this.path, 'state'));
     if (text === null) return null;
@@ -121,24 +127,61 @@ export class Remoteproc {
    * once the kernel has loaded the firmware and started the core — its channels follow when the
    * firmware announces them (`device.waitForChannel`).
    *
-   * @throws {LinuxRpmsgError} `ERR_RPMSG_LINUX_BUSY` (already running), `ERR_RPMSG_LINUX_NO_FIRMWARE`
+   * Refused before anything is written unless the processor is offline (or detached, or suspended):
+   * the kernel's rproc_boot (remoteproc_core.c) only counts one more user of a processor that is
+   * powered — `atomic_inc_return(&rproc->power) > 1` returns 0 without booting — so a `start` on a
+   * running or crashed one succeeds without doing anything, and the extra count then makes the next
+   * `stop` do nothing either (rproc_shutdown stops only when the count drops to 0).
+   *
+   * @throws {LinuxRpmsgError} `ERR_RPMSG_LINUX_BUSY` (already running or attached),
+   *   `ERR_RPMSG_LINUX_BAD_STATE` (crashed: {@link Remoteproc.recover} it), `ERR_RPMSG_LINUX_NO_FIRMWARE`
    *   (no such file in the firmware path), `ERR_RPMSG_LINUX_PERMISSION`, `ERR_RPMSG_LINUX_IO` (the
    *   kernel refused the image: see `dmesg`), and the codes of {@link Remoteproc.setFirmware}
    */
   async start(options: { firmware?: string } = {}): Promise<void> {
     checkOptions('options', options);
+    const state = this.state();
+    const statePath = join(this.path, 'state');
+    if (state === 'running' || state === 'attached') {
+      throw new LinuxRpmsgError(
+        'ERR_RPMSG_LINUX_BUSY',
+        `start ${this.id}: it is already ${state}; stop it first (rpmsg rproc stop)`,
+        { path: statePath },
+      );
+    }
+    if (state === 'crashed') {
+      throw new LinuxRpmsgError(
+        'ERR_RPMSG_LINUX_BAD_STATE',
+        `start ${this.id}: it crashed, and the kernel ignores a start then; recover it instead: ` +
+          `recover() (echo recover > ${join(this.path, 'recovery')})`,
+        { path: statePath },
+      );
+    }
     if (options.firmware !== undefined) await this.setFirmware(options.firmware);
     await this.#writeState('start');
   }
 
   /**
    * Stops the processor (`stop` to `state`): the kernel removes its channels first, so endpoints on
-   * them end with `ERR_RPMSG_PEER_GONE`.
+   * them end with `ERR_RPMSG_PEER_GONE`. Only a running or attached processor can be stopped
+   * (rproc_shutdown in remoteproc_core.c answers EINVAL otherwise) — a crashed one too is left to
+   * {@link Remoteproc.recover}.
    *
-   * @throws {LinuxRpmsgError} `ERR_RPMSG_LINUX_BAD_STATE` (not running), `ERR_RPMSG_LINUX_PERMISSION`
+   * @throws {LinuxRpmsgError} `ERR_RPMSG_LINUX_BAD_STATE` (not running or attached), `ERR_RPMSG_LINUX_PERMISSION`
    */
   async stop(): Promise<void> {
     await this.#writeState('stop');
+  }
+
+  /**
+   * Lets go of a processor Linux attached to without stopping it (`detach` to `state`, Linux ≥ 5.13):
+   * its channels leave the bus and the state becomes `detached`; `start` attaches again.
+   *
+   * @throws {LinuxRpmsgError} `ERR_RPMSG_LINUX_BAD_STATE` (not attached: rproc_detach in
+   *   remoteproc_core.c answers EINVAL), `ERR_RPMSG_LINUX_PERMISSION`
+   */
+  async detach(): Promise<void> {
+    await this.#writeState('detach');
   }
 
   /**
@@ -159,7 +202,8 @@ export class Remoteproc {
 
   /**
    * Turns the kernel's crash recovery on or off (`recovery`, Linux ≥ 5.10). With it off a crashed
-   * processor stays `crashed` until {@link Remoteproc.recover} or `stop`.
+   * processor stays `crashed` until {@link Remoteproc.recover}: the kernel neither starts nor stops
+   * a crashed processor (rproc_boot ignores it, rproc_shutdown answers EINVAL).
    *
    * @throws {LinuxRpmsgError} `ERR_RPMSG_LINUX_KERNEL_TOO_OLD` (no `recovery` attribute), `ERR_RPMSG_LINUX_PERMISSION`
    */
@@ -169,7 +213,9 @@ export class Remoteproc {
   }
 
   /**
-   * Recovers a crashed processor now (`recover` to `recovery`), whatever the recovery setting.
+   * Recovers a crashed processor now (`recover` to `recovery`), whatever the recovery setting: the
+   * kernel stops it and boots it again (recovery_store → rproc_trigger_recovery, remoteproc_sysfs.c /
+   * remoteproc_core.c). On a processor that has not crashed it does nothing.
    *
    * @throws {LinuxRpmsgError} as {@link Remoteproc.setRecovery}
    */
@@ -193,14 +239,20 @@ export class Remoteproc {
     return new RemoteprocWatcher(this, interval, this.#clock);
   }
 
-  async #writeState(command: 'start' | 'stop'): Promise<void> {
+  async #writeState(command: 'start' | 'stop' | 'detach'): Promise<void> {
     const state = this.state();
+    const invalid: Record<typeof command, string> = {
+      start: `${this.id} is ${state ?? 'in a state'} that cannot be started from`,
+      stop:
+        state === 'crashed'
+          ? `${this.id} crashed, and the kernel stops only a running or attached processor: recover it ` +
+            `instead (recover(), or echo recover > ${join(this.path, 'recovery')})`
+          : `${this.id} is ${state ?? 'not running'}: only a running or attached processor can be stopped`,
+      detach: `${this.id} is ${state ?? 'gone'}: only a processor Linux attached to can be detached`,
+    };
     await this.#write('state', command, {
       busy: `${this.id} is already ${state ?? 'running'}: stop it first (rpmsg rproc stop)`,
-      invalid:
-        command === 'stop'
-          ? `${this.id} is ${state ?? 'not running'}: only a running processor can be stopped`
-          : `${this.id} is ${state ?? 'in a state'} that cannot be started from`,
+      invalid: invalid[command],
       missing:
         command === 'start'
           ? `the kernel found no firmware '${this.firmware() ?? ''}' in its firmware path (/lib/firmware): ` +
@@ -216,7 +268,7 @@ export class Remoteproc {
   ): Promise<void> {
     const path = join(this.path, attribute);
     const action = `write '${value}' to ${path}`;
-    if (!exists(this.path)) throw noRemoteproc(this.id, this.path);
+    if (!isDirectory(this.path)) throw noRemoteproc(this.id, this.path);
     if (readAttribute(path) === null) {
       const feature =
         attribute === 'recovery' ? KERNEL_FEATURES.remoteprocRecovery : KERNEL_FEATURES.remoteprocSysfs;
@@ -249,11 +301,12 @@ export class Remoteproc {
  * Every remote processor under `<root>/sys/class/remoteproc`, by index.
  *
  * @throws {LinuxRpmsgError} `ERR_RPMSG_LINUX_DRIVER_MISSING` when the class does not exist (a kernel
- *   without CONFIG_REMOTEPROC)
+ *   without CONFIG_REMOTEPROC); `ERR_RPMSG_LINUX_BAD_ROOT` / `ERR_RPMSG_LINUX_IO` for a `root` that
+ *   does not exist, is not a directory or has no `sys`
  */
 export async function listRemoteprocs(options: RemoteprocOptions = {}): Promise<Remoteproc[]> {
   const { paths, fileOps, clock } = setup(options);
-  if (!exists(paths.remoteprocClass)) {
+  if (!isDirectory(paths.remoteprocClass)) {
     throw new LinuxRpmsgError(
       'ERR_RPMSG_LINUX_DRIVER_MISSING',
       `${paths.remoteprocClass} does not exist: the kernel has no remoteproc framework (CONFIG_REMOTEPROC) ` +
@@ -307,7 +360,7 @@ function setup(options: RemoteprocOptions): { paths: SysfsPaths; fileOps: RpmsgF
   if (typeof root !== 'string') throw new InvalidArgTypeError('options.root', 'of type string', root);
   if (root === '') throw new InvalidArgValueError('options.root', 'must not be empty', root);
   const clock = options.clock ?? systemClock;
-  return { paths: new SysfsPaths(root), fileOps: options.fileOps ?? nodeFileOps({ clock }), clock };
+  return { paths: openRoot(root), fileOps: options.fileOps ?? nodeFileOps({ clock }), clock };
 }
 
 function noRemoteproc(id: string, path: string): LinuxRpmsgError {

@@ -1,10 +1,11 @@
-import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { errnoOf, LinuxRpmsgError } from './errors.js';
 
 // Reading sysfs. Attributes are read with one read(2) each and are tiny, so these are synchronous:
 // a scan of every channel is a few dozen system calls on a pseudo-filesystem that never blocks.
 // Every reader treats "not there" as a normal answer (null or []), because channels and whole
-// remote processors come and go between two calls.
+// remote processors come and go between two calls. "Not allowed" is not "not there": it is an error.
 
 /** Where each kernel interface lives under `root` (`/` on a board, a temporary directory in tests). */
 export class SysfsPaths {
@@ -44,13 +45,35 @@ export class SysfsPaths {
   }
 }
 
-/** One attribute without its trailing newline, or null when it does not exist (any more). */
+/**
+ * One attribute without its trailing newline, or null when it does not exist (any more).
+ *
+ * @throws {LinuxRpmsgError} `ERR_RPMSG_LINUX_PERMISSION` when reading it is refused: a listing must
+ *   not report a channel or processor as gone when it only could not be read.
+ */
 export function readAttribute(path: string): string | null {
   try {
     return readFileSync(path, 'utf8').replace(/\n$/, '');
-  } catch {
+  } catch (error) {
+    const errno = errnoOf(error);
+    if (errno === 'EACCES' || errno === 'EPERM') throw readDenied(path, errno, error);
     return null;
   }
+}
+
+/**
+ * The error for an attribute we may not read. The rpmsg and remoteproc attributes are world-readable
+ * (0444 / 0644: the DEVICE_ATTR_RO / _RW modes of rpmsg_core.c and remoteproc_sysfs.c), so a refusal
+ * comes from a security module or a sandbox's /sys, not from a missing udev rule.
+ */
+function readDenied(path: string, errno: string, cause: unknown): LinuxRpmsgError {
+  return new LinuxRpmsgError(
+    'ERR_RPMSG_LINUX_PERMISSION',
+    `read ${path}: permission denied (${errno}); these attributes are readable by everyone, so a ` +
+      'security module (SELinux, AppArmor) or a container that hides /sys refuses it: allow this ' +
+      'process to read /sys, or run it as root outside the sandbox',
+    { path, errno, cause },
+  );
 }
 
 /** The entries of a directory, sorted; [] when it does not exist. */
@@ -80,13 +103,15 @@ export function resolvedPath(path: string): string | null {
   }
 }
 
-/** True when `path` exists. */
-export function exists(path: string): boolean {
+/**
+ * True when `path` is a directory (following links, as sysfs bus and class entries are). A regular
+ * file there is not: every path this is asked about is a sysfs directory or the root.
+ */
+export function isDirectory(path: string): boolean {
   try {
-    readdirSync(path);
-    return true;
-  } catch (error) {
-    return (error as { code?: unknown }).code === 'ENOTDIR';
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }
 

@@ -38,7 +38,9 @@ describe('rpmsg list', () => {
     board.addRemoteproc({ name: 'cm7', running: true, services: [{ name: 'rpmsg-raw', addr: 40 }, ...ECHO] });
     const r = await rpmsg('list', '--root', board.root);
     expect(r.code, r.stderr).toBe(0);
+    // Only the announcements: not the kernel's virtio0.rpmsg_ns.53.53 and virtio0.rpmsg_ctrl.0.0.
     expect(r.stdout).toMatch(/^channels \(2\):/);
+    expect(r.stdout).not.toMatch(/rpmsg_ns|rpmsg_ctrl/);
     expect(r.stdout).toMatch(/rpmsg-echo +dst 30 +src - +\(no driver\) +- +remoteproc0/);
     expect(r.stdout).toMatch(/rpmsg-raw +dst 40 +src 1024 +rpmsg_chrdev +\S+\/dev\/rpmsg0 +remoteproc0/);
     expect(r.stdout).toMatch(
@@ -75,11 +77,28 @@ describe('rpmsg list', () => {
     expect(r.stdout).toMatch(/channels \(0\):\n {2}none: there is no rpmsg bus/);
     expect(r.stdout).toMatch(/remoteproc0 \(m4\) is offline/);
   });
+});
 
-  it('exits 1 for a root that is not a directory', async () => {
-    const r = await rpmsg('list', '--root', `${board.root}/missing`);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^rpmsg list: ERR_INVALID_ARG_VALUE: /);
+describe('a --root that is not a directory: a usage error (exit 2) naming it, for every board command', () => {
+  it.each<[string, string[]]>([
+    ['list', ['list']],
+    ['echo', ['echo', 'rpmsg-raw']],
+    ['rproc', ['rproc']],
+    ['rproc start', ['rproc', 'start']],
+  ])('%s', async (_what, argv) => {
+    board.addRemoteproc();
+    for (const [root, problem] of [
+      [`${board.root}/missing`, /does not exist/],
+      [`${board.root}/lib/firmware/rproc-m4-fw`, /is not a directory/],
+    ] as const) {
+      const r = await rpmsg(...argv, '--root', root);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`rpmsg ${argv[0]}: --root: root '${root}' `);
+      expect(r.stderr).toMatch(problem);
+      expect(r.stderr).not.toMatch(/DRIVER_MISSING|ERR_INVALID_ARG_VALUE/);
+      expect(r.stderr).toContain(`usage: rpmsg ${argv[0]}`);
+    }
   });
 });
 
@@ -169,7 +188,11 @@ describe('rpmsg rproc', () => {
 
   it.each<[string, string[], RegExp]>([
     ['start on a running processor', ['start'], /ERR_RPMSG_LINUX_BUSY: .*already running/],
-    ['stop twice', ['stop', 'stop'], /ERR_RPMSG_LINUX_BAD_STATE: .*only a running processor can be stopped/],
+    [
+      'stop twice',
+      ['stop', 'stop'],
+      /ERR_RPMSG_LINUX_BAD_STATE: .*only a running or attached processor can be stopped/,
+    ],
     [
       'a processor that is not there',
       ['start', 'dsp'],
@@ -184,6 +207,17 @@ describe('rpmsg rproc', () => {
     } else r = await rpmsg('rproc', ...actions, '--root', board.root);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(problem);
+  });
+
+  it('exits 1 with ERR_RPMSG_LINUX_BAD_STATE for start or stop on a crashed processor, pointing to recover', async () => {
+    const fake = board.addRemoteproc({ running: true, recovery: false });
+    fake.crash();
+    for (const action of ['start', 'stop']) {
+      const r = await rpmsg('rproc', action, '--root', board.root);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/ERR_RPMSG_LINUX_BAD_STATE: .*crashed.*recover/);
+    }
+    expect(fake.state).toBe('crashed');
   });
 
   it('exits 1 with ERR_RPMSG_LINUX_NO_FIRMWARE when the file is not in the firmware path', async () => {

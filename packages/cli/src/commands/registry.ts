@@ -284,12 +284,16 @@ options:
   --root DIR     read /sys and /dev under DIR instead of / (a copy or model of a board's tree)
   -h, --help     this text
 
-exit status: 0, 1 when DIR has no sys directory, 2 for a usage error`,
+exit status: 0; 1 when DIR has no sys directory or a file cannot be read (ERR_RPMSG_LINUX_PERMISSION);
+2 for a usage error, a --root DIR that does not exist or is not a directory included`,
   options: { json: { type: 'boolean', default: false }, root: { type: 'string' } },
   async run({ values }, io) {
     const root = rootOption(values.root);
     const { linuxList } = await import('./linux-list.js');
-    return linuxList({ json: values.json === true, ...(root === undefined ? {} : { root }) }, io);
+    const { withRootChecked } = await import('./linux-file-ops.js');
+    return withRootChecked(() =>
+      linuxList({ json: values.json === true, ...(root === undefined ? {} : { root }) }, io),
+    );
   },
 };
 
@@ -312,7 +316,8 @@ options:
 
 exit status: 0 when every echo matched; 1 when one differed, none came in time, or the channel
 cannot be opened (the error's code on stderr: ERR_RPMSG_LINUX_PERMISSION, ERR_RPMSG_LINUX_BUSY,
-ERR_RPMSG_TIMEOUT…); 2 for a usage error`,
+ERR_RPMSG_LINUX_NOT_DEVICE, ERR_RPMSG_TIMEOUT…); 2 for a usage error, a --root DIR that does not
+exist or is not a directory included`,
   options: {
     message: { type: 'string' },
     count: { type: 'string' },
@@ -329,15 +334,18 @@ ERR_RPMSG_TIMEOUT…); 2 for a usage error`,
     const timeout = seconds('timeout', values.timeout);
     const root = rootOption(values.root);
     const { linuxEcho } = await import('./linux-echo.js');
-    return linuxEcho(
-      {
-        channel,
-        ...(typeof values.message === 'string' ? { message: values.message } : {}),
-        ...(count === undefined ? {} : { count }),
-        ...(timeout === undefined ? {} : { timeout }),
-        ...(root === undefined ? {} : { root }),
-      },
-      io,
+    const { withRootChecked } = await import('./linux-file-ops.js');
+    return withRootChecked(() =>
+      linuxEcho(
+        {
+          channel,
+          ...(typeof values.message === 'string' ? { message: values.message } : {}),
+          ...(count === undefined ? {} : { count }),
+          ...(timeout === undefined ? {} : { timeout }),
+          ...(root === undefined ? {} : { root }),
+        },
+        io,
+      ),
     );
   },
 };
@@ -358,9 +366,13 @@ options:
   --root DIR       read /sys under DIR instead of /
   -h, --help       this text
 
+A crashed processor is neither started nor stopped by the kernel: recover it with
+echo recover > /sys/class/remoteproc/remoteprocN/recovery (or let its recovery setting do it).
+
 exit status: 0; 1 when the kernel refused (ERR_RPMSG_LINUX_BUSY: already running,
-ERR_RPMSG_LINUX_BAD_STATE: not running, ERR_RPMSG_LINUX_NO_FIRMWARE, ERR_RPMSG_LINUX_PERMISSION,
-ERR_RPMSG_LINUX_NO_REMOTEPROC…); 2 for a usage error`,
+ERR_RPMSG_LINUX_BAD_STATE: not running, or crashed, ERR_RPMSG_LINUX_NO_FIRMWARE,
+ERR_RPMSG_LINUX_PERMISSION, ERR_RPMSG_LINUX_NO_REMOTEPROC…); 2 for a usage error, a --root DIR that
+does not exist or is not a directory included`,
   options: {
     firmware: { type: 'string' },
     json: { type: 'boolean', default: false },
@@ -374,15 +386,18 @@ ERR_RPMSG_LINUX_NO_REMOTEPROC…); 2 for a usage error`,
       throw new UsageError('--firmware goes with rproc start');
     if (values.firmware === '') throw new UsageError('--firmware needs a file name');
     const root = rootOption(values.root);
-    return linuxRproc(
-      {
-        action,
-        json: values.json === true,
-        ...(which === undefined ? {} : { which }),
-        ...(typeof values.firmware === 'string' ? { firmware: values.firmware } : {}),
-        ...(root === undefined ? {} : { root }),
-      },
-      io,
+    const { withRootChecked } = await import('./linux-file-ops.js');
+    return withRootChecked(() =>
+      linuxRproc(
+        {
+          action,
+          json: values.json === true,
+          ...(which === undefined ? {} : { which }),
+          ...(typeof values.firmware === 'string' ? { firmware: values.firmware } : {}),
+          ...(root === undefined ? {} : { root }),
+        },
+        io,
+      ),
     );
   },
 };

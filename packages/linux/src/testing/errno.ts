@@ -12,6 +12,7 @@ const MESSAGES: Record<string, string> = {
   ENODEV: 'no such device',
   ENOENT: 'no such file or directory',
   ENOMEM: 'not enough memory',
+  ENXIO: 'no such device or address',
   EPIPE: 'broken pipe',
 };
 

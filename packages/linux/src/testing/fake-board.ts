@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RpmsgFileOps } from '../file-ops.js';
@@ -74,6 +74,10 @@ export function createFakeBoard(options: FakeBoardOptions = {}): FakeBoard {
     },
     async writeAttribute(path, value) {
       refuse(path, 'open');
+      // kernfs_fop_open (fs/kernfs/file.c): opening an attribute without any write bit for writing is
+      // EACCES whoever asks — root included, unlike a file on disk.
+      const mode = modeOf(path);
+      if (mode !== null && (mode & 0o222) === 0) throw errnoError('EACCES', 'open', path);
       const store = kernel.storeFor(path);
       if (store === undefined) return real.writeAttribute(path, value);
       // sysfs stores run in the writer's write(2); the answer comes back as its result.
@@ -105,4 +109,12 @@ export function createFakeBoard(options: FakeBoardOptions = {}): FakeBoard {
       if (ownRoot) rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+function modeOf(path: string): number | null {
+  try {
+    return statSync(path).mode;
+  } catch {
+    return null;
+  }
 }

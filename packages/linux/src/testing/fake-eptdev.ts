@@ -38,9 +38,13 @@ export class FakeEptdev {
     return this.#file !== null;
   }
 
-  /** open(2): one opener at a time, as `rpmsg_eptdev_open` (`eptdev->ept` set → EBUSY). */
+  /**
+   * open(2): one opener at a time, as `rpmsg_eptdev_open` (`eptdev->ept` set → EBUSY). Once destroyed
+   * the device has no cdev (cdev_device_del in rpmsg_chrdev_eptdev_destroy): its node is gone
+   * (ENOENT, the board's doing) and an inode still reached gets ENXIO from chrdev_open.
+   */
   open(path: string): DeviceFile {
-    if (this.#gone) throw errnoError('ENETRESET', 'open', path);
+    if (this.#gone) throw errnoError('ENXIO', 'open', path);
     if (this.#file !== null) throw errnoError('EBUSY', 'open', path);
     this.#file = new FakeEptdevFile(this, path);
     return this.#file;

@@ -1,6 +1,6 @@
 import { mkdirSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { hasFeature, KERNEL_FEATURES } from '../kernel.js';
+import { hasFeature, KERNEL_FEATURES, type KernelFeature } from '../kernel.js';
 import { errnoError } from './errno.js';
 import { FakeEptdev, type FakeTxPath } from './fake-eptdev.js';
 import { type PtyRelay, ptyUnavailableReason, startPtyRelay } from './pty-relay.js';
@@ -40,6 +40,13 @@ export const TTY_DRIVER = 'rpmsg_tty';
 
 const ADDR_ANY = 0xffffffff;
 
+/** rpmsg_ns_register_device (rpmsg_ns.c): the name service as a device of its own, from Linux 5.11. */
+const NS_DEVICE: KernelFeature = { what: 'rpmsg_ns device', since: [5, 11], config: 'CONFIG_RPMSG_NS' };
+/** rpmsg_virtio_add_ctrl_dev (virtio_rpmsg_bus.c): a control device per virtio device, from Linux 5.18. */
+const CTRL_DEVICE: KernelFeature = { what: 'rpmsg_ctrl device', since: [5, 18], config: 'CONFIG_RPMSG_CTRL' };
+/** RPMSG_NS_ADDR (include/linux/rpmsg/ns.h). */
+const NS_ADDR = 53;
+
 /** Lowest free number of an id allocator (the kernel's ida). */
 function allocate(taken: Set<number>, from = 0): number {
   let n = from;
@@ -73,6 +80,9 @@ export class FakeKernel {
   readonly #eptIds = new Set<number>();
   readonly #ttyIds = new Set<number>();
   readonly #virtioIds = new Set<number>();
+  readonly #ctrlIds = new Set<number>();
+  /** The kernel's own devices on each virtio device (bus name, control-device id). */
+  readonly #internal = new Map<number, Array<{ busName: string; ctrl: number | null }>>();
   readonly #pending = new Set<Promise<void>>();
   readonly #relays = new Set<PtyRelay>();
   #busReady = false;
@@ -157,12 +167,57 @@ export class FakeKernel {
     this.#stores.delete(canonical(path));
   }
 
-  /** @internal A virtio device under a remote processor: `virtioN`. */
+  /**
+   * @internal A virtio device under a remote processor: `virtioN`, with what virtio_rpmsg_bus's
+   * rpmsg_probe registers on the bus before any announcement: the name-service device (5.11+) and
+   * the control device (5.18+, when rpmsg_char is there). Neither is a channel.
+   */
   addVirtio(parent: string): { index: number; dir: string } {
     const index = allocate(this.#virtioIds);
     const dir = join(parent, `virtio${index}`);
     mkdirSync(dir, { recursive: true });
-    return { index, dir };
+    const virtio = { index, dir };
+    const internal: Array<{ busName: string; ctrl: number | null }> = [];
+    if (hasFeature(this.release, NS_DEVICE) !== false) {
+      internal.push(this.#addInternal(virtio, 'rpmsg_ns', NS_ADDR));
+    }
+    if (this.hasCharDriver && hasFeature(this.release, CTRL_DEVICE) !== false) {
+      internal.push(this.#addInternal(virtio, 'rpmsg_ctrl', 0));
+    }
+    this.#internal.set(index, internal);
+    return virtio;
+  }
+
+  /**
+   * One of the kernel's own devices, as rpmsg_register_device_override leaves it: `name` and
+   * `driver_override` both the driver's name, bound to that driver at once; the control device gets
+   * its `rpmsg_ctrlN` class device (rpmsg_ctrldev_probe).
+   */
+  #addInternal(
+    virtio: { index: number; dir: string },
+    driver: 'rpmsg_ns' | 'rpmsg_ctrl',
+    addr: number,
+  ): { busName: string; ctrl: number | null } {
+    this.#ensureBus();
+    const busName = `virtio${virtio.index}.${driver}.${addr}.${addr}`;
+    const dir = join(virtio.dir, busName);
+    mkdirSync(dir, { recursive: true });
+    attr(dir, 'name', driver, 0o444);
+    attr(dir, 'src', `0x${addr.toString(16)}`, 0o444);
+    attr(dir, 'dst', `0x${addr.toString(16)}`, 0o444);
+    attr(dir, 'announce', 'false', 0o444);
+    attr(dir, 'modalias', `rpmsg:${driver}`, 0o444);
+    attr(dir, 'driver_override', driver);
+    const driverDir = join(this.root, 'sys', 'bus', 'rpmsg', 'drivers', driver);
+    mkdirSync(driverDir, { recursive: true });
+    symlinkSync(driverDir, join(dir, 'driver'));
+    let ctrl: number | null = null;
+    if (driver === 'rpmsg_ctrl') {
+      ctrl = allocate(this.#ctrlIds);
+      mkdirSync(join(dir, 'rpmsg', `rpmsg_ctrl${ctrl}`), { recursive: true });
+    }
+    symlinkSync(dir, join(this.root, 'sys', 'bus', 'rpmsg', 'devices', busName));
+    return { busName, ctrl };
   }
 
   /**
@@ -170,6 +225,11 @@ export class FakeKernel {
    * does not hand a removed directory's inode to the next one soon, and a disk filesystem would.
    */
   removeVirtio(virtio: { index: number; dir: string }): void {
+    for (const { busName, ctrl } of this.#internal.get(virtio.index) ?? []) {
+      rmSync(join(this.root, 'sys', 'bus', 'rpmsg', 'devices', busName), { force: true });
+      if (ctrl !== null) this.#ctrlIds.delete(ctrl);
+    }
+    this.#internal.delete(virtio.index);
     const attic = join(this.root, '.removed');
     mkdirSync(attic, { recursive: true });
     renameSync(virtio.dir, join(attic, String(this.#removedCount++)));

@@ -16,6 +16,16 @@ export interface FakeRemoteprocOptions {
   services?: readonly FakeService[];
   /** Running from the start (as after boot with `auto-boot`). Default false: offline. */
   running?: boolean;
+  /**
+   * Started by the boot loader and attached to by Linux: state `attached`, its services on the bus.
+   * Default false.
+   */
+  attached?: boolean;
+  /**
+   * The platform made `state`, `firmware` and `recovery` read-only (`rproc->sysfs_read_only`, which
+   * rproc_is_visible in remoteproc_sysfs.c turns into mode 0444): writing them is EACCES, even as root.
+   */
+  sysfsReadOnly?: boolean;
   /** The `recovery` attribute: true (enabled, the default), false, or null for a kernel before 5.10. */
   recovery?: boolean | null;
   /** How long the kernel's recovery takes after a crash, ms. Default 50. */
@@ -26,9 +36,12 @@ export interface FakeRemoteprocOptions {
 
 /**
  * A remote processor in the model: `/sys/class/remoteproc/remoteprocN` with the store callbacks of
- * drivers/remoteproc/remoteproc_sysfs.c (`start` while running → EBUSY, `stop` while not → EINVAL, a
- * firmware change while not offline → EBUSY, a missing firmware file → ENOENT), and a firmware that
- * announces its services when it runs, answers their messages, can stall, crash and be recovered.
+ * drivers/remoteproc/remoteproc_sysfs.c as current kernels have them — `start` goes to rproc_boot,
+ * which on a processor already powered (running, attached, crashed) only counts one more user and
+ * returns 0; `stop` goes to rproc_shutdown, EINVAL unless running or attached, which stops only when
+ * the last user leaves; `detach` to rproc_detach, EINVAL unless attached; a firmware change while
+ * not offline → EBUSY, a missing firmware file → ENOENT — and a firmware that announces its services
+ * when it runs, answers their messages, can stall, crash and be recovered.
  */
 export class FakeRemoteproc {
   readonly id: string;
@@ -43,6 +56,8 @@ export class FakeRemoteproc {
   readonly #backlog: Array<{ service: string; data: Uint8Array }> = [];
   readonly #txWaiters: Array<() => void> = [];
   #state = 'offline';
+  /** rproc->power: how many users booted it (rproc_boot increments, rproc_shutdown decrements). */
+  #power = 0;
   #firmware: string;
   #recovery: boolean | null;
   #txFree: number;
@@ -68,11 +83,20 @@ export class FakeRemoteproc {
     mkdirSync(this.dir, { recursive: true });
     symlinkSync(this.dir, join(kernel.root, 'sys', 'class', 'remoteproc', this.id));
     writeFileSync(join(this.dir, 'name'), `${this.name}\n`, { mode: 0o444 });
-    kernel.defineStore(join(this.dir, 'state'), 'offline', (value) => this.#stateStore(value));
-    kernel.defineStore(join(this.dir, 'firmware'), this.#firmware, (value) => this.#firmwareStore(value));
+    const mode = options.sysfsReadOnly === true ? 0o444 : 0o644;
+    kernel.defineStore(join(this.dir, 'state'), 'offline', (value) => this.#stateStore(value), mode);
+    kernel.defineStore(
+      join(this.dir, 'firmware'),
+      this.#firmware,
+      (value) => this.#firmwareStore(value),
+      mode,
+    );
     if (this.#recovery !== null) {
-      kernel.defineStore(join(this.dir, 'recovery'), this.#recovery ? 'enabled' : 'disabled', (value) =>
-        this.#recoveryStore(value),
+      kernel.defineStore(
+        join(this.dir, 'recovery'),
+        this.#recovery ? 'enabled' : 'disabled',
+        (value) => this.#recoveryStore(value),
+        mode,
       );
     }
     if (options.installFirmware !== false) this.installFirmware(this.#firmware);
@@ -84,7 +108,10 @@ export class FakeRemoteproc {
       transmit: (service, data) => this.#transmit(service, data),
       onTxFree: (callback) => this.#txWaiters.push(callback),
     };
-    if (options.running === true) this.#boot();
+    if (options.running === true || options.attached === true) {
+      this.#power = 1;
+      this.#boot(options.attached === true ? 'attached' : 'running');
+    }
   }
 
   /** The state the kernel reports. */
@@ -158,7 +185,8 @@ export class FakeRemoteproc {
   /**
    * The firmware crashes: state `crashed`, and it answers nothing. With recovery enabled the kernel
    * then stops it (its channels leave the bus) and boots it again after `recoveryDelay` ms
-   * (`recovered` resolves then); with it disabled everything stays until `stop` or `recover`.
+   * (`recovered` resolves then); with it disabled everything stays until `recover` — the kernel
+   * neither starts nor stops a crashed processor.
    */
   crash(): void {
     if (this.#state !== 'running') throw new Error(`${this.id} is ${this.#state}, not running`);
@@ -172,16 +200,29 @@ export class FakeRemoteproc {
   #stateStore(value: string): void {
     const command = value.trim();
     if (command === 'start') {
-      if (this.#state === 'running' || this.#state === 'attached') throw errnoError('EBUSY', 'write');
-      if (!existsSync(join(this.#kernel.root, 'lib', 'firmware', this.#firmware))) {
+      // rproc_boot: a processor already powered only gets one more user — no boot, no error.
+      if (this.#power > 0) {
+        this.#power += 1;
+        return;
+      }
+      const detached = this.#state === 'detached';
+      if (!detached && !existsSync(join(this.#kernel.root, 'lib', 'firmware', this.#firmware))) {
         throw errnoError('ENOENT', 'write');
       }
-      this.#boot();
+      this.#power = 1;
+      // A detached processor still runs its firmware: rproc_boot attaches to it again.
+      this.#boot(detached ? 'attached' : 'running');
     } else if (command === 'stop') {
-      if (this.#state !== 'running' && this.#state !== 'attached' && this.#state !== 'crashed') {
-        throw errnoError('EINVAL', 'write');
-      }
-      this.#shutdown();
+      // rproc_shutdown: EINVAL unless running or attached (a crashed one too), and it stops only
+      // when the last user leaves.
+      if (this.#state !== 'running' && this.#state !== 'attached') throw errnoError('EINVAL', 'write');
+      this.#power -= 1;
+      if (this.#power === 0) this.#shutdown('offline');
+    } else if (command === 'detach') {
+      // rproc_detach: EINVAL unless attached; the channels leave, the firmware keeps running.
+      if (this.#state !== 'attached') throw errnoError('EINVAL', 'write');
+      this.#power -= 1;
+      if (this.#power === 0) this.#shutdown('detached');
     } else throw errnoError('EINVAL', 'write');
   }
 
@@ -208,17 +249,18 @@ export class FakeRemoteproc {
     this.#recovered = new Promise<void>((resolve) => {
       setTimeout(() => {
         if (this.#state === 'crashed') {
-          // rproc_trigger_recovery: rproc_stop (subdevices removed, offline), then rproc_start.
-          this.#shutdown();
-          this.#boot();
+          // rproc_trigger_recovery: rproc_stop (subdevices removed, offline), then rproc_start;
+          // the count of users (rproc->power) is left as it was.
+          this.#shutdown('offline');
+          this.#boot('running');
         }
         resolve();
       }, this.#recoveryDelay);
     });
   }
 
-  #boot(): void {
-    this.#setState('running');
+  #boot(state: 'running' | 'attached'): void {
+    this.#setState(state);
     this.#stalled = false;
     this.#txFree = this.#txBuffers;
     this.#virtio = this.#kernel.addVirtio(join(this.dir, `${this.id}#vdev0buffer`));
@@ -227,14 +269,14 @@ export class FakeRemoteproc {
     }
   }
 
-  #shutdown(): void {
+  #shutdown(state: 'offline' | 'detached'): void {
     for (const device of this.#devices) this.#kernel.removeDevice(device);
     this.#devices = [];
     if (this.#virtio !== null) this.#kernel.removeVirtio(this.#virtio);
     this.#virtio = null;
     this.#backlog.length = 0;
     this.#stalled = false;
-    this.#setState('offline');
+    this.#setState(state);
   }
 
   #setState(state: string): void {
