@@ -74,7 +74,8 @@ async function main(): Promise<void> {
     profile: data.layout.profile,
     data: data.data,
     signal: controller.signal,
-    log: (...args: unknown[]) => console.log(`[${data.role}]`, ...args),
+    // With several remotes a remote's lines name it, as its `log` events do.
+    log: (...args: unknown[]) => console.log(`[${data.linkName ?? data.role}]`, ...args),
   };
   if (data.role === 'remote') {
     const core: RemoteCore = new RemoteCore({

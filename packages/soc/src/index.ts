@@ -25,14 +25,18 @@ export { type CoreSide, Doorbell, MAILBOX_CHANNELS, Mailbox, type WaitResult } f
 export type { CoreStats, EndpointCounters } from './protocol.js';
 export { CorePump, type PumpHooks, type PumpOptions } from './pump.js';
 export { SharedRam } from './region.js';
+export { type LinkStats, RemoteProc, type RemoteProcEvents } from './remote-proc.js';
 export { demoFirmwareUrl } from './sample-firmware.js';
 export {
+  type CoreLinkOptions,
   createSoc,
+  type RemoteOptions,
   Soc,
   type SocEvents,
   type SocOptions,
   type SocSnapshot,
   type SocState,
+  type SocStats,
 } from './soc.js';
 export type { TraceEvent, TraceOptions, TraceSource } from './trace.js';
 export {

@@ -153,16 +153,67 @@ describe('CorePump#waitFor (blocking core)', () => {
   }
 
   it.each([
-    [0, 0],
-    [250, 250],
-  ])('with spin %i µs, spins %i µs on the doorbell before each sleep of at most a slice', (spin, spun) => {
+    [0, ['off', 'on']],
+    [250, ['off', 'on', 'off', 'on']],
+  ])(
+    'with spin %i µs, polls the rings with notifications off before each sleep of at most a slice',
+    (spin, perSleep) => {
+      const sleeps: number[][] = [];
+      const log: string[] = [];
+      const link: Pick<CoreTransport, 'onKick' | 'disableNotifications' | 'prepareToSleep'> = {
+        onKick: () => {},
+        disableNotifications: () => log.push('off'),
+        prepareToSleep: () => {
+          log.push('on');
+          return true;
+        },
+      };
+      let polls = 0;
+      const pump = new CorePump(
+        link as CoreTransport,
+        recordingDoorbell(sleeps),
+        {
+          poll: () => {
+            polls++;
+            return 0;
+          },
+        },
+        { spin, slice: 7 },
+      );
+      const start = performance.now();
+      expect(pump.waitFor(() => sleeps.length === 2, Number.POSITIVE_INFINITY)).toBe(true);
+      const elapsedMs = performance.now() - start;
+      // The sleeps themselves spin no more: the spin was spent polling the rings, where the peer's
+      // publish shows without a kick (it sees notifications off meanwhile).
+      expect(sleeps).toEqual([
+        [0, 7, 0],
+        [1, 7, 0],
+      ]);
+      expect(log).toEqual([...perSleep, ...perSleep]);
+      if (spin > 0) {
+        expect(polls).toBeGreaterThan(2 * 64);
+        expect(elapsedMs).toBeGreaterThanOrEqual((2 * spin) / 1000);
+      } else expect(polls).toBe(2);
+    },
+  );
+
+  it('spinning, returns as soon as a poll makes the wait ready — no kick, no sleep', () => {
     const sleeps: number[][] = [];
-    const pump = new CorePump(fakeLink([]), recordingDoorbell(sleeps), { poll: () => 0 }, { spin, slice: 7 });
-    expect(pump.waitFor(() => sleeps.length === 2, Number.POSITIVE_INFINITY)).toBe(true);
-    expect(sleeps).toEqual([
-      [0, 7, spun],
-      [1, 7, spun],
-    ]);
+    let polls = 0;
+    const pump = new CorePump(
+      fakeLink([]),
+      recordingDoorbell(sleeps),
+      {
+        poll: () => {
+          polls++;
+          return polls === 50 ? 1 : 0; // the peer's message shows on the 50th look at the ring
+        },
+      },
+      { spin: 1_000_000 },
+    );
+    expect(pump.waitFor(() => polls >= 50, Number.POSITIVE_INFINITY)).toBe(true);
+    expect(sleeps).toEqual([]);
+    expect(polls).toBe(50);
   });
 
   it('calls the hooks it was given: onTick every pass, traceKick per doorbell of a vring, onIdle before a sleep', () => {

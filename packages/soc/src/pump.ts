@@ -178,15 +178,38 @@ export class CorePump {
       if (remaining <= 0) return false;
       this.#doorbell.beat();
       this.#onIdle?.();
-      const spinUs = nextAction(this.#blocking, delivered, 0, 0) === PumpAction.Spin ? this.#spin : 0;
+      if (nextAction(this.#blocking, delivered, 0, 0) === PumpAction.Spin) {
+        // Spin on the rings, not on the doorbell: with notifications off again the peer publishes
+        // without a kick — no Atomics.notify on its side, no doorbell scan on ours — and this core
+        // sees the new avail/used index as soon as it is stored (virtio 1.2 §2.7.7: a driver that
+        // polls suppresses notifications). Then ask for a kick and sleep, as before.
+        if (this.#pollSpin(ready, Math.min(this.#spin / 1000, remaining))) return true;
+        if (!this.#link.prepareToSleep()) continue;
+      }
       const traceSleep = this.#traceSleep;
-      if (traceSleep === undefined) this.#doorbell.wait(seen, Math.min(remaining, this.#slice), spinUs);
+      if (traceSleep === undefined) this.#doorbell.wait(seen, Math.min(remaining, this.#slice));
       else {
         const slept = performance.now();
-        this.#doorbell.wait(seen, Math.min(remaining, this.#slice), spinUs);
+        this.#doorbell.wait(seen, Math.min(remaining, this.#slice));
         traceSleep(slept, performance.now());
       }
     }
+  }
+
+  /**
+   * Polls the rings with notifications off for up to `ms`, until `ready()`. The clock is read once
+   * per 64 polls (each read allocates a heap number; a poll of idle rings is a few loads).
+   */
+  #pollSpin(ready: () => boolean, ms: number): boolean {
+    this.#link.disableNotifications();
+    const until = performance.now() + ms;
+    do {
+      for (let i = 0; i < 64; i++) {
+        this.step();
+        if (ready()) return true;
+      }
+    } while (performance.now() < until);
+    return false;
   }
 
   /** Blocks the thread for `ms` while still serving the link (RPMsg-Lite `env_sleep_msec`). */

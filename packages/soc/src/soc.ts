@@ -38,7 +38,6 @@ import { withTimeout } from './with-timeout.js';
 import { requestStats } from './worker-stats.js';
 import { expectMessage, spawnCore } from './workers.js';
 
-export { type LinkStats, RemoteProc, type RemoteProcEvents } from './remote-proc.js';
 export type { SocEvents } from './soc-events.js';
 export type {
   CoreLinkOptions,
@@ -314,7 +313,7 @@ export class Soc extends EventEmitter<SocEvents> {
    * @throws {InvalidArgValueError} `ERR_INVALID_ARG_VALUE`: several remotes and none named, or an
    *   unknown one; and the codes of `RpmsgDevice.waitForChannel`
    */
-  waitForChannel(name: string, options: WaitOptions & { remote?: string } = {}): Promise<Channel> {
+  async waitForChannel(name: string, options: WaitOptions & { remote?: string } = {}): Promise<Channel> {
     const { remote, ...wait } = options;
     if (remote === undefined && this.#slots.length > 1) {
       throw new InvalidArgValueError(
@@ -706,7 +705,7 @@ export class Soc extends EventEmitter<SocEvents> {
    * @throws {RpmsgError} `ERR_RPMSG_CLOSED` after `stop()`; the boot codes of {@link createSoc}
    * @throws {InvalidArgValueError} `ERR_INVALID_ARG_VALUE`: several remotes and none named
    */
-  restart(name?: string): Promise<void> {
+  async restart(name?: string): Promise<void> {
     if (name === undefined && this.#slots.length > 1) {
       throw new InvalidArgValueError(
         'name',
