@@ -108,7 +108,8 @@ export interface RemoteOptions {
   bufferSize?: number;
   /**
    * `rpmsg-lite`: the link id of its link to the A-core (default `options.linkId`, 0). Each link has
-   * its own mailbox channels, as each of i.MX8QM's M4s has its own MU: two remotes may both use 0.
+   * its own mailbox channels, as each of i.MX8QM's M4s has its own MU: two remotes may use the same id
+   * (both of i.MX8QM's M4s use `RL_PLATFORM_IMX8QM_M4_A_USER_LINK_ID`, 1).
    */
   linkId?: number;
   /** Channels `createSoc` and this remote's `restart()` wait for, besides `options.waitForChannels`. */
