@@ -189,6 +189,11 @@ function checkLinkShape(arg: string, e: Record<string, unknown>): void {
     checkPowerOfTwo(`${arg}.bufferSize`, e.bufferSize, MIN_BUFFER_SIZE, MAX_BUFFER_SIZE);
   }
   if (e.linkId !== undefined) checkInteger(`${arg}.linkId`, e.linkId, 0, 0x7fff_ffff);
+  if (e.base !== undefined) {
+    const base = checkInteger(`${arg}.base`, e.base, 0, 0x1_0000_0000 - BASE_ALIGN);
+    if (base % BASE_ALIGN !== 0)
+      throw new OutOfRangeError(`${arg}.base`, `a multiple of ${BASE_ALIGN} (0x1000)`, base);
+  }
 }
 
 /** The watchdog limit in ms, 0 when it is off (`false`, `0` or `Infinity`). */

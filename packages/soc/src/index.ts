@@ -22,6 +22,7 @@ export {
   type RpmsgQueue,
 } from './lite.js';
 export { type CoreSide, Doorbell, MAILBOX_CHANNELS, Mailbox, type WaitResult } from './mailbox.js';
+export { PeerLink } from './peer-link-handle.js';
 export type { CoreStats, EndpointCounters } from './protocol.js';
 export { CorePump, type PumpHooks, type PumpOptions } from './pump.js';
 export { SharedRam } from './region.js';

@@ -112,6 +112,12 @@ export interface RemoteOptions {
    * (both of i.MX8QM's M4s use `RL_PLATFORM_IMX8QM_M4_A_USER_LINK_ID`, 1).
    */
   linkId?: number;
+  /**
+   * Device address of its link's region (resource table, vrings, buffers): where the chip's
+   * carve-out for this remote is — a multiple of 0x1000, at or above `options.base`, not inside an
+   * earlier link's region. Default: right after the previous link's region.
+   */
+  base?: number;
   /** Channels `createSoc` and this remote's `restart()` wait for, besides `options.waitForChannels`. */
   waitForChannels?: readonly string[];
 }
@@ -131,6 +137,8 @@ export interface CoreLinkOptions {
   numBuffers?: number;
   /** Bytes per buffer (default: `options.bufferSize`). */
   bufferSize?: number;
+  /** Device address of its region, as {@link RemoteOptions.base} (default: after the previous link's). */
+  base?: number;
 }
 
 /** Where a SoC is in its life. */

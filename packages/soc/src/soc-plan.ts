@@ -76,10 +76,23 @@ export function planSoc(options: SocOptions): SocPlan {
       named: false,
     };
   }
-  const wanted: { arg: string; name: string; master: string | undefined; remote: string; layout: object }[] =
-    [];
+  const wanted: {
+    arg: string;
+    name: string;
+    master: string | undefined;
+    remote: string;
+    layout: object;
+    base: number | undefined;
+  }[] = [];
   for (const [i, r] of options.remotes.entries()) {
-    wanted.push({ arg: `options.remotes[${i}]`, name: r.name, master: undefined, remote: r.name, layout: r });
+    wanted.push({
+      arg: `options.remotes[${i}]`,
+      name: r.name,
+      master: undefined,
+      remote: r.name,
+      layout: r,
+      base: r.base,
+    });
   }
   for (const [i, l] of (options.links ?? []).entries()) {
     wanted.push({
@@ -88,6 +101,7 @@ export function planSoc(options: SocOptions): SocPlan {
       master: l.master,
       remote: l.remote,
       layout: { ...l, linkId: l.linkId ?? i + 1 },
+      base: l.base,
     });
   }
   if (wanted.length > MAILBOX_MAX_LINKS) {
@@ -100,8 +114,23 @@ export function planSoc(options: SocOptions): SocPlan {
   }
   const links: LinkPlan[] = [];
   let cursor = base;
+  let top = base;
   for (const [index, w] of wanted.entries()) {
-    const at = alignUp(cursor, Math.max(LINK_ALIGN, options.align ?? 0));
+    // Where the chip's carve-out for it is, if given (it must not overlap an earlier link's); else
+    // right after the previous link.
+    const at = w.base ?? alignUp(cursor, Math.max(LINK_ALIGN, options.align ?? 0));
+    if (w.base !== undefined) {
+      const below = links.find((l) => at < l.layout.base + l.layout.size && l.layout.base < at + 1);
+      if (at < base || below) {
+        throw new InvalidArgValueError(
+          `${w.arg}.base`,
+          at < base
+            ? `'${w.name}': 0x${at.toString(16)} is below options.base (0x${base.toString(16)})`
+            : `'${w.name}': 0x${at.toString(16)} is inside the region of '${below?.name}'`,
+          at,
+        );
+      }
+    }
     let layout: RpmsgLayout;
     try {
       layout = layoutOf(w.layout, at);
@@ -128,21 +157,30 @@ export function planSoc(options: SocOptions): SocPlan {
         w.name,
       );
     }
-    const top = Math.max(layout.vrings[0].notifyId, layout.vrings[1].notifyId);
-    if (top >= MAILBOX_CHANNELS) {
+    const notifyId = Math.max(layout.vrings[0].notifyId, layout.vrings[1].notifyId);
+    if (notifyId >= MAILBOX_CHANNELS) {
       throw new InvalidArgValueError(
         w.arg,
-        `'${w.name}': link id ${layout.linkId} needs notify id ${top}, the mailbox has channels 0..${MAILBOX_CHANNELS - 1} per link`,
+        `'${w.name}': link id ${layout.linkId} needs notify id ${notifyId}, the mailbox has channels 0..${MAILBOX_CHANNELS - 1} per link`,
         w.name,
+      );
+    }
+    const overlapped = links.find((l) => at < l.layout.base + l.layout.size && l.layout.base < end);
+    if (overlapped) {
+      throw new InvalidArgValueError(
+        `${w.arg}.base`,
+        `'${w.name}': its region [0x${at.toString(16)}, 0x${end.toString(16)}) overlaps the region of '${overlapped.name}'`,
+        at,
       );
     }
     links.push({ index, name: w.name, master: w.master, remote: w.remote, layout, offset: at - base });
     cursor = end;
+    top = Math.max(top, end);
   }
   return {
     links,
     remotes: options.remotes.map((r) => r.name),
-    size: options.ramSize ?? cursor - base,
+    size: options.ramSize ?? top - base,
     base,
     named: true,
   };

@@ -261,6 +261,53 @@ describe('several remotes: lifecycle corners', () => {
   });
 });
 
+describe("several remotes at the chip's own addresses", () => {
+  it('places a link at its base (the carve-out), the others after it, none overlapping', async () => {
+    const s = await boot({
+      base: 0x9000_0000,
+      profile: 'rpmsg-lite',
+      numBuffers: 16,
+      remotes: [
+        { ...remote('m4-0'), base: 0x9001_0000 },
+        { ...remote('m4-1'), base: 0x9011_0000 },
+        remote('m4-2'),
+      ],
+      waitForChannels: ['rpmsg-echo'],
+    });
+    const bases = ['m4-0', 'm4-1', 'm4-2'].map((n) => s.remote(n).layout.base);
+    expect(bases[0]).toBe(0x9001_0000);
+    expect(bases[1]).toBe(0x9011_0000);
+    expect(bases[2]).toBe(0x9011_0000 + Math.ceil(s.remote('m4-1').layout.size / 0x1000) * 0x1000);
+    for (const name of ['m4-0', 'm4-1', 'm4-2']) {
+      const ept = await s.remote(name).master.openChannel('rpmsg-echo');
+      expect([...(await ask(ept, new Uint8Array([5])))]).toEqual([0x6d, 5]);
+    }
+    const whole = s.snapshot();
+    expect(whole.image.length).toBe(bases[2]! + s.remote('m4-2').layout.size - 0x9000_0000);
+  });
+
+  it.each([
+    ['below options.base', [{ base: 0x1000_0000 - 0x1000 }], /remotes\[0\]\.base.*below options\.base/],
+    ['inside an earlier link', [{}, { base: 0x1000_1000 }], /remotes\[1\]\.base.*inside the region of 'r0'/],
+    [
+      'overlapping a later fixed one',
+      [{ base: 0x1010_0000 }, { base: 0x100f_f000 }],
+      /remotes\[1\]\.base.*overlaps the region of 'r0'/,
+    ],
+    ['not on a page', [{ base: 0x1000_0800 }], /remotes\[0\]\.base.*multiple of 4096/],
+  ] as const)('refuses a base %s, naming the remote', async (_what, bases, message) => {
+    const remotes = bases.map((b, i) => ({ ...remote(`r${i}`), ...b }));
+    const error = await createSoc({ remotes }).then(
+      (booted) => {
+        soc = booted;
+      },
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: expect.stringMatching(/ERR_INVALID_ARG_VALUE|ERR_OUT_OF_RANGE/) });
+    expect(String((error as Error).message)).toMatch(message);
+  });
+});
+
 describe('several remotes with C firmware', () => {
   it('gives each C remote its own firmware slot and its own link: two RPMsg-Lite API echoes beside a JS one', async () => {
     const echo = await buildFixture('api-echo.c');
@@ -318,6 +365,15 @@ describe('M-core↔M-core links (options.links)', () => {
     const link = parseLayoutJson(s.snapshot().links?.['m7:m4']);
     expect(link.linkId).toBe(1);
     expect([link.vrings[0].notifyId, link.vrings[1].notifyId]).toEqual([2, 3]);
+    // The link seen from outside: its handle, its own region and counters.
+    const handle = s.link('m7:m4');
+    expect([handle.master, handle.remote, handle.layout.linkId]).toEqual(['m7', 'm4', 1]);
+    expect(handle.layout.vrings[0].da).toBe(link.vrings[0].da);
+    expect((await handle.stats()).master?.txMessages).toBeGreaterThanOrEqual(30);
+    const own = handle.snapshot();
+    expect(own.image.length).toBe(handle.layout.size);
+    expect(inspectImage(own.image, parseLayoutJson(own.layout)).problems).toEqual([]);
+    expect(() => s.link('m4:m7')).toThrow(/names no M-core link \(links: 'm7:m4'\)/);
 
     // The M4 restarts: the M7 sees its link go down and boots it again; the M4 announces its sensor
     // again and the gateway (which opens it at every announcement) forwards again.

@@ -6,6 +6,7 @@ import type { ViewOptions, ViewServer } from '@rpmsg/view';
 import { checkSocOptions, watchdogLimit } from './check-options.js';
 import { MAILBOX_CHANNELS, Mailbox } from './mailbox.js';
 import { MasterCore } from './master-core.js';
+import { PeerLink } from './peer-link-handle.js';
 import type {
   CoreStats,
   CoreWorkerData,
@@ -120,8 +121,9 @@ interface RemoteSlot {
 }
 
 /** A link between two M-cores, and the pair of workers it was last booted over. */
-interface PeerLink {
+interface PeerLinkSlot {
   readonly plan: LinkPlan;
+  readonly handle: PeerLink;
   readonly master: RemoteSlot;
   readonly remote: RemoteSlot;
   booted: { master: Worker; remote: Worker; done: Promise<void> } | undefined;
@@ -145,7 +147,7 @@ export class Soc extends EventEmitter<SocEvents> {
   readonly #options: SocOptions;
   readonly #plan: SocPlan;
   readonly #slots: RemoteSlot[];
-  readonly #peerLinks: PeerLink[];
+  readonly #peerLinks: PeerLinkSlot[];
   #status: SocState = 'booting';
   #masterWorker: Worker | undefined;
   readonly #tracer: Tracer | undefined;
@@ -191,12 +193,19 @@ export class Soc extends EventEmitter<SocEvents> {
     const trace = traceOptions(options);
     if (trace) this.#tracer = new Tracer('soc', (events) => this.#onTrace(events), trace);
     this.#slots = remotes.map((r, index) => this.#makeSlot(r, index, trace));
-    this.#peerLinks = plan.links.slice(remotes.length).map((link) => ({
-      plan: link,
-      master: this.#slotNamed(link.master as string),
-      remote: this.#slotNamed(link.remote),
-      booted: undefined,
-    }));
+    this.#peerLinks = plan.links.slice(remotes.length).map((link) => {
+      const slot: PeerLinkSlot = {
+        plan: link,
+        handle: new PeerLink(link.name, link.master as string, link.remote, link.layout, {
+          stats: () => this.#peerLinkStats(slot),
+          snapshot: () => this.#linkSnapshot(link, link.layout),
+        }),
+        master: this.#slotNamed(link.master as string),
+        remote: this.#slotNamed(link.remote),
+        booted: undefined,
+      };
+      return slot;
+    });
     this.result = new Promise((resolve, reject) => {
       this.#settleResult = { resolve, reject };
     });
@@ -294,6 +303,25 @@ export class Soc extends EventEmitter<SocEvents> {
       throw new InvalidArgValueError('name', `names no remote (remotes: ${this.#names()})`, name);
     }
     return slot.proc;
+  }
+
+  /**
+   * The M-core↔M-core link called `name` (`'m7:m4'`: master, then remote): its cores, layout,
+   * counters and region.
+   *
+   * @throws {InvalidArgValueError} `ERR_INVALID_ARG_VALUE`: no such link
+   */
+  link(name: string): PeerLink {
+    const link = this.#peerLinks.find((l) => l.plan.name === name);
+    if (!link) {
+      const names = this.#peerLinks.map((l) => `'${l.plan.name}'`);
+      throw new InvalidArgValueError(
+        'name',
+        `names no M-core link (links: ${names.length > 0 ? names.join(', ') : 'none'})`,
+        name,
+      );
+    }
+    return link.handle;
   }
 
   /** The remotes' names, quoted, for errors. */
@@ -777,17 +805,17 @@ export class Soc extends EventEmitter<SocEvents> {
     const links: Record<string, LinkStats> = {};
     const all = await Promise.all([
       ...this.#slots.map(async (slot) => [slot.name, await this.#linkStats(slot)] as const),
-      ...this.#peerLinks.map(async (link) => {
-        const ask = (slot: RemoteSlot) =>
-          slot.worker
-            ? requestStats(slot.worker, this.#nextStatsId++, link.plan.index)
-            : Promise.resolve(null);
-        const [master, remote] = await Promise.all([ask(link.master), ask(link.remote)]);
-        return [link.plan.name, { master, remote }] as const;
-      }),
+      ...this.#peerLinks.map(async (link) => [link.plan.name, await this.#peerLinkStats(link)] as const),
     ]);
     for (const [name, stats] of all) links[name] = stats;
     return { ...(links[(this.#slots[0] as RemoteSlot).name] as LinkStats), links };
+  }
+
+  async #peerLinkStats(link: PeerLinkSlot): Promise<LinkStats> {
+    const ask = (slot: RemoteSlot) =>
+      slot.worker ? requestStats(slot.worker, this.#nextStatsId++, link.plan.index) : Promise.resolve(null);
+    const [master, remote] = await Promise.all([ask(link.master), ask(link.remote)]);
+    return { master, remote };
   }
 
   async #linkStats(slot: RemoteSlot): Promise<LinkStats> {
