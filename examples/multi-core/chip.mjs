@@ -13,6 +13,8 @@ export const A_CORE_LINK_ID = 1;
 export const M4_M4_LINK_ID = 1;
 /** NXP's rpmsg_lite_str_echo demo puts M4 core 0's user vrings here (VDEV1_VRING_BASE). */
 export const SHARED_RAM_BASE = 0x9001_0000;
+/** …and M4 core 1's 1 MiB further up. */
+export const M4_1_BASE = 0x9011_0000;
 /** The sensor hub samples every 5 ms. */
 export const PERIOD_MS = 5;
 
@@ -41,6 +43,7 @@ export function bootImx8qm() {
         name: 'm4-1',
         remote: firmware('./sensor-hub.mjs'),
         linkId: A_CORE_LINK_ID,
+        base: M4_1_BASE, // its carve-out; the M4↔M4 link follows it
         data: { peer: 'm4-0', periodMs: PERIOD_MS },
       },
     ],
