@@ -31,6 +31,13 @@ export interface LinuxRpmsgOptions {
   mtu?: number;
   /** Most sends that may wait for a TX buffer per endpoint; one more rejects with `ERR_RPMSG_QUEUE_FULL`. Default `Infinity`. */
   maxQueuedSends?: number;
+  /**
+   * Only the channels of this remote processor — its sysfs id (`remoteproc1`) or its `name` — as
+   * `soc.remote(name).master` is one remote's device in the simulator: on a SoC with several
+   * remotes, two may announce channels of the same name (docs/soc.md#several-remotes). Default:
+   * every processor's channels.
+   */
+  remoteproc?: string;
   /** The file-operations seam (`@rpmsg/linux/testing` has the kernel model). Default: the real one. */
   fileOps?: RpmsgFileOps;
   /** Where timeouts and polls get their time. Default Node's timers. */
@@ -59,6 +66,7 @@ export interface DeviceSettings {
   readonly maxQueued: number;
   readonly clock: Clock;
   readonly fileOps: RpmsgFileOps | undefined;
+  readonly remoteproc: string | undefined;
 }
 
 /** Default of `mtu`: virtio_rpmsg_bus's 512-byte buffers less the 16-byte header. */
@@ -85,6 +93,10 @@ export function checkDeviceOptions(options: LinuxRpmsgOptions): DeviceSettings {
   ) {
     throw new InvalidArgTypeError('options.fileOps', 'an RpmsgFileOps object', fileOps);
   }
+  const remoteproc = options.remoteproc;
+  if (remoteproc !== undefined && (typeof remoteproc !== 'string' || remoteproc === '')) {
+    throw new InvalidArgTypeError('options.remoteproc', 'a non-empty string', remoteproc);
+  }
   const clock = options.clock ?? systemClock;
   if (clock === null || typeof clock !== 'object' || typeof clock.setTimeout !== 'function') {
     throw new InvalidArgTypeError('options.clock', 'a Clock', clock);
@@ -103,6 +115,7 @@ export function checkDeviceOptions(options: LinuxRpmsgOptions): DeviceSettings {
     maxQueued: checkMaxQueued('options.maxQueuedSends', options.maxQueuedSends),
     clock,
     fileOps,
+    remoteproc,
   };
 }
 

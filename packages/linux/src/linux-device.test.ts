@@ -34,6 +34,32 @@ describe('openLinuxRpmsg', () => {
     expect(device.isUp).toBe(false);
   });
 
+  it("with remoteproc, sees one processor's channels only (two remotes, same channel name)", async () => {
+    board = createFakeBoard();
+    board.addRemoteproc({ name: 'm4-0', running: true, services: [{ name: 'rpmsg-echo', addr: 30 }] });
+    const second = board.addRemoteproc({
+      name: 'm4-1',
+      running: true,
+      services: [{ name: 'rpmsg-echo', addr: 30 }],
+    });
+    const all = await openLinuxRpmsg({ root: board.root, fileOps: board.fileOps });
+    expect(all.channels().map((c) => c.name)).toEqual(['rpmsg-echo', 'rpmsg-echo']);
+    await all.close();
+    for (const which of ['m4-1', second.id]) {
+      const device = await openLinuxRpmsg({ root: board.root, fileOps: board.fileOps, remoteproc: which });
+      const channels = device.channels();
+      expect(channels).toHaveLength(1);
+      expect(channels[0]?.remoteproc).toBe(second.id);
+      await device.close();
+    }
+    const none = await openLinuxRpmsg({ root: board.root, fileOps: board.fileOps, remoteproc: 'm7' });
+    expect(none.channels()).toEqual([]);
+    await none.close();
+    await expect(openLinuxRpmsg({ root: board.root, remoteproc: '' })).rejects.toMatchObject({
+      code: 'ERR_INVALID_ARG_TYPE',
+    });
+  });
+
   it('refuses a root without /sys, and bad options, by name', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'rpmsg-empty-'));
     try {

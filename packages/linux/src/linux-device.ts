@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
 import {
   type Clock,
   checkBoolean,
@@ -24,7 +25,7 @@ import type { RpmsgFileOps } from './file-ops.js';
 import { channelGone, goneReason } from './gone-reason.js';
 import { LinuxChannel } from './linux-channel.js';
 import { LinuxEndpoint } from './linux-endpoint.js';
-import { SysfsPaths } from './sysfs.js';
+import { readAttribute, SysfsPaths } from './sysfs.js';
 
 /** The events of a {@link LinuxRpmsgDevice}, typed as the simulator device's. */
 export interface LinuxRpmsgDeviceEvents {
@@ -117,6 +118,17 @@ export class LinuxRpmsgDevice extends EventEmitter<LinuxRpmsgDeviceEvents> {
     return this.#closed;
   }
 
+  /** Whether `record` is a channel of `options.remoteproc` (every channel without that option). */
+  #ofRemoteproc(record: ChannelRecord): boolean {
+    const want = this.settings.remoteproc;
+    if (want === undefined) return true;
+    if (record.remoteproc === null) return false;
+    return (
+      record.remoteproc === want ||
+      readAttribute(join(this.paths.remoteproc(record.remoteproc), 'name')) === want
+    );
+  }
+
   /**
    * Reads the bus now: channels that appeared are added (`channel`), those gone are removed
    * (`channel-removed`, and their endpoints end with `ERR_RPMSG_CHANNEL_GONE` or
@@ -127,6 +139,7 @@ export class LinuxRpmsgDevice extends EventEmitter<LinuxRpmsgDeviceEvents> {
     const seen = new Set<string>();
     const added: LinuxChannel[] = [];
     for (const record of scanChannels(this.paths)) {
+      if (!this.#ofRemoteproc(record)) continue;
       seen.add(record.device);
       const known = this.#channels.get(record.device);
       if (known !== undefined) known.update(record);

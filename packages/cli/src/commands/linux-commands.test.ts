@@ -119,6 +119,25 @@ describe('rpmsg echo', () => {
     ]);
   });
 
+  it("--remoteproc picks one processor's channel when two announce one of that name", async () => {
+    const first = board.addRemoteproc({ name: 'm4-0', running: true, services: ECHO });
+    const second = board.addRemoteproc({ name: 'm4-1', running: true, services: ECHO });
+    const r = await rpmsg(
+      'echo',
+      'rpmsg-echo',
+      '--remoteproc',
+      'm4-1',
+      '--message',
+      'x',
+      '--root',
+      board.root,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(second.received('rpmsg-echo').map((m) => Buffer.from(m).toString())).toEqual(['', 'x']);
+    expect(first.received('rpmsg-echo')).toEqual([]);
+    expect((await rpmsg('echo', 'rpmsg-echo', '--remoteproc', '', '--root', board.root)).code).toBe(2);
+  });
+
   it('exits 1 and says MISMATCH when an echo differs', async () => {
     board.addRemoteproc({
       running: true,

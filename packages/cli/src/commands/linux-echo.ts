@@ -17,6 +17,8 @@ export interface LinuxEchoOptions {
   readonly timeout?: number;
   /** Where /sys and /dev are (default `/`). */
   readonly root?: string;
+  /** Only this remote processor's channel (`remoteprocN` or its name): several may have one of that name. */
+  readonly remoteproc?: string;
 }
 
 /**
@@ -29,7 +31,11 @@ export async function linuxEcho(options: LinuxEchoOptions, io: CommandIo): Promi
   const timeout = options.timeout ?? DEFAULT_ECHO_TIMEOUT_MS;
   const count = options.count ?? 1;
   const payload = Buffer.from(options.message ?? 'hello from rpmsg');
-  const device = await openLinuxRpmsg({ root: options.root ?? '/', ...linuxFileOps() });
+  const device = await openLinuxRpmsg({
+    root: options.root ?? '/',
+    ...(options.remoteproc === undefined ? {} : { remoteproc: options.remoteproc }),
+    ...linuxFileOps(),
+  });
   try {
     if (device.getChannel(options.channel) === undefined) {
       io.err(`rpmsg echo: waiting for '${options.channel}' (timeout ${timeout / 1000} s)…`);

@@ -299,7 +299,7 @@ exit status: 0; 1 when DIR has no sys directory or a file cannot be read (ERR_RP
 
 const echoCommand: Command = {
   name: 'echo',
-  synopsis: 'echo <channel> [--message TEXT] [--count N] [--timeout S] [--root DIR]',
+  synopsis: 'echo <channel> [--remoteproc NAME] [--message TEXT] [--count N] [--timeout S] [--root DIR]',
   summary: 'send to a channel of a Linux board and verify the echoes',
   help: `On a Linux board: waits for the channel, sends the message --count times and checks that each
 comes back unchanged, printing each echo and its round-trip time. A channel with a /dev/ttyRPMSGn
@@ -308,6 +308,8 @@ channel is handed to rpmsg_char through driver_override first, which needs root 
 (docs/linux.md).
 
 options:
+  --remoteproc NAME  the channel of this remote processor (remoteprocN or its name) when several
+                 announce one of that name
   --message TEXT  what to send (default "hello from rpmsg")
   --count N       how many times (default 1)
   --timeout S     seconds to wait for the channel, then for each echo (default 10)
@@ -319,6 +321,7 @@ cannot be opened (the error's code on stderr: ERR_RPMSG_LINUX_PERMISSION, ERR_RP
 ERR_RPMSG_LINUX_NOT_DEVICE, ERR_RPMSG_TIMEOUT…); 2 for a usage error, a --root DIR that does not
 exist or is not a directory included`,
   options: {
+    remoteproc: { type: 'string' },
     message: { type: 'string' },
     count: { type: 'string' },
     timeout: { type: 'string' },
@@ -343,12 +346,21 @@ exist or is not a directory included`,
           ...(count === undefined ? {} : { count }),
           ...(timeout === undefined ? {} : { timeout }),
           ...(root === undefined ? {} : { root }),
+          ...(typeof values.remoteproc === 'string'
+            ? { remoteproc: nonEmpty('remoteproc', values.remoteproc) }
+            : {}),
         },
         io,
       ),
     );
   },
 };
+
+/** A string option that must not be empty. */
+function nonEmpty(name: string, value: string): string {
+  if (value === '') throw new UsageError(`--${name} needs a value`);
+  return value;
+}
 
 const rprocCommand: Command = {
   name: 'rproc',
