@@ -173,19 +173,23 @@ export class CorePump {
       this.#link.disableNotifications();
       const delivered = this.step();
       if (ready()) return true;
+      if (
+        nextAction(this.#blocking, delivered, 0, 0) === PumpAction.Spin &&
+        deadline - performance.now() > 0
+      ) {
+        // Spin on the rings, not on the doorbell, before asking for a kick at all: with
+        // notifications off the peer publishes without a kick — no Atomics.notify on its side, no
+        // doorbell scan on ours — and this core sees the new avail/used index as soon as it is
+        // stored (virtio 1.2 §2.7.7: a driver or device that polls suppresses notifications).
+        this.#doorbell.beat();
+        const spinMs = Math.min(this.#spin / 1000, deadline - performance.now());
+        if (this.#pollSpin(ready, spinMs)) return true;
+      }
       if (!this.#link.prepareToSleep()) continue; // work arrived during the re-check: poll again
       const remaining = deadline - performance.now();
       if (remaining <= 0) return false;
       this.#doorbell.beat();
       this.#onIdle?.();
-      if (nextAction(this.#blocking, delivered, 0, 0) === PumpAction.Spin) {
-        // Spin on the rings, not on the doorbell: with notifications off again the peer publishes
-        // without a kick — no Atomics.notify on its side, no doorbell scan on ours — and this core
-        // sees the new avail/used index as soon as it is stored (virtio 1.2 §2.7.7: a driver that
-        // polls suppresses notifications). Then ask for a kick and sleep, as before.
-        if (this.#pollSpin(ready, Math.min(this.#spin / 1000, remaining))) return true;
-        if (!this.#link.prepareToSleep()) continue;
-      }
       const traceSleep = this.#traceSleep;
       if (traceSleep === undefined) this.#doorbell.wait(seen, Math.min(remaining, this.#slice));
       else {
