@@ -6,15 +6,9 @@ import type { ViewOptions, ViewServer } from '@rpmsg/view';
 import { checkSocOptions, watchdogLimit } from './check-options.js';
 import { MAILBOX_CHANNELS, Mailbox } from './mailbox.js';
 import { MasterCore } from './master-core.js';
-import { PeerLink } from './peer-link-handle.js';
-import type {
-  CoreStats,
-  CoreWorkerData,
-  PeerLinkData,
-  SocToWorker,
-  WasmCoreData,
-  WorkerToSoc,
-} from './protocol.js';
+import type { PeerLink } from './peer-link-handle.js';
+import { PeerLinkSet } from './peer-link-set.js';
+import type { CoreStats, CoreWorkerData, SocToWorker, WasmCoreData, WorkerToSoc } from './protocol.js';
 import { collectStats, fromWireError, toWireError } from './protocol.js';
 import { SharedRam } from './region.js';
 import { type LinkStats, RemoteProc } from './remote-proc.js';
@@ -120,15 +114,6 @@ interface RemoteSlot {
   restarting: Promise<void> | undefined;
 }
 
-/** A link between two M-cores, and the pair of workers it was last booted over. */
-interface PeerLinkSlot {
-  readonly plan: LinkPlan;
-  readonly handle: PeerLink;
-  readonly master: RemoteSlot;
-  readonly remote: RemoteSlot;
-  booted: { master: Worker; remote: Worker; done: Promise<void> } | undefined;
-}
-
 /**
  * A running simulated SoC. Its events are typed by {@link SocEvents}: `trace`, `trace-error`,
  * `crash` (`ERR_RPMSG_PEER_GONE`: a remote threw, exited or missed the watchdog), `restart`,
@@ -147,7 +132,7 @@ export class Soc extends EventEmitter<SocEvents> {
   readonly #options: SocOptions;
   readonly #plan: SocPlan;
   readonly #slots: RemoteSlot[];
-  readonly #peerLinks: PeerLinkSlot[];
+  readonly #peerLinks: PeerLinkSet;
   #status: SocState = 'booting';
   #masterWorker: Worker | undefined;
   readonly #tracer: Tracer | undefined;
@@ -193,18 +178,18 @@ export class Soc extends EventEmitter<SocEvents> {
     const trace = traceOptions(options);
     if (trace) this.#tracer = new Tracer('soc', (events) => this.#onTrace(events), trace);
     this.#slots = remotes.map((r, index) => this.#makeSlot(r, index, trace));
-    this.#peerLinks = plan.links.slice(remotes.length).map((link) => {
-      const slot: PeerLinkSlot = {
-        plan: link,
-        handle: new PeerLink(link.name, link.master as string, link.remote, link.layout, {
-          stats: () => this.#peerLinkStats(slot),
-          snapshot: () => this.#linkSnapshot(link, link.layout),
+    this.#peerLinks = new PeerLinkSet(plan.links.slice(remotes.length), (name) => this.#slotNamed(name), {
+      bootTimeout: this.#bootTimeout,
+      regionOffset: this.ram.memory.offset,
+      snapshot: (link) => this.#linkSnapshot(link, link.layout),
+      bootFailed: (link, error) =>
+        this.#tracer?.emit({
+          type: 'lifecycle',
+          event: 'link-boot-failed',
+          detail: error.message,
+          link: link.name,
         }),
-        master: this.#slotNamed(link.master as string),
-        remote: this.#slotNamed(link.remote),
-        booted: undefined,
-      };
-      return slot;
+      nextStatsId: () => this.#nextStatsId++,
     });
     this.result = new Promise((resolve, reject) => {
       this.#settleResult = { resolve, reject };
@@ -312,16 +297,7 @@ export class Soc extends EventEmitter<SocEvents> {
    * @throws {InvalidArgValueError} `ERR_INVALID_ARG_VALUE`: no such link
    */
   link(name: string): PeerLink {
-    const link = this.#peerLinks.find((l) => l.plan.name === name);
-    if (!link) {
-      const names = this.#peerLinks.map((l) => `'${l.plan.name}'`);
-      throw new InvalidArgValueError(
-        'name',
-        `names no M-core link (links: ${names.length > 0 ? names.join(', ') : 'none'})`,
-        name,
-      );
-    }
-    return link.handle;
+    return this.#peerLinks.link(name);
   }
 
   /** The remotes' names, quoted, for errors. */
@@ -357,19 +333,6 @@ export class Soc extends EventEmitter<SocEvents> {
   #workerData(slot: RemoteSlot): CoreWorkerData {
     const firmware = slot.firmware;
     const wasm = firmware && this.#wasmData(firmware, slot.index, slot.ram);
-    const peerLinks: PeerLinkData[] = [];
-    for (const link of this.#peerLinks) {
-      const role = link.master === slot ? 'master' : link.remote === slot ? 'remote' : undefined;
-      if (!role) continue;
-      peerLinks.push({
-        index: link.plan.index,
-        name: link.plan.name,
-        peer: role === 'master' ? link.remote.name : link.master.name,
-        role,
-        layout: link.plan.layout,
-        ramOffset: this.ram.memory.offset + link.plan.offset,
-      });
-    }
     return coreWorkerData(
       this.#options,
       'remote',
@@ -379,7 +342,7 @@ export class Soc extends EventEmitter<SocEvents> {
         mailbox: slot.mailbox,
         layout: slot.plan.layout,
         linkName: this.#plan.named ? slot.name : undefined,
-        peerLinks,
+        peerLinks: this.#peerLinks.workerData(slot),
         data: slot.data,
       },
       wasm,
@@ -405,7 +368,7 @@ export class Soc extends EventEmitter<SocEvents> {
         this.#plan.named ? `remote '${slot.name}'` : 'remote',
         slot.source,
       );
-      if (this.#peerLinks.some((l) => l.master === slot || l.remote === slot)) {
+      if (this.#peerLinks.has(slot)) {
         throw new InvalidArgValueError(
           'options.links',
           `'${slot.name}' runs a C firmware: a core with M-core links runs a JavaScript firmware (docs/soc.md#m-core-to-m-core-links)`,
@@ -569,7 +532,7 @@ export class Soc extends EventEmitter<SocEvents> {
       );
       slot.loaded = true;
       await this.#bootMaster(slot);
-      this.#bootPeerLinks(slot);
+      this.#peerLinks.boot(slot);
       await up;
       const early = slot.earlyCrash as Error | undefined; // set by a crash while this awaited
       slot.earlyCrash = undefined;
@@ -615,47 +578,6 @@ export class Soc extends EventEmitter<SocEvents> {
     const booted = expectMessage(worker, 'booted', this.#bootTimeout, 'master boot', 'boot-failed');
     this.#send(worker, { type: 'boot' });
     slot.layout = (await booted).layout;
-  }
-
-  /**
-   * Boots each M-core link of `slot` whose other core is loaded: its master core's worker drives it
-   * (docs/soc.md#m-core-to-m-core-links). A link already booted over the same two workers is not
-   * booted again (both cores' boots reach here at the first start). Not awaited: a link is its two
-   * cores' business — it comes up when its master answers (`ctx.link(peer)` resolves then), and a
-   * master that never answers (its event loop blocked, or it crashed meanwhile) leaves that link
-   * down, not this core's boot failed; the trace says `link-boot-failed`.
-   */
-  #bootPeerLinks(slot: RemoteSlot): void {
-    for (const link of this.#peerLinks) {
-      if (link.master !== slot && link.remote !== slot) continue;
-      const { master, remote } = link;
-      if (!master.worker || !remote.worker || !master.loaded || !remote.loaded) continue;
-      const b = link.booted;
-      if (b && b.master === master.worker && b.remote === remote.worker) continue;
-      const worker = master.worker;
-      const booted = expectMessage(
-        worker,
-        'booted',
-        this.#bootTimeout,
-        `link '${link.plan.name}': boot`,
-        'boot-failed',
-        link.plan.index,
-      );
-      this.#send(worker, { type: 'boot', link: link.plan.index });
-      const done = booted.then(
-        () => {},
-        (error: Error) => {
-          if (link.booted?.done === done) link.booted = undefined;
-          this.#tracer?.emit({
-            type: 'lifecycle',
-            event: 'link-boot-failed',
-            detail: error.message,
-            ...this.#tag(link.plan.name),
-          });
-        },
-      );
-      link.booted = { master: worker, remote: remote.worker, done };
-    }
   }
 
   #send(worker: Worker, message: SocToWorker): void {
@@ -714,12 +636,7 @@ export class Soc extends EventEmitter<SocEvents> {
     if (slot.masterCore) slot.masterCore.peerGone(error);
     else if (this.#masterWorker)
       this.#send(this.#masterWorker, { type: 'peer-gone', error: toWireError(error) });
-    for (const link of this.#peerLinks) {
-      const other = link.master === slot ? link.remote : link.remote === slot ? link.master : undefined;
-      if (!other?.worker) continue;
-      link.booted = undefined;
-      this.#send(other.worker, { type: 'peer-gone', error: toWireError(error), link: link.plan.index });
-    }
+    this.#peerLinks.gone(slot, error);
   }
 
   /**
@@ -805,17 +722,10 @@ export class Soc extends EventEmitter<SocEvents> {
     const links: Record<string, LinkStats> = {};
     const all = await Promise.all([
       ...this.#slots.map(async (slot) => [slot.name, await this.#linkStats(slot)] as const),
-      ...this.#peerLinks.map(async (link) => [link.plan.name, await this.#peerLinkStats(link)] as const),
     ]);
+    all.push(...(await this.#peerLinks.stats()));
     for (const [name, stats] of all) links[name] = stats;
     return { ...(links[(this.#slots[0] as RemoteSlot).name] as LinkStats), links };
-  }
-
-  async #peerLinkStats(link: PeerLinkSlot): Promise<LinkStats> {
-    const ask = (slot: RemoteSlot) =>
-      slot.worker ? requestStats(slot.worker, this.#nextStatsId++, link.plan.index) : Promise.resolve(null);
-    const [master, remote] = await Promise.all([ask(link.master), ask(link.remote)]);
-    return { master, remote };
   }
 
   async #linkStats(slot: RemoteSlot): Promise<LinkStats> {
@@ -863,7 +773,7 @@ export class Soc extends EventEmitter<SocEvents> {
     snapshot.layout = whole(this.layout);
     snapshot.links = {};
     for (const slot of this.#slots) snapshot.links[slot.name] = whole(slot.layout);
-    for (const link of this.#peerLinks) snapshot.links[link.plan.name] = whole(link.plan.layout);
+    for (const [name, layout] of this.#peerLinks.layouts()) snapshot.links[name] = whole(layout);
     return snapshot;
   }
 
