@@ -5,22 +5,9 @@ import { createLayout, layoutToJson } from '@rpmsg/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CommandIo } from './commands/io.js';
 import { main } from './main.js';
+import { rpmsg } from './test-support.js';
 
 // The command line as users meet it, through main() with captured streams.
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function rpmsg(...argv: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIo = { out: (t) => out.push(t), err: (t) => err.push(t), progress: () => {} };
-  const code = await main(argv, io);
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
 
 const version = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }

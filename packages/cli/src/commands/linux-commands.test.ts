@@ -1,25 +1,10 @@
 import { createFakeBoard, type FakeBoard, ptyUnavailableReason } from '@rpmsg/linux/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../main.js';
-import type { CommandIo } from './io.js';
+import { type Run, rpmsg } from '../test-support.js';
 import { setLinuxFileOps } from './linux-file-ops.js';
 
 // `rpmsg list | echo | rproc` through main(), against @rpmsg/linux's model of a board under --root:
 // its file operations stand in for the kernel's device nodes and sysfs stores.
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function rpmsg(...argv: string[]): Promise<Run> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIo = { out: (t) => out.push(t), err: (t) => err.push(t), progress: () => {} };
-  const code = await main(argv, io);
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
 
 let board: FakeBoard;
 beforeEach(() => {
