@@ -201,11 +201,11 @@ export class CorePump {
   }
 
   /**
-   * Polls the rings with notifications off for up to `ms`, until `ready()`. The clock is read once
-   * per 64 polls (each read allocates a heap number; a poll of idle rings is a few loads).
+   * Polls the rings for up to `ms`, until `ready()`; the caller has turned notifications off. The
+   * clock is read once per 64 polls (each read allocates a heap number; a poll of idle rings is a
+   * few loads).
    */
   #pollSpin(ready: () => boolean, ms: number): boolean {
-    this.#link.disableNotifications();
     const until = performance.now() + ms;
     do {
       for (let i = 0; i < 64; i++) {
