@@ -460,6 +460,15 @@ describe('bad configurations get typed errors naming the remote', () => {
       { remote: tagged, ramSize: 0x1000 },
       /options\.ramSize.*too small/,
     ],
+    [
+      'a C firmware on an M-core link',
+      {
+        remotes: [remote('a'), { name: 'b', remote: 'b.wasm' }],
+        profile: 'rpmsg-lite',
+        links: [{ master: 'a', remote: 'b' }],
+      },
+      /options\.links.*'b' runs a C firmware/,
+    ],
     ['a worker master with remotes', { ...base, master: 'x.mjs' }, /options\.master.*'inline'/],
     [
       'a link id past the mailbox channels',

@@ -191,6 +191,15 @@ export class Soc extends EventEmitter<SocEvents> {
         }),
       nextStatsId: () => this.#nextStatsId++,
     });
+    // A caller error like any bad option: refused here, before a file is read or a thread started.
+    const cLinked = this.#slots.find((slot) => isWasmSource(slot.source) && this.#peerLinks.has(slot));
+    if (cLinked) {
+      throw new InvalidArgValueError(
+        'options.links',
+        `'${cLinked.name}' runs a C firmware: a core with M-core links runs a JavaScript firmware (docs/soc.md#m-core-to-m-core-links)`,
+        cLinked.name,
+      );
+    }
     this.result = new Promise((resolve, reject) => {
       this.#settleResult = { resolve, reject };
     });
@@ -368,13 +377,6 @@ export class Soc extends EventEmitter<SocEvents> {
         this.#plan.named ? `remote '${slot.name}'` : 'remote',
         slot.source,
       );
-      if (this.#peerLinks.has(slot)) {
-        throw new InvalidArgValueError(
-          'options.links',
-          `'${slot.name}' runs a C firmware: a core with M-core links runs a JavaScript firmware (docs/soc.md#m-core-to-m-core-links)`,
-          slot.name,
-        );
-      }
     }
     const { master } = this.#options;
     if (isWasmSource(master)) this.#masterFirmware = await loadFirmwareModule('master', master);
