@@ -71,8 +71,8 @@ export class Mailbox {
   readonly linkIndex: number;
   /** @internal the registers as Int32 words. */
   readonly words: Int32Array;
-  /** @internal first word of this link's master block. */
-  readonly base: number;
+  /** First word of this link's master block. */
+  readonly #base: number;
 
   /** Bytes a mailbox with `channels` channels per side and `links` links needs. */
   static byteLength(channels = MAILBOX_CHANNELS, links = 1): number {
@@ -109,7 +109,7 @@ export class Mailbox {
     this.links = links;
     this.linkIndex = link;
     this.channels = this.words.length / links / 2 - HEADER_WORDS;
-    this.base = link * 2 * (HEADER_WORDS + this.channels);
+    this.#base = link * 2 * (HEADER_WORDS + this.channels);
   }
 
   /** The view of link `index` of the same register file. */
@@ -117,8 +117,9 @@ export class Mailbox {
     return new Mailbox(this.buffer, this.links, index);
   }
 
-  #block(side: CoreSide): number {
-    return this.base + sideIndex(side) * (HEADER_WORDS + this.channels);
+  /** @internal First word of `side`'s block of this link (its Doorbell reads from there too). */
+  blockOf(side: CoreSide): number {
+    return this.#base + sideIndex(side) * (HEADER_WORDS + this.channels);
   }
 
   /** Rings doorbell `notifyId` of core `to`: the kick of docs/architecture.md#threads-and-notifications (Atomics.add then Atomics.notify). */
@@ -126,7 +127,7 @@ export class Mailbox {
     if (!Number.isInteger(notifyId) || notifyId < 0 || notifyId >= this.channels) {
       throw new RangeError(`notifyId must be an integer 0..${this.channels - 1}, got ${String(notifyId)}`);
     }
-    const block = this.#block(to);
+    const block = this.blockOf(to);
     // The channel counter first, then irq: a sleeper woken by irq always finds the channel bumped.
     Atomics.add(this.words, block + HEADER_WORDS + notifyId, 1);
     Atomics.add(this.words, block + IRQ, 1);
@@ -140,7 +141,7 @@ export class Mailbox {
 
   /** Wakes `side`'s sleeper for a control reason (stop, reset) without ringing a channel. */
   interrupt(side: CoreSide): void {
-    const block = this.#block(side);
+    const block = this.blockOf(side);
     Atomics.add(this.words, block + CONTROL, 1);
     Atomics.add(this.words, block + IRQ, 1);
     Atomics.notify(this.words, block + IRQ);
@@ -148,27 +149,27 @@ export class Mailbox {
 
   /** Control interrupts sent to `side` so far (see {@link interrupt}). */
   control(side: CoreSide): number {
-    return Atomics.load(this.words, this.#block(side) + CONTROL);
+    return Atomics.load(this.words, this.blockOf(side) + CONTROL);
   }
 
   /** Heartbeats `side` has sent (see {@link Doorbell.beat}); the watchdog compares two reads. */
   heartbeat(side: CoreSide): number {
-    return Atomics.load(this.words, this.#block(side) + HEARTBEAT);
+    return Atomics.load(this.words, this.blockOf(side) + HEARTBEAT);
   }
 
   /** `side`'s epoch word: master — the boot generation it published; remote — the one it acknowledged. */
   epoch(side: CoreSide): number {
-    return Atomics.load(this.words, this.#block(side) + EPOCH);
+    return Atomics.load(this.words, this.blockOf(side) + EPOCH);
   }
 
   /** Publishes `side`'s epoch word (only that side's own thread writes it: docs/architecture.md#threads-and-notifications rule 4). */
   setEpoch(side: CoreSide, value: number): void {
-    Atomics.store(this.words, this.#block(side) + EPOCH, value);
+    Atomics.store(this.words, this.blockOf(side) + EPOCH, value);
   }
 
   /** Times doorbell `notifyId` of core `to` has rung since the mailbox was made. */
   count(to: CoreSide, notifyId: number): number {
-    return Atomics.load(this.words, this.#block(to) + HEADER_WORDS + notifyId);
+    return Atomics.load(this.words, this.blockOf(to) + HEADER_WORDS + notifyId);
   }
 }
 
@@ -187,7 +188,7 @@ export class Doorbell {
   constructor(mailbox: Mailbox, side: CoreSide) {
     this.side = side;
     this.#words = mailbox.words;
-    this.#block = mailbox.base + sideIndex(side) * (HEADER_WORDS + mailbox.channels);
+    this.#block = mailbox.blockOf(side);
     this.#last = new Int32Array(mailbox.channels);
     for (let i = 0; i < this.#last.length; i++)
       this.#last[i] = Atomics.load(this.#words, this.#block + HEADER_WORDS + i);
