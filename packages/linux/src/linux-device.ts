@@ -118,15 +118,22 @@ export class LinuxRpmsgDevice extends EventEmitter<LinuxRpmsgDeviceEvents> {
     return this.#closed;
   }
 
-  /** Whether `record` is a channel of `options.remoteproc` (every channel without that option). */
-  #ofRemoteproc(record: ChannelRecord): boolean {
+  /**
+   * Whether `record` is a channel of `options.remoteproc` (every channel without that option).
+   * `named` caches, for one scan, which processors carry that name: their `name` is read once.
+   */
+  #ofRemoteproc(record: ChannelRecord, named: Map<string, boolean>): boolean {
     const want = this.settings.remoteproc;
     if (want === undefined) return true;
-    if (record.remoteproc === null) return false;
-    return (
-      record.remoteproc === want ||
-      readAttribute(join(this.paths.remoteproc(record.remoteproc), 'name')) === want
-    );
+    const id = record.remoteproc;
+    if (id === null) return false;
+    if (id === want) return true;
+    let match = named.get(id);
+    if (match === undefined) {
+      match = readAttribute(join(this.paths.remoteproc(id), 'name')) === want;
+      named.set(id, match);
+    }
+    return match;
   }
 
   /**
@@ -138,8 +145,9 @@ export class LinuxRpmsgDevice extends EventEmitter<LinuxRpmsgDeviceEvents> {
     if (this.#closed) return [...this.#channels.values()];
     const seen = new Set<string>();
     const added: LinuxChannel[] = [];
+    const named = new Map<string, boolean>();
     for (const record of scanChannels(this.paths)) {
-      if (!this.#ofRemoteproc(record)) continue;
+      if (!this.#ofRemoteproc(record, named)) continue;
       seen.add(record.device);
       const known = this.#channels.get(record.device);
       if (known !== undefined) known.update(record);
