@@ -126,6 +126,9 @@ export class RpmsgBus implements TransportSink, EndpointLink, SenderContext, Nam
   /** Pumps the transport, then flushes the batch's releases once. */
   poll(budget?: number): number {
     if (this.#closed) return 0;
+    // What was sent or released since the last flush goes out before the rings are read, not after:
+    // the peer may be waiting for exactly that (a reply, a buffer).
+    if (this.#unflushed > 0 && this.#polling === 0) this.flush();
     this.#polling++;
     let delivered: number;
     try {

@@ -32,6 +32,22 @@ describe('Mailbox', () => {
       expect(rang).toEqual([0, 2]);
       expect(inbox.takeKicks(() => rang.push(-1))).toBe(0);
     });
+
+    it('reads only irq while nothing rang, and still sees every ring after a control interrupt', () => {
+      const mb = Mailbox.create(4);
+      const inbox = mb.inbox('master');
+      const rang: number[] = [];
+      mb.ring('master', 1);
+      expect(inbox.takeKicks((id) => rang.push(id))).toBe(1);
+      // A channel bumped without its irq (a ring half done) is not taken yet: irq has not moved.
+      Atomics.add(mb.words, mb.blockOf('master') + 4 + 3, 1);
+      expect(inbox.takeKicks((id) => rang.push(id))).toBe(0);
+      mb.interrupt('master'); // irq moves: the next call scans and finds channel 3
+      expect(inbox.takeKicks((id) => rang.push(id))).toBe(1);
+      mb.ring('master', 1);
+      expect(inbox.takeKicks((id) => rang.push(id))).toBe(1);
+      expect(rang).toEqual([1, 3, 1]);
+    });
   });
 
   describe('Doorbell#wait', () => {

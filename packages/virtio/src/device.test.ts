@@ -353,6 +353,22 @@ describe('VirtqueueDevice', () => {
       expect(device.enableNotification()).toBe(false);
     });
 
+    it('stores used.flags only when NO_NOTIFY changes, and again after a reset', () => {
+      // A polling device disables on every pass; used.flags shares a cache line with used.idx.
+      const { device, puppet } = setup();
+      device.disableNotification();
+      puppet.setUsedFlags(0x55); // a store by the second call would overwrite this
+      device.disableNotification();
+      expect(puppet.usedFlags()).toBe(0x55);
+      device.enableNotification();
+      device.disableNotification();
+      expect(puppet.usedFlags()).toBe(1);
+      puppet.setUsedFlags(0);
+      device.reset(); // a fresh ring: what it holds is not known any more
+      device.disableNotification();
+      expect(puppet.usedFlags()).toBe(1);
+    });
+
     it('writes avail_event = nextAvail with EVENT_IDX and leaves used.flags alone', () => {
       const { device, puppet, bufAddr, chain } = setup({ eventIdx: true });
       puppet.postChain(0, [{ addr: bufAddr(0), len: 1, flags: 0 }]);

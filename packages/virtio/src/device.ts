@@ -62,6 +62,8 @@ export class VirtqueueDevice {
   #signalled = 0;
   #inFlight = 0;
   #broken = false;
+  /** used.flags holds NO_NOTIFY, stored by this object (only the device writes used.flags). */
+  #noNotify = false;
 
   /**
    * Attaches to a ring at `options.addr`; cursors start at 0 (use `resync()` for a ring already in use).
@@ -124,6 +126,7 @@ export class VirtqueueDevice {
     this.#signalled = 0;
     this.#inFlight = 0;
     this.#broken = false;
+    this.#noNotify = false; // whatever the ring holds, the next disableNotification() stores it
   }
 
   /**
@@ -256,7 +259,10 @@ export class VirtqueueDevice {
     // Atomics.store then the Atomics.load in hasAvail(): seq-cst, so either the driver sees our request
     // or we see its new avail.idx.
     if (this.eventIdx) this.#memory.store16(this.#availEvent, this.#nextAvail);
-    else this.#memory.store16(this.#usedFlags, 0);
+    else {
+      this.#noNotify = false;
+      this.#memory.store16(this.#usedFlags, 0);
+    }
     return !this.hasAvail();
   }
 
@@ -266,7 +272,11 @@ export class VirtqueueDevice {
    */
   disableNotification(): void {
     this.#assertUsable();
-    if (!this.eventIdx) this.#memory.store16(this.#usedFlags, VRING_USED_F_NO_NOTIFY);
+    // Stored only when it changes: used.flags shares a cache line with used.idx, which a polling
+    // driver reads all the time; a store on every poll would take that line from it each time.
+    if (this.eventIdx || this.#noNotify) return;
+    this.#noNotify = true;
+    this.#memory.store16(this.#usedFlags, VRING_USED_F_NO_NOTIFY);
   }
 
   /** Loads and validates avail.idx; returns the entries not popped yet. */

@@ -173,7 +173,10 @@ export abstract class DriverRing {
    * (virtio 1.2 §2.7.7.1: the driver MUST keep it 0) and used_event simply stops moving.
    */
   disableCb(): void {
+    if ((this.#flags & VRING_AVAIL_F_NO_INTERRUPT) !== 0) return; // stored already: only the driver writes it
     this.#flags |= VRING_AVAIL_F_NO_INTERRUPT;
+    // Stored only when it changes: avail.flags shares a cache line with avail.idx, which a polling
+    // device reads all the time; a store on every poll would take that line from it each time.
     if (!this.eventIdx) this.memory.store16(this.#availFlags, this.#flags);
   }
 

@@ -253,6 +253,18 @@ describe('VirtqueueDriver', () => {
       expect(driver.enableCb()).toBe(false);
     });
 
+    it('stores avail.flags only when NO_INTERRUPT changes', () => {
+      // A polling driver disables on every pass; avail.flags shares a cache line with avail.idx.
+      const { driver, puppet } = setup();
+      driver.disableCb();
+      puppet.setAvailFlags(0x55); // a store by the second call would overwrite this
+      driver.disableCb();
+      expect(puppet.availFlags()).toBe(0x55);
+      driver.enableCb();
+      driver.disableCb();
+      expect(puppet.availFlags()).toBe(VRING_AVAIL_F_NO_INTERRUPT);
+    });
+
     it('leaves avail.flags 0 with EVENT_IDX and writes used_event on enable', () => {
       const { driver, puppet } = setup({ eventIdx: true });
       driver.disableCb();

@@ -195,7 +195,13 @@ export class MasterEngine implements Engine {
     if (!rx || !this.#host.isUp) return 0;
     const { sink, layout } = this.#host;
     try {
-      if (this.#reapTx() > 0) {
+      // Returned TX buffers are taken back when a sender waits for one or the free FIFO runs below
+      // half, not on every poll: the remote stores vq1's used.idx for each message it releases, and
+      // reading it on every poll puts a cache-line transfer on the round trip's path. getTx() and
+      // txFree() take back the rest when they need them.
+      if (this.#txWanted || this.#txCount < this.#n >> 1) this.#reapTx();
+      // A waiting sender is woken by free buffers, whoever took them back (txFree() may have).
+      if (this.#txWanted && this.#txCount > 0) {
         this.#txWanted = false;
         sink.onTxAvailable(); // a sender still short of buffers asks again through getTx()
         if (!this.#txWanted) this.#txCallbacks(false);
@@ -342,6 +348,14 @@ export class MasterEngine implements Engine {
   onKick(): void {}
 
   txFree(): number {
+    const tx = this.#tx;
+    if (tx && !tx.isBroken) {
+      try {
+        this.#reapTx();
+      } catch (error) {
+        this.#broken(error);
+      }
+    }
     return this.#txCount;
   }
 

@@ -7,7 +7,7 @@ import {
   VirtqueueDevice,
 } from '@rpmsg/virtio';
 import { RpmsgError } from '../errors.js';
-import { type ResourceTable, readResourceTable, readVdevStatus } from '../layout/resource-table.js';
+import { type ResourceTable, readResourceTable } from '../layout/resource-table.js';
 import { SLOT_DEAD, SLOT_FREE, SLOT_PEER } from './buffer-pool.js';
 import { type Engine, type EngineHost, placeVring, ringError } from './engine.js';
 
@@ -43,6 +43,8 @@ export class RemoteEngine implements Engine {
   #vq1: VirtqueueDevice | undefined;
   #chain: DescriptorChain;
   #table: ResourceTable | undefined;
+  /** Offset of the vdev status byte in the memory region (linux). */
+  #statusOffset = 0;
   #kicked = false;
   #txWaiting = false;
   #armed = true;
@@ -75,6 +77,7 @@ export class RemoteEngine implements Engine {
         });
       }
       this.#table = readResourceTable(memory, layout.resourceTable);
+      this.#statusOffset = memory.offsetOf(this.#table.vdev.statusAddr, 1);
     }
     this.#checkLink();
   }
@@ -83,7 +86,9 @@ export class RemoteEngine implements Engine {
   #checkLink(): void {
     const table = this.#table;
     if (table) {
-      const ok = (readVdevStatus(this.#host.memory, table.vdev.statusAddr) & VIRTIO_CONFIG_S_DRIVER_OK) !== 0;
+      // Read on every poll: the status byte's offset was checked once, when the table was read.
+      const ok =
+        (Atomics.load(this.#host.memory.bytes, this.#statusOffset) & VIRTIO_CONFIG_S_DRIVER_OK) !== 0;
       if (ok && !this.#host.isUp) this.#linkUp();
       else if (!ok && this.#host.isUp) {
         this.#host.setDown(

@@ -549,6 +549,54 @@ describe('batches (poll budget, release publishing)', () => {
     await pair.close();
   });
 
+  it('publishes the sends made before a poll ahead of the messages that poll delivers', async () => {
+    // A round trip: the peer may be waiting for exactly what this side sent before it polled.
+    const pair = createMemoryPair({ profile: 'linux', numBuffers: 16 });
+    const { remoteEp, masterEp } = await connected(pair);
+    const atRemote = collect(remoteEp);
+    const seenInListener: number[] = [];
+    masterEp.on('message', () => {
+      pair.remote.poll(); // the other core, running meanwhile
+      seenInListener.push(atRemote.length);
+    });
+    remoteEp.trySend(text('ping'));
+    pair.remote.flush();
+    masterEp.trySend(text('sent before the poll')); // batched: not published yet
+    expect(pair.master.poll()).toBe(1);
+    expect(seenInListener).toEqual([1]);
+    await pair.close();
+  });
+
+  it('counts TX buffers the remote returned in txFree before any poll takes them back', async () => {
+    const pair = createMemoryPair({ profile: 'linux', numBuffers: 16 });
+    const { remoteEp, masterEp } = await connected(pair);
+    const got = collect(remoteEp);
+    const total = pair.master.stats.txTotal;
+    for (let i = 0; i < 10; i++) masterEp.trySend(Uint8Array.of(i));
+    pair.master.flush();
+    expect(pair.master.stats.txFree).toBe(total - 10);
+    pair.remote.poll(); // delivers and returns all ten; the master does not poll
+    expect(got).toHaveLength(10);
+    expect(pair.master.stats.txFree).toBe(total);
+    await pair.close();
+  });
+
+  it('wakes a blocked sender even when a txFree read took the returned buffers back first', async () => {
+    const pair = createMemoryPair({ profile: 'linux', numBuffers: 4 });
+    const { remoteEp, masterEp } = await connected(pair);
+    const held: HeldMessage[] = [];
+    remoteEp.on('message', (_payload, _src, msg) => held.push(msg.hold()));
+    while (pair.master.stats.txFree > 0) masterEp.trySend(Uint8Array.of(held.length));
+    await pair.settle();
+    const blocked = masterEp.send(Uint8Array.of(9), { timeout: 1000 });
+    for (const msg of held.splice(0)) msg.release();
+    pair.remote.flush(); // returned, and the master kicked; it has not polled yet
+    expect(pair.master.stats.txFree).toBe(pair.master.stats.txTotal); // this read takes them back
+    await pair.settle(); // the master's poll, for the kick
+    await expect(blocked).resolves.toBeUndefined();
+    await pair.close();
+  });
+
   it('reuses TX buffers oldest first, so every lap puts the same descriptor in the same avail slot', async () => {
     const pair = createMemoryPair({ profile: 'linux', numBuffers: 4 });
     const { remoteEp, masterEp } = await connected(pair);
