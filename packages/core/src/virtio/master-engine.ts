@@ -193,7 +193,7 @@ export class MasterEngine implements Engine {
   poll(budget: number): number {
     const rx = this.#rx;
     if (!rx || !this.#host.isUp) return 0;
-    const { sink, layout } = this.#host;
+    const layout = this.#host.layout;
     try {
       // Returned TX buffers are taken back when a sender waits for one or the free FIFO runs below
       // half, not on every poll: the remote stores vq1's used.idx for each message it releases, and
@@ -203,7 +203,7 @@ export class MasterEngine implements Engine {
       // A waiting sender is woken by free buffers, whoever took them back (txFree() may have).
       if (this.#txWanted && this.#txCount > 0) {
         this.#txWanted = false;
-        sink.onTxAvailable(); // a sender still short of buffers asks again through getTx()
+        this.#host.sink.onTxAvailable(); // a sender still short of buffers asks again through getTx()
         if (!this.#txWanted) this.#txCallbacks(false);
       }
       let delivered = 0;

@@ -128,13 +128,13 @@ export class RemoteEngine implements Engine {
     this.#checkLink();
     const vq1 = this.#vq1;
     if (!vq1 || !this.#host.isUp) return 0;
-    const { pool, sink } = this.#host;
+    const pool = this.#host.pool;
     const chain = this.#chain;
     let delivered = 0;
     try {
       if (this.#txWaiting && this.#vq0!.hasAvail()) {
         this.#txWaiting = false;
-        sink.onTxAvailable();
+        this.#host.sink.onTxAvailable();
       }
       // Drain, then (unless a spinning owner disabled notifications) re-arm and re-check: with EVENT_IDX
       // avail_event must follow nextAvail or the master stops kicking (virtio 1.2 §2.7.10;
