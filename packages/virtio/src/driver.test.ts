@@ -256,13 +256,13 @@ describe('VirtqueueDriver', () => {
     it('stores avail.flags only when NO_INTERRUPT changes', () => {
       // A polling driver disables on every pass; avail.flags shares a cache line with avail.idx.
       const { driver, puppet } = setup();
-      driver.disableCb();
-      puppet.setAvailFlags(0x55); // a store by the second call would overwrite this
-      driver.disableCb();
-      expect(puppet.availFlags()).toBe(0x55);
-      driver.enableCb();
-      driver.disableCb();
-      expect(puppet.availFlags()).toBe(VRING_AVAIL_F_NO_INTERRUPT);
+      const after = (['disable', 'disable', 'enable', 'disable'] as const).map((call) => {
+        puppet.setAvailFlags(0x55); // a call that stores overwrites this marker
+        if (call === 'disable') driver.disableCb();
+        else driver.enableCb();
+        return puppet.availFlags();
+      });
+      expect(after).toEqual([VRING_AVAIL_F_NO_INTERRUPT, 0x55, 0, VRING_AVAIL_F_NO_INTERRUPT]);
     });
 
     it('leaves avail.flags 0 with EVENT_IDX and writes used_event on enable', () => {

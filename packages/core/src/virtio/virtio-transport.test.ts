@@ -22,6 +22,14 @@ async function connected(pair: MemoryPair) {
   return { remoteEp, masterEp, channel };
 }
 
+/** As {@link connected}, with every message the remote endpoint gets held (in `held`) until released. */
+async function connectedHolding(pair: MemoryPair) {
+  const ends = await connected(pair);
+  const held: HeldMessage[] = [];
+  ends.remoteEp.on('message', (_payload, _src, msg) => held.push(msg.hold()));
+  return { ...ends, held };
+}
+
 function collect(ep: { on(event: 'message', fn: (p: Uint8Array, src: number) => void): unknown }) {
   const got: { payload: number[]; src: number }[] = [];
   ep.on('message', (payload, src) => got.push({ payload: [...payload], src }));
@@ -520,9 +528,7 @@ describe('batches (poll budget, release publishing)', () => {
 
   it('publishes held buffers released outside poll every 16, on flush(), or at the microtask turn', async () => {
     const pair = createMemoryPair({ profile: 'linux', numBuffers: 32 });
-    const { remoteEp, masterEp } = await connected(pair);
-    const held: HeldMessage[] = [];
-    remoteEp.on('message', (_payload, _src, msg) => held.push(msg.hold()));
+    const { masterEp, held } = await connectedHolding(pair);
     for (let i = 0; i < 20; i++) await masterEp.send(Uint8Array.of(i));
     await pair.settle();
     expect(held).toHaveLength(20);
@@ -583,9 +589,7 @@ describe('batches (poll budget, release publishing)', () => {
 
   it('wakes a blocked sender even when a txFree read took the returned buffers back first', async () => {
     const pair = createMemoryPair({ profile: 'linux', numBuffers: 4 });
-    const { remoteEp, masterEp } = await connected(pair);
-    const held: HeldMessage[] = [];
-    remoteEp.on('message', (_payload, _src, msg) => held.push(msg.hold()));
+    const { masterEp, held } = await connectedHolding(pair);
     while (pair.master.stats.txFree > 0) masterEp.trySend(Uint8Array.of(held.length));
     await pair.settle();
     const blocked = masterEp.send(Uint8Array.of(9), { timeout: 1000 });
