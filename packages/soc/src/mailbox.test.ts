@@ -48,6 +48,21 @@ describe('Mailbox', () => {
       expect(inbox.takeKicks((id) => rang.push(id))).toBe(1);
       expect(rang).toEqual([1, 3, 1]);
     });
+
+    it('leaves the channels after one whose onKick threw for the next call', () => {
+      const mb = Mailbox.create(4);
+      const inbox = mb.inbox('master');
+      mb.ring('master', 0);
+      mb.ring('master', 2);
+      expect(() =>
+        inbox.takeKicks(() => {
+          throw new Error('handler failed');
+        }),
+      ).toThrow('handler failed');
+      const rang: number[] = [];
+      expect(inbox.takeKicks((id) => rang.push(id))).toBe(1); // irq has not moved since
+      expect(rang).toEqual([2]);
+    });
   });
 
   describe('Doorbell#wait', () => {

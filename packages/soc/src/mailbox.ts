@@ -212,7 +212,6 @@ export class Doorbell {
     // per channel on every pass of a polling core.
     const irq = Atomics.load(this.#words, this.#block + IRQ);
     if (irq === this.#scannedAt) return 0;
-    this.#scannedAt = irq;
     let rang = 0;
     for (let i = 0; i < this.#last.length; i++) {
       const now = Atomics.load(this.#words, this.#block + HEADER_WORDS + i);
@@ -222,6 +221,7 @@ export class Doorbell {
         onKick(i);
       }
     }
+    this.#scannedAt = irq; // after the scan: an onKick that throws leaves the rest for the next call
     return rang;
   }
 

@@ -29,7 +29,7 @@ export interface PumpOptions {
   busyPoll?: number;
 }
 
-/** Passes a spinning event-loop core makes between clock reads when nothing is delivered. */
+/** Passes a spinning event-loop core makes between clock reads (it reads it after every event-loop turn too). */
 const CLOCK_EVERY = 8;
 
 /** What a pump calls: given once, at construction. */
@@ -241,10 +241,10 @@ export class CorePump {
       );
       // A core that sleeps at once never reads the clock or the activity counter on its way.
       const clocked = policy.clocked;
-      // A spinning core reads the clock every CLOCK_EVERY passes, not after each: a read costs about
-      // as much as polling idle rings — on the round trip's path after a delivery —, and the
-      // policy's windows (50 µs, 1 ms) are hundreds of passes long; a time up to CLOCK_EVERY passes
-      // old only starts them a little early.
+      // A spinning core reads the clock every CLOCK_EVERY passes and after every event-loop turn, not
+      // after each pass: a read costs about as much as polling idle rings — on the round trip's path
+      // after a delivery —, and the policy's windows (50 µs, 1 ms) are hundreds of passes long; a
+      // time at most CLOCK_EVERY passes old (microtask yields only) starts them that little early.
       let now = clocked ? performance.now() : 0;
       let unclocked = 0;
       while (this.#running) {
@@ -258,8 +258,13 @@ export class CorePump {
         }
         const action = nextAction(policy, delivered, clocked ? this.#activity() : 0, now);
         if (action === PumpAction.Microtask) await null;
-        else if (action === PumpAction.Loop) await yieldToLoop();
-        else if (this.#link.prepareToSleep()) {
+        else if (action === PumpAction.Loop) {
+          await yieldToLoop();
+          if (clocked) {
+            unclocked = 0;
+            now = performance.now(); // a turn may take milliseconds: no stale time across it
+          }
+        } else if (this.#link.prepareToSleep()) {
           const traceSleep = this.#traceSleep;
           const slept = traceSleep === undefined ? 0 : performance.now();
           const r = this.#doorbell.waitAsync(seen, this.#slice, 0);

@@ -169,6 +169,17 @@ export abstract class DriverRing {
   }
 
   /**
+   * How many buffers the device has returned that `getBuf()` has not taken yet — for an RPMsg master,
+   * the TX buffers it could take back now. Reads used.idx now and validates it as `hasUsed()` does;
+   * takes nothing.
+   * @throws VirtioError ERR_VIRTQ_USED_IDX (breaks the queue) or ERR_VIRTQ_BROKEN.
+   */
+  numUsed(): number {
+    this.assertUsable();
+    return this.loadUsed();
+  }
+
+  /**
    * Asks the device not to interrupt: avail.flags NO_INTERRUPT. With EVENT_IDX avail.flags is left alone
    * (virtio 1.2 §2.7.7.1: the driver MUST keep it 0) and used_event simply stops moving.
    */

@@ -240,6 +240,22 @@ describe('VirtqueueDriver', () => {
     });
   });
 
+  describe('#numUsed', () => {
+    it('counts what the device returned without taking it, and refuses a used.idx too far ahead', () => {
+      const { driver, puppet, bufAddr } = setup();
+      for (let k = 0; k < 3; k++) driver.addInBuf(bufAddr(k), 8, `b${k}`);
+      driver.kickPrepare();
+      expect(driver.numUsed()).toBe(0);
+      puppet.returnUsed(0, 1);
+      puppet.returnUsed(1, 1);
+      expect(driver.numUsed()).toBe(2);
+      expect(driver.getBuf()).toBe('b0'); // still there to take
+      expect(driver.numUsed()).toBe(1);
+      puppet.setUsedIdx(9); // 8 ahead with 2 out
+      expect(codeOf(() => driver.numUsed())).toBe('ERR_VIRTQ_USED_IDX');
+    });
+  });
+
   describe('#enableCb / #disableCb', () => {
     it('toggles avail.flags NO_INTERRUPT and reports pending buffers', () => {
       const { driver, puppet, bufAddr } = setup();

@@ -197,10 +197,10 @@ export class MasterEngine implements Engine {
     try {
       // Returned TX buffers are taken back when a sender waits for one or the free FIFO runs below
       // half, not on every poll: the remote stores vq1's used.idx for each message it releases, and
-      // reading it on every poll puts a cache-line transfer on the round trip's path. getTx() and
-      // txFree() take back the rest when they need them.
+      // reading it on every poll puts a cache-line transfer on the round trip's path. getTx() takes
+      // back the rest when it runs out; txFree() counts them.
       if (this.#txWanted || this.#txCount < this.#n >> 1) this.#reapTx();
-      // A waiting sender is woken by free buffers, whoever took them back (txFree() may have).
+      // A waiting sender is woken by free buffers, however they came back (a reap, a released lend).
       if (this.#txWanted && this.#txCount > 0) {
         this.#txWanted = false;
         this.#host.sink.onTxAvailable(); // a sender still short of buffers asks again through getTx()
@@ -319,8 +319,9 @@ export class MasterEngine implements Engine {
     if (!rx || !tx || rx.isBroken || tx.isBroken) return true;
     try {
       const rxIdle = rx.enableCb();
-      // vq1 only matters while a sender waits for a buffer.
-      const txIdle = this.#txWanted ? this.#txCallbacks(true) : true;
+      // vq1 only matters while a sender waits for a buffer — and one that waits while buffers are free
+      // already needs the next poll, not a sleep.
+      const txIdle = this.#txWanted ? this.#txCallbacks(true) && this.#txCount === 0 : true;
       return rxIdle && txIdle;
     } catch (error) {
       this.#broken(error);
@@ -347,16 +348,16 @@ export class MasterEngine implements Engine {
 
   onKick(): void {}
 
+  /** Free TX buffers, counting those the remote returned that no poll has taken back yet (a read: takes nothing). */
   txFree(): number {
     const tx = this.#tx;
-    if (tx && !tx.isBroken) {
-      try {
-        this.#reapTx();
-      } catch (error) {
-        this.#broken(error);
-      }
+    if (!tx || tx.isBroken || !this.#host.isUp) return this.#txCount;
+    try {
+      return this.#txCount + tx.numUsed();
+    } catch (error) {
+      this.#broken(error);
+      return this.#txCount;
     }
-    return this.#txCount;
   }
 
   stop(): void {

@@ -601,6 +601,25 @@ describe('batches (poll budget, release publishing)', () => {
     await pair.close();
   });
 
+  it('does not call it safe to sleep while a sender waits and returned buffers are counted free', async () => {
+    // No EVENT_IDX: with vq1's NO_INTERRUPT set while the master polls, the remote returns buffers
+    // without a kick; a txFree read (a trace, a listener) in between must not hide them.
+    const pair = createMemoryPair({ profile: 'linux', numBuffers: 4 });
+    const { masterEp, held } = await connectedHolding(pair);
+    while (pair.master.stats.txFree > 0) masterEp.trySend(Uint8Array.of(held.length));
+    await pair.settle();
+    const blocked = masterEp.send(Uint8Array.of(9), { timeout: 1000 });
+    pair.masterTransport.disableNotifications(); // a polling pass
+    pair.master.poll();
+    for (const msg of held.splice(0)) msg.release();
+    pair.remote.flush();
+    expect(pair.master.stats.txFree).toBe(pair.master.stats.txTotal);
+    expect(pair.masterTransport.prepareToSleep()).toBe(false); // poll again: a sender waits
+    pair.master.poll();
+    await expect(blocked).resolves.toBeUndefined();
+    await pair.close();
+  });
+
   it('reuses TX buffers oldest first, so every lap puts the same descriptor in the same avail slot', async () => {
     const pair = createMemoryPair({ profile: 'linux', numBuffers: 4 });
     const { remoteEp, masterEp } = await connected(pair);
