@@ -30,6 +30,22 @@ async function connectedHolding(pair: MemoryPair) {
   return { ...ends, held };
 }
 
+/**
+ * {@link connectedHolding} with every master TX buffer held by the remote and one send blocked for a
+ * buffer; `returnAll()` releases the held ones and publishes them (the remote's flush).
+ */
+async function withBlockedSend(pair: MemoryPair) {
+  const { masterEp, held } = await connectedHolding(pair);
+  while (pair.master.stats.txFree > 0) masterEp.trySend(Uint8Array.of(held.length));
+  await pair.settle();
+  const blocked = masterEp.send(Uint8Array.of(9), { timeout: 1000 });
+  const returnAll = () => {
+    for (const msg of held.splice(0)) msg.release();
+    pair.remote.flush();
+  };
+  return { blocked, returnAll };
+}
+
 function collect(ep: { on(event: 'message', fn: (p: Uint8Array, src: number) => void): unknown }) {
   const got: { payload: number[]; src: number }[] = [];
   ep.on('message', (payload, src) => got.push({ payload: [...payload], src }));
@@ -587,15 +603,11 @@ describe('batches (poll budget, release publishing)', () => {
     await pair.close();
   });
 
-  it('wakes a blocked sender even when a txFree read took the returned buffers back first', async () => {
+  it('wakes a blocked sender when the remote returns buffers, a txFree read in between or not', async () => {
     const pair = createMemoryPair({ profile: 'linux', numBuffers: 4 });
-    const { masterEp, held } = await connectedHolding(pair);
-    while (pair.master.stats.txFree > 0) masterEp.trySend(Uint8Array.of(held.length));
-    await pair.settle();
-    const blocked = masterEp.send(Uint8Array.of(9), { timeout: 1000 });
-    for (const msg of held.splice(0)) msg.release();
-    pair.remote.flush(); // returned, and the master kicked; it has not polled yet
-    expect(pair.master.stats.txFree).toBe(pair.master.stats.txTotal); // this read takes them back
+    const { blocked, returnAll } = await withBlockedSend(pair);
+    returnAll(); // returned, and the master kicked; it has not polled yet
+    expect(pair.master.stats.txFree).toBe(pair.master.stats.txTotal);
     await pair.settle(); // the master's poll, for the kick
     await expect(blocked).resolves.toBeUndefined();
     await pair.close();
@@ -605,14 +617,10 @@ describe('batches (poll budget, release publishing)', () => {
     // No EVENT_IDX: with vq1's NO_INTERRUPT set while the master polls, the remote returns buffers
     // without a kick; a txFree read (a trace, a listener) in between must not hide them.
     const pair = createMemoryPair({ profile: 'linux', numBuffers: 4 });
-    const { masterEp, held } = await connectedHolding(pair);
-    while (pair.master.stats.txFree > 0) masterEp.trySend(Uint8Array.of(held.length));
-    await pair.settle();
-    const blocked = masterEp.send(Uint8Array.of(9), { timeout: 1000 });
+    const { blocked, returnAll } = await withBlockedSend(pair);
     pair.masterTransport.disableNotifications(); // a polling pass
     pair.master.poll();
-    for (const msg of held.splice(0)) msg.release();
-    pair.remote.flush();
+    returnAll();
     expect(pair.master.stats.txFree).toBe(pair.master.stats.txTotal);
     expect(pair.masterTransport.prepareToSleep()).toBe(false); // poll again: a sender waits
     pair.master.poll();
