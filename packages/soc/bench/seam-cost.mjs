@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// What the SoC's restart-safe seam (CoreTransport, between each core's RpmsgDevice and its
+// VirtioTransport) costs a round trip, with no cross-core cost in the way: one thread drives both
+// ends of one pair of rings by hand — the master sends 16 bytes, the remote takes it into a held
+// message and echoes it zero-copy (the bench firmware's path), the master takes the echo — once over
+// bare VirtioTransports and once through a CoreTransport on each side, interleaved in one process so
+// the machine's drift hits both alike. Prints the median ns per round trip of each. Run after
+// `pnpm build`:
+//
+//   node packages/soc/bench/seam-cost.mjs [rounds]
+import { createLayout, RpmsgDevice, VirtioTransport, writeResourceTable } from '@rpmsg/core';
+import { featureBit, MemoryRegion, VIRTIO_RING_F_EVENT_IDX, VIRTIO_RPMSG_F_NS } from '@rpmsg/virtio';
+import { CoreTransport } from '../dist/index.js';
+
+const rounds = Number(process.argv[2] ?? 15);
+const PER_ROUND = 100_000;
+
+/** Two devices on one pair of rings, up, with a channel; returns a function timing `n` round trips. */
+async function roundTrips(throughSeam) {
+  const layout = createLayout('linux', { numBuffers: 256, eventIdx: true });
+  const memory = new MemoryRegion(new SharedArrayBuffer(layout.size), { base: layout.base });
+  const features = featureBit(VIRTIO_RPMSG_F_NS) | featureBit(VIRTIO_RING_F_EVENT_IDX);
+  writeResourceTable(memory, layout, { dfeatures: features });
+  // No doorbells: this thread polls both sides itself.
+  const masterRings = new VirtioTransport({ role: 'master', layout, memory, notify: () => {} });
+  const remoteRings = new VirtioTransport({ role: 'remote', layout, memory, notify: () => {} });
+  const masterLink = throughSeam ? new CoreTransport('master', layout.bufferSize) : masterRings;
+  const remoteLink = throughSeam ? new CoreTransport('remote', layout.bufferSize) : remoteRings;
+  const master = new RpmsgDevice(masterLink);
+  const remote = new RpmsgDevice(remoteLink);
+  const up = Promise.all([remote.start(), master.start()]);
+  if (throughSeam) {
+    remoteLink.connect(remoteRings).catch(() => {});
+    masterLink.connect(masterRings).catch(() => {});
+  }
+  const pump = async (times) => {
+    for (let i = 0; i < times; i++) {
+      remote.poll();
+      master.poll();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  await pump(5);
+  await up;
+  const held = [];
+  const service = remote.createEndpoint({
+    name: 'seam-echo',
+    addr: 30,
+    onMessage: (_p, _s, msg) => held.push(msg.hold()),
+  });
+  await pump(5);
+  const ept = await master.openChannel(await master.waitForChannel('seam-echo', { timeout: 1000 }), {
+    hello: false,
+  });
+  ept.on('message', () => {});
+  // Both sides poll: neither asks for a kick, as two spinning cores.
+  masterRings.disableNotifications();
+  remoteRings.disableNotifications();
+  const payload = new Uint8Array(16).fill(0x5a);
+  return (n) => {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) {
+      ept.trySend(payload);
+      master.flush();
+      remote.poll(64);
+      const msg = held.pop();
+      const tx = service.tryGetTxBuffer();
+      tx.payload.set(msg.payload);
+      tx.send(msg.payload.length, msg.src);
+      remote.flush();
+      msg.release();
+      remote.flush();
+      master.poll(64);
+    }
+    return Number(process.hrtime.bigint() - start) / n;
+  };
+}
+
+const variants = [
+  ['bare VirtioTransport', await roundTrips(false)],
+  ['through CoreTransport', await roundTrips(true)],
+];
+for (const [, run] of variants) run(3 * PER_ROUND); // warm-up: both optimized before timing
+const samples = variants.map(() => []);
+for (let r = 0; r < rounds; r++) variants.forEach(([, run], i) => samples[i].push(run(PER_ROUND)));
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const [bare, seam] = samples.map(median);
+for (const [i, [label]] of variants.entries())
+  console.log(`${label.padEnd(22)} ${median(samples[i]).toFixed(0)} ns per round trip`);
+console.log(
+  `seam: +${(seam - bare).toFixed(0)} ns (${((100 * (seam - bare)) / bare).toFixed(1)} %), median of ${rounds} rounds`,
+);
+process.exit(0);
