@@ -1,6 +1,7 @@
 import { basename, join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { checkMilliseconds, RpmsgError } from '@rpmsg/core';
+import { ttyDuplexOptions } from '@rpmsg/tty';
 import { systemError } from './advice.js';
 import type { ChannelRecord } from './channel-scan.js';
 import { errnoOf, LinuxRpmsgError } from './errors.js';
@@ -73,17 +74,7 @@ export class LinuxTty extends Duplex {
 
   /** @internal use `openTty(device, name)` */
   constructor(device: LinuxRpmsgDevice, target: string | LinuxChannel, options: LinuxTtyOptions = {}) {
-    super({
-      allowHalfOpen: options.allowHalfOpen ?? false,
-      ...(options.highWaterMark === undefined ? {} : { highWaterMark: options.highWaterMark }),
-      ...(options.readableHighWaterMark === undefined
-        ? {}
-        : { readableHighWaterMark: options.readableHighWaterMark }),
-      ...(options.writableHighWaterMark === undefined
-        ? {}
-        : { writableHighWaterMark: options.writableHighWaterMark }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
+    super(ttyDuplexOptions(options));
     this.device = device;
     this.#target = target;
     this.#writeTimeout =

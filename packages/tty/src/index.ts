@@ -1,4 +1,5 @@
 export { RPMSG_TTY_NAME } from '@rpmsg/core';
+export { ttyDuplexOptions } from './duplex-options.js';
 export { RPMSG_TTY_F_EOF } from './end-marker.js';
 export { TtyError, type TtyErrorCode } from './errors.js';
 export { openTty } from './open-tty.js';

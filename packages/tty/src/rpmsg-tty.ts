@@ -1,6 +1,7 @@
 import { Duplex } from 'node:stream';
 import type { Channel, Endpoint, HeldMessage, RpmsgDevice, RxMessage } from '@rpmsg/core';
 import { RpmsgError } from '@rpmsg/core';
+import { ttyDuplexOptions } from './duplex-options.js';
 import { isEndMarker, sendEndMarker } from './end-marker.js';
 import { TtyError } from './errors.js';
 import { allocateTtyIndex, freeTtyIndex, TTY_NAME_PREFIX } from './tty-names.js';
@@ -137,18 +138,7 @@ export class RpmsgTty extends Duplex {
 
   /** @internal use {@link openTty} */
   constructor(device: RpmsgDevice, target: string | Channel, options: TtyOptions = {}) {
-    super({
-      // Node's own rule: when the readable side has ended ('end') and this is false, end() follows.
-      allowHalfOpen: options.allowHalfOpen ?? false,
-      ...(options.highWaterMark === undefined ? {} : { highWaterMark: options.highWaterMark }),
-      ...(options.readableHighWaterMark === undefined
-        ? {}
-        : { readableHighWaterMark: options.readableHighWaterMark }),
-      ...(options.writableHighWaterMark === undefined
-        ? {}
-        : { writableHighWaterMark: options.writableHighWaterMark }),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
+    super(ttyDuplexOptions(options));
     this.device = device;
     this.#target = target;
     this.#writeTimeout = options.writeTimeout ?? Number.POSITIVE_INFINITY;
