@@ -8,8 +8,8 @@
 //
 //   node packages/cli/bench/rtt-vs-raw.mjs [runs] [--total N] [--warmup N]
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import { benchSoc } from './bench-soc.mjs';
+import { medianUs as median, rawRoundTrips } from './raw-ping-pong.mjs';
 
 const { values, positionals } = parseArgs({
   options: { warmup: { type: 'string' }, total: { type: 'string' } },
@@ -19,41 +19,13 @@ const runs = Number(positionals[0] ?? 5);
 const total = Number(values.total ?? 10_000);
 const warmup = Number(values.warmup ?? 50_000);
 
-const median = (ns) => Float64Array.from(ns).sort()[ns.length >> 1] / 1000;
-
-/** The raw ping-pong of `rpmsg bench` (dist/workers/baseline.js): its round trips in ns. */
-async function rawRoundTrips() {
-  const control = new Int32Array(new SharedArrayBuffer(4));
-  const rings = [new SharedArrayBuffer(1 << 16), new SharedArrayBuffer(1 << 16)];
-  const common = { transport: 'sab-raw', mode: 'ping-pong', wait: 'spin', payload: 16, total, warmup };
-  const workers = ['ping', 'pong'].map(
-    (role) =>
-      new Worker(new URL('../dist/workers/baseline.js', import.meta.url), {
-        workerData: { ...common, role, control, rings },
-      }),
-  );
-  const reports = workers.map(
-    (w) =>
-      new Promise((resolve, reject) => {
-        w.once('message', resolve);
-        w.once('error', reject);
-      }),
-  );
-  await Promise.all(workers.map((w) => new Promise((resolve) => w.once('online', resolve))));
-  Atomics.store(control, 0, 1);
-  Atomics.notify(control, 0);
-  const results = await Promise.all(reports);
-  await Promise.all(workers.map((w) => w.terminate()));
-  return results.find((r) => r.rttNs).rttNs;
-}
-
 const ratios = [];
 for (let r = 0; r < runs; r++) {
   const soc = await benchSoc({ mode: 'ping-pong', total, warmup });
   const report = await soc.result;
   await soc.stop();
   const rpmsg = median(report.rttNs);
-  const raw = median(await rawRoundTrips());
+  const raw = median(await rawRoundTrips({ total, warmup }));
   ratios.push(rpmsg / raw);
   console.log(
     `rpmsg p50 ${rpmsg.toFixed(2)} µs  raw p50 ${raw.toFixed(2)} µs  ratio ${(rpmsg / raw).toFixed(2)}`,

@@ -39,6 +39,14 @@ export interface RpmsgBusOptions {
 const PUBLISH_BATCH = 16;
 
 /**
+ * Settled once: `.then()` on it queues the batch's flush as a promise reaction. Node's
+ * `queueMicrotask` makes an AsyncResource per call (a bound callback run in its async scope, a
+ * destroy hook), which cost as much again as the send it follows. The flush task catches, so the
+ * promise `.then()` returns never rejects.
+ */
+const SETTLED: Promise<void> = Promise.resolve();
+
+/**
  * The engine behind `RpmsgDevice`. It is, without wrappers, the transport's sink (the
  * receive rules of docs/interop.md "Receiving", link up and down), what endpoints and their bindings
  * call (`EndpointLink`), the sender's and the name service's host; and it batches flushes and runs
@@ -299,7 +307,7 @@ export class RpmsgBus implements TransportSink, EndpointLink, SenderContext, Nam
     }
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
-    queueMicrotask(this.#flushTask);
+    void SETTLED.then(this.#flushTask);
   }
 
   /** Publishes this side's pending sends and releases now (kicking the peer if it asked). */
@@ -317,6 +325,10 @@ export class RpmsgBus implements TransportSink, EndpointLink, SenderContext, Nam
 
   readonly #flushTask = (): void => {
     this.#flushScheduled = false;
-    this.flush();
+    try {
+      this.flush();
+    } catch (error) {
+      reportListenerError(error); // an uncaught exception, as from a queueMicrotask callback
+    }
   };
 }

@@ -10,26 +10,21 @@
 //
 //   node packages/soc/bench/seam-cost.mjs [rounds]
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { createLayout, RpmsgDevice, VirtioTransport, writeResourceTable } from '@rpmsg/core';
-import { featureBit, MemoryRegion, VIRTIO_RING_F_EVENT_IDX, VIRTIO_RPMSG_F_NS } from '@rpmsg/virtio';
+import * as core from '@rpmsg/core';
+import * as virtio from '@rpmsg/virtio';
 import { CoreTransport } from '../dist/index.js';
+import { ringPair } from './ring-pair.mjs';
 
 const rounds = Number(process.argv[2] ?? 15);
 const PER_ROUND = 100_000;
 
 /** Two devices on one pair of rings, up, with a channel; returns a function timing `n` round trips. */
 async function roundTrips(throughSeam) {
-  const layout = createLayout('linux', { numBuffers: 256, eventIdx: true });
-  const memory = new MemoryRegion(new SharedArrayBuffer(layout.size), { base: layout.base });
-  const features = featureBit(VIRTIO_RPMSG_F_NS) | featureBit(VIRTIO_RING_F_EVENT_IDX);
-  writeResourceTable(memory, layout, { dfeatures: features });
-  // No doorbells: this thread polls both sides itself.
-  const masterRings = new VirtioTransport({ role: 'master', layout, memory, notify: () => {} });
-  const remoteRings = new VirtioTransport({ role: 'remote', layout, memory, notify: () => {} });
+  const { layout, masterRings, remoteRings } = ringPair(core, virtio);
   const masterLink = throughSeam ? new CoreTransport('master', layout.bufferSize) : masterRings;
   const remoteLink = throughSeam ? new CoreTransport('remote', layout.bufferSize) : remoteRings;
-  const master = new RpmsgDevice(masterLink);
-  const remote = new RpmsgDevice(remoteLink);
+  const master = new core.RpmsgDevice(masterLink);
+  const remote = new core.RpmsgDevice(remoteLink);
   const up = Promise.all([remote.start(), master.start()]);
   if (throughSeam) {
     remoteLink.connect(remoteRings).catch(() => {});
@@ -81,8 +76,10 @@ async function roundTrips(throughSeam) {
 if (isMainThread) {
   const labels = ['bare VirtioTransport', 'through CoreTransport'];
   const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-  // A fresh pair of workers per trial: one isolate's JIT can land in a slower mode for the whole
-  // run (seen: 0.9 vs 1.4 µs for the same code), so one pair alone can mislead either way.
+  // A fresh pair of workers per trial: a worker can spend a whole trial on the slower of the
+  // machine's two vCPUs (they differ for minutes at a time in cache and atomics speed — a 4 MB walk
+  // 30–40 % slower on one, both pinned with taskset — and this code then takes 1.4 µs instead of
+  // 0.9), so one pair alone can mislead either way. `taskset -c 0 node …` puts both on one vCPU.
   const trials = 3;
   const costs = [];
   for (let t = 0; t < trials; t++) {

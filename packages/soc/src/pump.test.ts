@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { CoreTransport } from './core-transport.js';
 import { type Doorbell, Mailbox } from './mailbox.js';
 import { CorePump, type PumpHooks, type PumpOptions } from './pump.js';
@@ -197,23 +197,45 @@ describe('CorePump#waitFor (blocking core)', () => {
     },
   );
 
-  it('spinning, returns as soon as a poll makes the wait ready — no kick, no sleep', () => {
+  /** A pump spinning 1 s on an idle link whose n-th poll delivers `deliver(n)`; its polls and sleeps counted. */
+  function spinningPump(deliver: (poll: number) => number, options: PumpOptions = {}) {
     const sleeps: number[][] = [];
-    let polls = 0;
+    const count = { polls: 0 };
     const pump = new CorePump(
       fakeLink([]),
       recordingDoorbell(sleeps),
-      {
-        poll: () => {
-          polls++;
-          return polls === 50 ? 1 : 0; // the peer's message shows on the 50th look at the ring
-        },
-      },
-      { spin: 1_000_000 },
+      { poll: () => deliver(++count.polls) },
+      { spin: 1_000_000, ...options },
     );
-    expect(pump.waitFor(() => polls >= 50, Number.POSITIVE_INFINITY)).toBe(true);
+    return { pump, sleeps, count };
+  }
+
+  it('spinning, returns as soon as a poll makes the wait ready — no kick, no sleep, no clock read', () => {
+    // The peer's message shows on the 50th look at the ring.
+    const { pump, sleeps, count } = spinningPump((poll) => (poll === 50 ? 1 : 0));
+    const polls = () => count.polls;
+    const clock = vi.spyOn(performance, 'now');
+    try {
+      expect(pump.waitFor(() => polls() >= 50, Number.POSITIVE_INFINITY)).toBe(true);
+      // A wait without a deadline reads the clock first after 64 polls, where its spin window starts:
+      // the next request of a round trip, which comes within those, costs no read.
+      expect(clock).not.toHaveBeenCalled();
+    } finally {
+      clock.mockRestore();
+    }
     expect(sleeps).toEqual([]);
-    expect(polls).toBe(50);
+    expect(polls()).toBe(50);
+  });
+
+  it('spinning with a deadline, still gives up when it passes', () => {
+    const { pump, count } = spinningPump(() => 0, { slice: 1 });
+    const start = performance.now();
+    expect(pump.waitFor(() => false, 5)).toBe(false);
+    const elapsedMs = performance.now() - start;
+    expect(elapsedMs).toBeGreaterThanOrEqual(5);
+    // The spin (1 s) stops within 64 polls of the deadline; the bound leaves room for a loaded machine.
+    expect(elapsedMs).toBeLessThan(500);
+    expect(count.polls).toBeGreaterThan(0);
   });
 
   it('calls the hooks it was given: onTick every pass, traceKick per doorbell of a vring, onIdle before a sleep', () => {

@@ -29,6 +29,9 @@ export interface PumpOptions {
   busyPoll?: number;
 }
 
+/** Awaited for a microtask yield: `await null` would wrap null in a new promise on every pass. */
+const SETTLED: Promise<void> = Promise.resolve();
+
 /** Passes a spinning event-loop core makes between clock reads (it reads it after every event-loop turn too). */
 const CLOCK_EVERY = 8;
 
@@ -176,17 +179,20 @@ export class CorePump {
       this.#link.disableNotifications();
       const delivered = this.step();
       if (ready()) return true;
-      if (
-        nextAction(this.#blocking, delivered, 0, 0) === PumpAction.Spin &&
-        deadline - performance.now() > 0
-      ) {
+      if (nextAction(this.#blocking, delivered, 0, 0) === PumpAction.Spin) {
+        // No clock read for a wait without a deadline (RL_BLOCK, the usual one): this runs between a
+        // reply's publish and the next message, and each read costs about as much as a poll.
+        const finite = deadline !== Number.POSITIVE_INFINITY;
+        const now = finite ? performance.now() : 0;
+        const spinMs = Math.min(this.#spin / 1000, deadline - now);
         // Spin on the rings, not on the doorbell, before asking for a kick at all: with
         // notifications off the peer publishes without a kick — no Atomics.notify on its side, no
         // doorbell scan on ours — and this core sees the new avail/used index as soon as it is
         // stored (virtio 1.2 §2.7.7: a driver or device that polls suppresses notifications).
-        this.#doorbell.beat();
-        const spinMs = Math.min(this.#spin / 1000, deadline - performance.now());
-        if (this.#pollSpin(ready, spinMs)) return true;
+        if (spinMs > 0) {
+          this.#doorbell.beat();
+          if (this.#pollSpin(ready, spinMs, finite ? now + spinMs : Number.NaN)) return true;
+        }
       }
       if (!this.#link.prepareToSleep()) continue; // work arrived during the re-check: poll again
       const remaining = deadline - performance.now();
@@ -204,19 +210,23 @@ export class CorePump {
   }
 
   /**
-   * Polls the rings for up to `ms`, until `ready()`; the caller has turned notifications off. The
+   * Polls the rings until `ready()`, for `ms` from `until − ms` — or, with `until` NaN (a wait
+   * without a deadline), from the first clock read; the caller has turned notifications off. The
    * clock is read once per 64 polls (each read allocates a heap number; a poll of idle rings is a
-   * few loads).
+   * few loads): without a deadline, a message within the first 64 — the usual one, between a reply
+   * and the next request — costs no clock read at all.
    */
-  #pollSpin(ready: () => boolean, ms: number): boolean {
-    const until = performance.now() + ms;
-    do {
+  #pollSpin(ready: () => boolean, ms: number, until: number): boolean {
+    let end = until;
+    for (;;) {
       for (let i = 0; i < 64; i++) {
         this.step();
         if (ready()) return true;
       }
-    } while (performance.now() < until);
-    return false;
+      const now = performance.now();
+      if (Number.isNaN(end)) end = now + ms;
+      else if (now >= end) return false;
+    }
   }
 
   /** Blocks the thread for `ms` while still serving the link (RPMsg-Lite `env_sleep_msec`). */
@@ -257,7 +267,7 @@ export class CorePump {
           now = performance.now();
         }
         const action = nextAction(policy, delivered, clocked ? this.#activity() : 0, now);
-        if (action === PumpAction.Microtask) await null;
+        if (action === PumpAction.Microtask) await SETTLED;
         else if (action === PumpAction.Loop) {
           await yieldToLoop();
           if (clocked) {

@@ -1,3 +1,4 @@
+import { createHook } from 'node:async_hooks';
 import { vringLayout } from '@rpmsg/virtio';
 import { describe, expect, it, vi } from 'vitest';
 import type { RpmsgError } from '../errors.js';
@@ -686,6 +687,35 @@ describe('batches (poll budget, release publishing)', () => {
     expect(sent).toBe(18 + 31);
     expect(got.map((m) => m.payload[0])).toEqual(Array.from({ length: sent }, (_, i) => i & 0xff));
     kept.release();
+    await pair.close();
+  });
+
+  it('publishes at the microtask turn without an AsyncResource per batch', async () => {
+    const pair = createMemoryPair({ profile: 'linux', numBuffers: 32 });
+    const { remoteEp, masterEp } = await connected(pair);
+    const got = collect(remoteEp);
+    // Both sides poll (as spinning cores): no kick, so the pair's doorbell makes no microtask either.
+    pair.masterTransport.disableNotifications();
+    pair.remoteTransport.disableNotifications();
+    // Node's queueMicrotask makes an AsyncResource per call (type 'Microtask': a bound callback run
+    // in its scope, a destroy hook); under async_hooks a promise reaction is a lighter PROMISE one.
+    const made: string[] = [];
+    const hook = createHook({
+      init: (_id, type) => {
+        if (type === 'Microtask') made.push(type);
+      },
+    }).enable();
+    try {
+      for (let i = 0; i < 3; i++) {
+        masterEp.trySend(Uint8Array.of(i));
+        await Promise.resolve(); // the microtask publish
+        pair.remote.poll();
+        expect(got).toHaveLength(i + 1);
+      }
+    } finally {
+      hook.disable();
+    }
+    expect(made).toEqual([]);
     await pair.close();
   });
 });
