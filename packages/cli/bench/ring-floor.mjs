@@ -2,14 +2,15 @@
 // How close the split rings alone come to the raw ping-pong, run after run: two workers drive one
 // vring pair with @rpmsg/virtio's classes and nothing above them — the master's FixedVirtqueueDriver
 // on vq1 (TX) and vq0 (RX), the remote's VirtqueueDevice on both, every index and descriptor checked
-// as the product checks them — spinning, 16 bytes with a 16-byte RPMsg header each way; then the raw
-// ping-pong of `rpmsg bench` right after it. Prints both medians and their ratio. The ring code's
+// as the product checks them — spinning, 16 bytes with a 16-byte RPMsg header (@rpmsg/core's
+// writeHeader) each way; then the raw ping-pong of `rpmsg bench` right after it. Prints both medians and their ratio. The ring code's
 // share of `rpmsg bench`'s rpmsgRttSpinVsSabRaw is this ratio; the rest is the RPMsg and SoC layers
 // above it. Run after `pnpm build`:
 //
 //   node packages/cli/bench/ring-floor.mjs [runs] [--total N] [--warmup N]
 import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { writeHeader } from '@rpmsg/core';
 import {
   alignUp,
   DescriptorChain,
@@ -33,15 +34,6 @@ const SIZE = 2 * RING_BYTES + 2 * NUM * BUFFER_SIZE;
 const HEADER = 16;
 const PAYLOAD = 16;
 
-/** Writes an RPMsg header (src, dst, reserved, len, flags) at region offset `at`. */
-function writeHeader(view, at, src, dst, len) {
-  view.setUint32(at, src, true);
-  view.setUint32(at + 4, dst, true);
-  view.setUint32(at + 8, 0, true);
-  view.setUint16(at + 12, len, true);
-  view.setUint16(at + 14, 0, true);
-}
-
 /** The master: `warmup + total` round trips, each timed; posts the timed ones' ns. */
 function master(memory, { total, warmup }) {
   const common = { memory, num: NUM, align: ALIGN, eventIdx: true, bufferSize: BUFFER_SIZE };
@@ -59,6 +51,7 @@ function master(memory, { total, warmup }) {
   let head = 0;
   let count = NUM;
   const rtts = new Float64Array(total);
+  const header = { src: 1024, dst: 40, len: PAYLOAD }; // one object, written every round trip
   const roundTrips = (from, to) => {
     for (let i = from; i < to; i++) {
       const t0 = process.hrtime.bigint();
@@ -69,7 +62,7 @@ function master(memory, { total, warmup }) {
       head = (head + 1) % NUM;
       count--;
       const at = POOL + (NUM + k) * BUFFER_SIZE - BASE;
-      writeHeader(view, at, 1024, 40, PAYLOAD);
+      writeHeader(view, at, header);
       bytes.set(payload, at + HEADER);
       tx.addOutBuf(k, HEADER + PAYLOAD);
       tx.kickPrepare();
@@ -97,13 +90,15 @@ function remote(memory) {
   const { view, bytes } = memory;
   const message = new DescriptorChain(NUM);
   const empty = new DescriptorChain(NUM);
+  const reply = { src: 40, dst: 1024, len: 0 };
   for (;;) {
     while (!vq1.popAvail(message)) {}
     const from = message.addr(0) - BASE;
     const len = view.getUint16(from + 12, true);
     if (!vq0.popAvail(empty)) throw new Error('no RX buffer');
     const to = empty.addr(0) - BASE;
-    writeHeader(view, to, 40, 1024, len);
+    reply.len = len;
+    writeHeader(view, to, reply);
     bytes.copyWithin(to + HEADER, from + HEADER, from + HEADER + len);
     vq0.addUsed(empty.headIndex, HEADER + len);
     vq0.shouldNotify();
