@@ -13,6 +13,7 @@ import { reportListenerError, safeEmit } from './listener-error.js';
 import { NameService, type NameServiceHost } from './name-service.js';
 import { type RxHost, RxSlot } from './rx-message.js';
 import { Sender, type SenderContext } from './sender.js';
+import { SETTLED } from './settled.js';
 import type { Transport, TransportBuffer, TransportSink } from './transport.js';
 
 /** What `RpmsgDevice` hands its link engine. */
@@ -37,14 +38,6 @@ export interface RpmsgBusOptions {
  * same for a burst of packets: `xmit_more`).
  */
 const PUBLISH_BATCH = 16;
-
-/**
- * Settled once: `.then()` on it queues the batch's flush as a promise reaction. Node's
- * `queueMicrotask` makes an AsyncResource per call (a bound callback run in its async scope, a
- * destroy hook), which cost as much again as the send it follows. The flush task catches, so the
- * promise `.then()` returns never rejects.
- */
-const SETTLED: Promise<void> = Promise.resolve();
 
 /**
  * The engine behind `RpmsgDevice`. It is, without wrappers, the transport's sink (the
@@ -307,7 +300,7 @@ export class RpmsgBus implements TransportSink, EndpointLink, SenderContext, Nam
     }
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
-    void SETTLED.then(this.#flushTask);
+    void SETTLED.then(this.#flushTask); // #flushTask catches: the promise this returns never rejects
   }
 
   /** Publishes this side's pending sends and releases now (kicking the peer if it asked). */

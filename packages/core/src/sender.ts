@@ -7,6 +7,7 @@ import { checkAddress } from './endpoint.js';
 import { AbortError, RpmsgError } from './errors.js';
 import { writeHeaderFields } from './header.js';
 import { writeNsMessage } from './ns-message.js';
+import { SETTLED } from './settled.js';
 import type { Transport, TransportBuffer } from './transport.js';
 import { LentTxBuffer, type TxBuffer, type TxBufferHost } from './tx-buffer.js';
 import { TxQueue, type TxWaiter } from './tx-queue.js';
@@ -28,9 +29,6 @@ export interface SenderContext {
   /** Publishes what is unpublished now; true if there was something (it may bring buffers back). */
   flushPending(): boolean;
 }
-
-// One settled promise shared by every send that found a buffer at once: the fast path allocates nothing.
-const SENT: Promise<void> = Promise.resolve();
 
 /**
  * The send paths of a device: copy (`send`, `trySend`), zero-copy lends, the FIFO of blocked
@@ -69,7 +67,7 @@ export class Sender implements TxBufferHost {
     if (error) return Promise.reject(error);
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
-    if (this.#queue.length === 0 && this.#post(ep, ep.addr, dst, data)) return SENT;
+    if (this.#queue.length === 0 && this.#post(ep, ep.addr, dst, data)) return SETTLED;
     const full = this.#queueFull(ep);
     if (full) return Promise.reject(full);
     return this.#queue.enqueue(ep, ep.addr, dst, data, timeout, signal) as Promise<unknown> as Promise<void>;
