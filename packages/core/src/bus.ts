@@ -73,8 +73,10 @@ export class RpmsgBus implements TransportSink, EndpointLink, SenderContext, Nam
   #closing: Promise<void> | undefined;
   #polling = 0;
   #flushScheduled = false;
-  /** Sends and releases made outside poll() since the last flush. */
+  /** Sends and releases made outside poll() since the last flush that were not published at once. */
   #unflushed = 0;
+  /** A send outside poll() has published at once since the last poll or microtask turn (see {@link sent}). */
+  #sentAtOnce = false;
 
   constructor(options: RpmsgBusOptions) {
     this.device = options.device;
@@ -129,7 +131,10 @@ export class RpmsgBus implements TransportSink, EndpointLink, SenderContext, Nam
     if (this.#closed) return 0;
     // What was sent or released since the last flush goes out before the rings are read, not after:
     // the peer may be waiting for exactly that (a reply, a buffer).
-    if (this.#unflushed > 0 && this.#polling === 0) this.flush();
+    if (this.#polling === 0) {
+      if (this.#unflushed > 0) this.flush();
+      this.#sentAtOnce = false; // the next send outside poll() publishes at once again
+    }
     this.#polling++;
     let delivered: number;
     try {
@@ -158,8 +163,10 @@ export class RpmsgBus implements TransportSink, EndpointLink, SenderContext, Nam
     this.#closeRequested = true;
     const closed = closedError();
     this.sender.rejectAll(closed); // frees the queue, so NS DESTROY can take a free buffer at once
-    // Destroy while the link is up: NS DESTROY announcements go out if buffers are free.
+    // Destroy while the link is up: NS DESTROY announcements go out if buffers are free — published
+    // here, since nothing is published once the bus is closed.
     for (const ep of this.endpoints.list()) ep.binding.destroy();
+    this.#publish();
     this.#closed = true;
     this.sender.linkDown(closed);
     for (const hook of [...this.onClose]) hook();
@@ -248,15 +255,31 @@ export class RpmsgBus implements TransportSink, EndpointLink, SenderContext, Nam
 
   /** @see TransportSink.onTxAvailable — blocked senders retry. */
   onTxAvailable(): void {
-    this.sender.drain();
+    // Inside the transport's own call: the sends it lets go batch, not re-enter it with a flush.
+    const atOnce = this.#sentAtOnce;
+    this.#sentAtOnce = true;
+    try {
+      this.sender.drain();
+    } finally {
+      this.#sentAtOnce = atOnce;
+    }
   }
 
   /** @see TransportSink.onLinkUp */
   onLinkUp(): void {
     if (this.#closed || this.#up) return;
     this.#up = true;
-    safeEmit(this.device, 'up');
-    for (const ep of this.endpoints.list()) ep.binding.linkUp();
+    // Inside the transport's own call (a master's start(), a poll): the announcements and the sends
+    // of 'up' listeners batch rather than re-enter it with a flush, and so go out after the master's
+    // link-up kick, which an RPMsg-Lite remote needs first (docs/interop.md).
+    const atOnce = this.#sentAtOnce;
+    this.#sentAtOnce = true;
+    try {
+      safeEmit(this.device, 'up');
+      for (const ep of this.endpoints.list()) ep.binding.linkUp();
+    } finally {
+      this.#sentAtOnce = atOnce;
+    }
   }
 
   /** @see TransportSink.onLinkDown */
@@ -283,21 +306,41 @@ export class RpmsgBus implements TransportSink, EndpointLink, SenderContext, Nam
 
   #release(buf: TransportBuffer): void {
     this.transport.releaseRxBuffer(buf);
-    this.queued();
+    this.#batch();
   }
 
   /**
-   * A send or a release went to the transport unpublished. Inside device.poll() the batch flushes at
-   * its end. Outside it, every PUBLISH_BATCH-th publishes at once — a blocking firmware loop runs no
-   * microtasks, and the peer must keep getting messages and buffers — and the rest at the microtask
-   * turn, so an event-loop program's burst of sends costs one publish (and at most one kick).
+   * A send went to the transport unpublished. Inside device.poll() it goes out with the poll's batch,
+   * at its end. Outside it, the first send since the last poll or microtask turn publishes at once:
+   * a lone send — a request, a reply — is what the peer waits for, and on a round trip waiting for
+   * the turn's end (the pump resuming to poll) cost ≈ 0.1 µs of 2.2 (docs/architecture.md, "Threads
+   * and notifications"). The sends after it in the same turn batch (see {@link #batch}): a burst
+   * costs two publishes, not one per message. (Linux and RPMsg-Lite publish every message.)
    */
-  queued(): void {
+  sent(): void {
     if (this.#polling > 0) return;
-    if (++this.#unflushed >= PUBLISH_BATCH) {
-      this.flush();
+    if (this.#sentAtOnce) {
+      this.#batch();
       return;
     }
+    this.#sentAtOnce = true;
+    this.#scheduleFlush(); // the turn's end re-opens "at once" for a program that polls no device
+    this.#publish();
+  }
+
+  /**
+   * A release or a send outside poll() joins the batch: every PUBLISH_BATCH-th publishes at once — a
+   * blocking firmware loop runs no microtasks, and the peer must keep getting messages and buffers —
+   * and the rest at the microtask turn or the next poll, so the rest of an event-loop program's burst
+   * costs one publish (and at most one kick). Inside poll() the poll publishes its batch at its end.
+   */
+  #batch(): void {
+    if (this.#polling > 0) return;
+    if (++this.#unflushed >= PUBLISH_BATCH) this.#publish();
+    else this.#scheduleFlush();
+  }
+
+  #scheduleFlush(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
     void SETTLED.then(this.#flushTask); // #flushTask catches: the promise this returns never rejects
@@ -309,19 +352,30 @@ export class RpmsgBus implements TransportSink, EndpointLink, SenderContext, Nam
     if (!this.#closed) this.transport.flush();
   }
 
+  /**
+   * A flush the bus makes on its own, after a send or release it has accepted: a transport that
+   * throws there (a `notify` hook that throws) is an uncaught exception, as from a microtask, not an
+   * error thrown into that send — it is on the ring, and a caller that retried would send it twice.
+   */
+  #publish(): void {
+    try {
+      this.flush();
+    } catch (error) {
+      reportListenerError(error);
+    }
+  }
+
   /** Flushes when something is unpublished; true if it did (a sender short of buffers retries). */
   flushPending(): boolean {
     if (this.#unflushed === 0) return false; // every flush zeroes it: a pending microtask has nothing left
-    this.flush();
+    this.#publish();
     return true;
   }
 
   readonly #flushTask = (): void => {
     this.#flushScheduled = false;
-    try {
-      this.flush();
-    } catch (error) {
-      reportListenerError(error); // an uncaught exception, as from a queueMicrotask callback
-    }
+    this.#sentAtOnce = false;
+    if (this.#unflushed === 0) return; // a lone send published at once: nothing left for the turn
+    this.#publish();
   };
 }

@@ -24,17 +24,18 @@ export interface SenderContext {
   linkError(): RpmsgError | null;
   /** The error for an operation on a destroyed endpoint (ERR_RPMSG_CLOSED once the device closes). */
   destroyedError(ep: Endpoint): RpmsgError;
-  /** A message went to the transport: publish it with the batch (see `RpmsgBus.queued`). */
-  queued(): void;
+  /** A message went to the transport: publish it at once or with the batch (see `RpmsgBus.sent`). */
+  sent(): void;
   /** Publishes what is unpublished now; true if there was something (it may bring buffers back). */
   flushPending(): boolean;
 }
 
 /**
  * The send paths of a device: copy (`send`, `trySend`), zero-copy lends, the FIFO of blocked
- * senders and the device's own name-service messages. Sends are published in batches (every 16th at
- * once, the rest at the microtask turn or the next poll / flush); a sender that finds no buffer
- * publishes first, since the peer can only return buffers it has seen.
+ * senders and the device's own name-service messages. The first send of a turn is published at once,
+ * the ones after it in batches (every 16th at once, the rest at the microtask turn or the next poll /
+ * flush); a sender that finds no buffer publishes first, since the peer can only return buffers it
+ * has seen.
  */
 export class Sender implements TxBufferHost {
   readonly #ctx: SenderContext;
@@ -179,7 +180,7 @@ export class Sender implements TxBufferHost {
     this.#lent[lent.buf.index] = undefined;
     ctx.transport.sendTxBuffer(lent.buf, RPMSG_HEADER_SIZE + length);
     this.#count(lent.endpoint, length);
-    ctx.queued();
+    ctx.sent();
   }
 
   releaseLent(lent: LentTxBuffer): void {
@@ -227,7 +228,7 @@ export class Sender implements TxBufferHost {
       return false;
     }
     this.#count(owner, data.length);
-    ctx.queued();
+    ctx.sent();
     return true;
   }
 

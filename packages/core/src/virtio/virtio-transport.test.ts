@@ -1,6 +1,7 @@
 import { createHook } from 'node:async_hooks';
-import { vringLayout } from '@rpmsg/virtio';
+import { MemoryRegion, vringLayout } from '@rpmsg/virtio';
 import { describe, expect, it, vi } from 'vitest';
+import { RpmsgDevice } from '../device.js';
 import type { RpmsgError } from '../errors.js';
 import type { HeldMessage } from '../rx-message.js';
 import { FakeClock } from '../testing/fake-clock.js';
@@ -648,7 +649,7 @@ describe('batches (poll budget, release publishing)', () => {
     await pair.close();
   });
 
-  it('publishes sends every 16, on flush(), at the microtask turn, or when the pool runs dry', async () => {
+  it('publishes the first send of a turn at once, then every 16, on flush(), at the microtask turn, or when the pool runs dry', async () => {
     const pair = createMemoryPair({ profile: 'linux', numBuffers: 32 });
     const { remoteEp, masterEp } = await connected(pair);
     const got = collect(remoteEp);
@@ -656,24 +657,42 @@ describe('batches (poll budget, release publishing)', () => {
       pair.remote.poll(); // delivers what the master published
       return got.length;
     };
-    for (let i = 0; i < 15; i++) masterEp.trySend(Uint8Array.of(i));
-    expect(seen()).toBe(0); // batched: not published yet
-    masterEp.trySend(Uint8Array.of(15)); // the 16th publishes the batch
-    expect(seen()).toBe(16);
-    masterEp.trySend(Uint8Array.of(16));
+    await Promise.resolve(); // a new turn
+    masterEp.trySend(Uint8Array.of(0)); // the first of the turn: published at once
+    expect(seen()).toBe(1);
+    for (let i = 1; i < 16; i++) masterEp.trySend(Uint8Array.of(i));
+    expect(seen()).toBe(1); // batched: not published yet
+    masterEp.trySend(Uint8Array.of(16)); // the 16th of the batch publishes it
+    expect(seen()).toBe(17);
+    masterEp.trySend(Uint8Array.of(17));
     pair.master.flush();
-    expect(seen()).toBe(17);
-    const lent = masterEp.tryGetTxBuffer()!;
-    lent.payload[0] = 17;
-    lent.send(1); // zero-copy sends batch alike
-    expect(seen()).toBe(17);
-    await Promise.resolve(); // the microtask flush
     expect(seen()).toBe(18);
+    const lent = masterEp.tryGetTxBuffer()!;
+    lent.payload[0] = 18;
+    lent.send(1); // zero-copy sends batch alike
+    expect(seen()).toBe(18);
+    await Promise.resolve(); // the microtask flush
+    expect(seen()).toBe(19);
+    pair.master.poll(); // a poll opens a new turn too: the next send goes at once
+    masterEp.trySend(Uint8Array.of(19));
+    expect(seen()).toBe(20);
+    const zeroCopy = masterEp.tryGetTxBuffer()!;
+    zeroCopy.payload[0] = 20;
+    zeroCopy.send(1); // the second of this turn: batched
+    expect(seen()).toBe(20);
+    await Promise.resolve();
+    expect(seen()).toBe(21);
+    await Promise.resolve();
+    const first = masterEp.tryGetTxBuffer()!;
+    first.payload[0] = 21;
+    first.send(1); // zero-copy sends go at once alike
+    expect(seen()).toBe(22);
     // Take every buffer left without publishing, then ask once more: the failed send publishes what
     // is pending (the peer can only return buffers it has seen), with no microtask turn in between.
     pair.master.poll();
-    const kept = masterEp.tryGetTxBuffer()!; // 31 left: the pool runs dry with 15 unpublished
-    let sent = 18;
+    // 31 left: the first send goes at once, 16 with the batch, the pool runs dry with 14 unpublished.
+    const kept = masterEp.tryGetTxBuffer()!;
+    let sent = 22;
     for (;;) {
       try {
         masterEp.trySend(Uint8Array.of(sent & 0xff));
@@ -684,9 +703,123 @@ describe('batches (poll budget, release publishing)', () => {
       }
     }
     expect(seen()).toBe(sent);
-    expect(sent).toBe(18 + 31);
+    expect(sent).toBe(22 + 31);
     expect(got.map((m) => m.payload[0])).toEqual(Array.from({ length: sent }, (_, i) => i & 0xff));
     kept.release();
+    await pair.close();
+  });
+
+  it('opens a new turn for the at-once publish at every poll and at the end of every microtask turn', async () => {
+    const pair = createMemoryPair({ profile: 'linux', numBuffers: 16 });
+    const { remoteEp, masterEp } = await connected(pair);
+    const got = collect(remoteEp);
+    // Both sides poll (as spinning cores): no kick, so no poll runs but the ones made here.
+    pair.masterTransport.disableNotifications();
+    pair.remoteTransport.disableNotifications();
+    const seen = () => {
+      pair.remote.poll();
+      return got.map((m) => m.payload[0]);
+    };
+    await Promise.resolve();
+    masterEp.trySend(Uint8Array.of(1)); // the first of the turn: at once
+    masterEp.trySend(Uint8Array.of(2)); // batched
+    expect(seen()).toEqual([1]);
+    pair.master.poll(); // publishes 2 before reading the rings, and opens a new turn
+    masterEp.trySend(Uint8Array.of(3)); // at once, with no microtask turn since the poll
+    masterEp.trySend(Uint8Array.of(4));
+    expect(seen()).toEqual([1, 2, 3]);
+    await Promise.resolve(); // the turn's end publishes 4 and opens a new turn, with no poll here
+    expect(seen()).toEqual([1, 2, 3, 4]);
+    masterEp.trySend(Uint8Array.of(5)); // a lone send: at once…
+    expect(seen()).toEqual([1, 2, 3, 4, 5]);
+    await Promise.resolve();
+    masterEp.trySend(Uint8Array.of(6)); // …and the turn after it opens again though nothing was batched
+    expect(seen()).toEqual([1, 2, 3, 4, 5, 6]);
+    await pair.close();
+  });
+
+  it('publishes what a listener sends inside poll() at the end of that poll', async () => {
+    const pair = createMemoryPair({ profile: 'linux', numBuffers: 16 });
+    const { remoteEp, masterEp } = await connected(pair);
+    const got = collect(remoteEp);
+    pair.masterTransport.disableNotifications();
+    pair.remoteTransport.disableNotifications();
+    const seenInListener: number[] = [];
+    masterEp.on('message', () => {
+      masterEp.trySend(text('reply'));
+      pair.remote.poll(); // the other core, running meanwhile
+      seenInListener.push(got.length);
+    });
+    remoteEp.trySend(text('ping'));
+    pair.remote.flush();
+    await Promise.resolve();
+    expect(pair.master.poll()).toBe(1);
+    expect(seenInListener).toEqual([0]); // not published from inside the poll
+    pair.remote.poll();
+    expect(got).toHaveLength(1); // published at the poll's end
+    await pair.close();
+  });
+
+  it('sends what an endpoint made before start() announces after the master kicks for link-up', async () => {
+    // An RPMsg-Lite remote is up at the master's first kick (vq0) and drops messages before that.
+    const layout = createMemoryPair({ profile: 'rpmsg-lite', numBuffers: 4 }).layout;
+    const memory = new MemoryRegion(new SharedArrayBuffer(layout.size), { base: layout.base });
+    const kicks: number[] = [];
+    const transport = new VirtioTransport({ role: 'master', layout, memory, notify: (vq) => kicks.push(vq) });
+    const master = new RpmsgDevice(transport);
+    master.createEndpoint({ name: 'rpmsg-early', addr: 1030 });
+    master.on('up', () => master.createEndpoint({ name: 'rpmsg-on-up', addr: 1031 }));
+    await master.start();
+    await Promise.resolve(); // the turn's batch: both announcements
+    expect(kicks[0]).toBe(0);
+    expect(kicks.slice(1).every((vq) => vq === 1)).toBe(true);
+    expect(master.stats.txMessages).toBe(2);
+    await master.close();
+  });
+
+  it('publishes the NS DESTROY of every endpoint a closing device destroys', async () => {
+    const pair = createMemoryPair({ profile: 'linux', numBuffers: 16 });
+    await pair.start();
+    for (const name of ['svc0', 'svc1', 'svc2']) pair.remote.createEndpoint({ name });
+    await pair.settle();
+    expect(pair.master.channels().map((c) => c.name)).toEqual(['svc0', 'svc1', 'svc2']);
+    const removed: string[] = [];
+    pair.master.on('channel-removed', (channel) => removed.push(channel.name));
+    await pair.remote.close();
+    pair.master.poll();
+    expect(removed).toEqual(['svc0', 'svc1', 'svc2']);
+    await pair.close();
+  });
+
+  it('reports a transport that throws while publishing without failing the send it published', async () => {
+    const pair = createMemoryPair({ profile: 'linux', numBuffers: 16 });
+    const { remoteEp, masterEp } = await connected(pair);
+    const got = collect(remoteEp);
+    const flush = vi.spyOn(pair.masterTransport, 'flush').mockImplementationOnce(() => {
+      throw new Error('notify failed');
+    });
+    // Reported as listener errors are: rethrown from a microtask (an uncaught exception).
+    const reported: (() => void)[] = [];
+    const queue = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((task) => reported.push(task));
+    try {
+      await Promise.resolve();
+      expect(() => masterEp.trySend(Uint8Array.of(1))).not.toThrow(); // on the ring: not an error
+    } finally {
+      queue.mockRestore();
+      flush.mockRestore();
+    }
+    const thrown = reported.flatMap((task) => {
+      try {
+        task();
+        return [];
+      } catch (error) {
+        return [error];
+      }
+    });
+    expect(thrown).toEqual([new Error('notify failed')]);
+    pair.master.flush();
+    await pair.settle();
+    expect(got.map((m) => m.payload[0])).toEqual([1]); // once, not twice
     await pair.close();
   });
 
@@ -707,10 +840,11 @@ describe('batches (poll budget, release publishing)', () => {
     }).enable();
     try {
       for (let i = 0; i < 3; i++) {
-        masterEp.trySend(Uint8Array.of(i));
-        await Promise.resolve(); // the microtask publish
+        masterEp.trySend(Uint8Array.of(2 * i)); // the first of the turn: at once
+        masterEp.trySend(Uint8Array.of(2 * i + 1)); // with the turn's batch
+        await Promise.resolve(); // the turn's end publishes it
         pair.remote.poll();
-        expect(got).toHaveLength(i + 1);
+        expect(got).toHaveLength(2 * i + 2);
       }
     } finally {
       hook.disable();
