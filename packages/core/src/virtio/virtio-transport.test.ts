@@ -24,6 +24,18 @@ async function connected(pair: MemoryPair) {
   return { remoteEp, masterEp, channel };
 }
 
+/**
+ * {@link connected} with both sides polling (as spinning cores): notifications off, so no kick makes
+ * the pair poll — only the test's own polls run. `got` collects what the remote endpoint receives.
+ */
+async function connectedPolling(numBuffers: number) {
+  const pair = createMemoryPair({ profile: 'linux', numBuffers });
+  const ends = await connected(pair);
+  pair.masterTransport.disableNotifications();
+  pair.remoteTransport.disableNotifications();
+  return { pair, ...ends, got: collect(ends.remoteEp) };
+}
+
 /** As {@link connected}, with every message the remote endpoint gets held (in `held`) until released. */
 async function connectedHolding(pair: MemoryPair) {
   const ends = await connected(pair);
@@ -710,12 +722,7 @@ describe('batches (poll budget, release publishing)', () => {
   });
 
   it('opens a new turn for the at-once publish at every poll and at the end of every microtask turn', async () => {
-    const pair = createMemoryPair({ profile: 'linux', numBuffers: 16 });
-    const { remoteEp, masterEp } = await connected(pair);
-    const got = collect(remoteEp);
-    // Both sides poll (as spinning cores): no kick, so no poll runs but the ones made here.
-    pair.masterTransport.disableNotifications();
-    pair.remoteTransport.disableNotifications();
+    const { pair, masterEp, got } = await connectedPolling(16);
     const seen = () => {
       pair.remote.poll();
       return got.map((m) => m.payload[0]);
@@ -739,11 +746,7 @@ describe('batches (poll budget, release publishing)', () => {
   });
 
   it('publishes what a listener sends inside poll() at the end of that poll', async () => {
-    const pair = createMemoryPair({ profile: 'linux', numBuffers: 16 });
-    const { remoteEp, masterEp } = await connected(pair);
-    const got = collect(remoteEp);
-    pair.masterTransport.disableNotifications();
-    pair.remoteTransport.disableNotifications();
+    const { pair, remoteEp, masterEp, got } = await connectedPolling(16);
     const seenInListener: number[] = [];
     masterEp.on('message', () => {
       masterEp.trySend(text('reply'));
@@ -824,12 +827,8 @@ describe('batches (poll budget, release publishing)', () => {
   });
 
   it('publishes at the microtask turn without an AsyncResource per batch', async () => {
-    const pair = createMemoryPair({ profile: 'linux', numBuffers: 32 });
-    const { remoteEp, masterEp } = await connected(pair);
-    const got = collect(remoteEp);
-    // Both sides poll (as spinning cores): no kick, so the pair's doorbell makes no microtask either.
-    pair.masterTransport.disableNotifications();
-    pair.remoteTransport.disableNotifications();
+    // Both sides poll: no kick, so the pair's doorbell makes no microtask either.
+    const { pair, masterEp, got } = await connectedPolling(32);
     // Node's queueMicrotask makes an AsyncResource per call (type 'Microtask': a bound callback run
     // in its scope, a destroy hook); under async_hooks a promise reaction is a lighter PROMISE one.
     const made: string[] = [];
