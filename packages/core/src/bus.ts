@@ -75,8 +75,8 @@ export class RpmsgBus implements TransportSink, EndpointLink, SenderContext, Nam
   #flushScheduled = false;
   /** Sends and releases made outside poll() since the last flush that were not published at once. */
   #unflushed = 0;
-  /** A send outside poll() has published at once since the last poll or microtask turn (see {@link sent}). */
-  #sentAtOnce = false;
+  /** A poll has delivered a message since the last send published at once: the next send answers it (see {@link sent}). */
+  #answering = false;
 
   constructor(options: RpmsgBusOptions) {
     this.device = options.device;
@@ -131,10 +131,7 @@ export class RpmsgBus implements TransportSink, EndpointLink, SenderContext, Nam
     if (this.#closed) return 0;
     // What was sent or released since the last flush goes out before the rings are read, not after:
     // the peer may be waiting for exactly that (a reply, a buffer).
-    if (this.#polling === 0) {
-      if (this.#unflushed > 0) this.flush();
-      this.#sentAtOnce = false; // the next send outside poll() publishes at once again
-    }
+    if (this.#unflushed > 0 && this.#polling === 0) this.flush();
     this.#polling++;
     let delivered: number;
     try {
@@ -142,7 +139,10 @@ export class RpmsgBus implements TransportSink, EndpointLink, SenderContext, Nam
     } finally {
       this.#polling--;
     }
-    if (this.#polling === 0) this.flush();
+    if (this.#polling === 0) {
+      this.flush();
+      if (delivered > 0) this.#answering = true;
+    }
     return delivered;
   }
 
@@ -256,12 +256,12 @@ export class RpmsgBus implements TransportSink, EndpointLink, SenderContext, Nam
   /** @see TransportSink.onTxAvailable — blocked senders retry. */
   onTxAvailable(): void {
     // Inside the transport's own call: the sends it lets go batch, not re-enter it with a flush.
-    const atOnce = this.#sentAtOnce;
-    this.#sentAtOnce = true;
+    const answering = this.#answering;
+    this.#answering = false;
     try {
       this.sender.drain();
     } finally {
-      this.#sentAtOnce = atOnce;
+      this.#answering ||= answering;
     }
   }
 
@@ -272,13 +272,13 @@ export class RpmsgBus implements TransportSink, EndpointLink, SenderContext, Nam
     // Inside the transport's own call (a master's start(), a poll): the announcements and the sends
     // of 'up' listeners batch rather than re-enter it with a flush, and so go out after the master's
     // link-up kick, which an RPMsg-Lite remote needs first (docs/interop.md).
-    const atOnce = this.#sentAtOnce;
-    this.#sentAtOnce = true;
+    const answering = this.#answering;
+    this.#answering = false;
     try {
       safeEmit(this.device, 'up');
       for (const ep of this.endpoints.list()) ep.binding.linkUp();
     } finally {
-      this.#sentAtOnce = atOnce;
+      this.#answering ||= answering;
     }
   }
 
@@ -311,28 +311,28 @@ export class RpmsgBus implements TransportSink, EndpointLink, SenderContext, Nam
 
   /**
    * A send went to the transport unpublished. Inside device.poll() it goes out with the poll's batch,
-   * at its end. Outside it, the first send since the last poll or microtask turn publishes at once:
-   * a lone send — a request, a reply — is what the peer waits for, and on a round trip waiting for
-   * the turn's end (the pump resuming to poll) cost ≈ 0.1 µs of 2.2 (docs/architecture.md, "Threads
-   * and notifications"). The sends after it in the same turn batch (see {@link #batch}): a burst
-   * costs two publishes, not one per message. (Linux and RPMsg-Lite publish every message.)
+   * at its end. Outside it, the first send after a poll that delivered a message publishes at once:
+   * it is most likely the answer the peer is waiting for, and on a round trip waiting for the turn's
+   * end (the pump resuming to poll) cost ≈ 0.1 µs of 2.2 (docs/architecture.md, "Threads and
+   * notifications"). Every other send batches (see {@link #batch}), so a one-way stream still
+   * publishes once per burst: publishing its first message alone made the receiver take a batch of
+   * one and then the rest, 5–10 % of the stream's rate. (Linux and RPMsg-Lite publish every message.)
    */
   sent(): void {
     if (this.#polling > 0) return;
-    if (this.#sentAtOnce) {
+    if (!this.#answering) {
       this.#batch();
       return;
     }
-    this.#sentAtOnce = true;
-    this.#scheduleFlush(); // the turn's end re-opens "at once" for a program that polls no device
+    this.#answering = false;
     this.#publish();
   }
 
   /**
    * A release or a send outside poll() joins the batch: every PUBLISH_BATCH-th publishes at once — a
    * blocking firmware loop runs no microtasks, and the peer must keep getting messages and buffers —
-   * and the rest at the microtask turn or the next poll, so the rest of an event-loop program's burst
-   * costs one publish (and at most one kick). Inside poll() the poll publishes its batch at its end.
+   * and the rest at the microtask turn or the next poll, so an event-loop program's burst costs one
+   * publish (and at most one kick). Inside poll() the poll publishes its batch at its end.
    */
   #batch(): void {
     if (this.#polling > 0) return;
@@ -374,8 +374,7 @@ export class RpmsgBus implements TransportSink, EndpointLink, SenderContext, Nam
 
   readonly #flushTask = (): void => {
     this.#flushScheduled = false;
-    this.#sentAtOnce = false;
-    if (this.#unflushed === 0) return; // a lone send published at once: nothing left for the turn
+    if (this.#unflushed === 0) return; // published meanwhile (a poll, the 16th, an answer)
     this.#publish();
   };
 }

@@ -32,10 +32,10 @@ export interface SenderContext {
 
 /**
  * The send paths of a device: copy (`send`, `trySend`), zero-copy lends, the FIFO of blocked
- * senders and the device's own name-service messages. The first send of a turn is published at once,
- * the ones after it in batches (every 16th at once, the rest at the microtask turn or the next poll /
- * flush); a sender that finds no buffer publishes first, since the peer can only return buffers it
- * has seen.
+ * senders and the device's own name-service messages. The first send after a poll that delivered a
+ * message (an answer) is published at once, the others in batches (every 16th at once, the rest at
+ * the microtask turn or the next poll / flush); a sender that finds no buffer publishes first, since
+ * the peer can only return buffers it has seen.
  */
 export class Sender implements TxBufferHost {
   readonly #ctx: SenderContext;

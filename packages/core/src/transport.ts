@@ -31,8 +31,8 @@
  * - **Batching.** `sendTxBuffer`, `sendMessage` and `releaseRxBuffer` may defer publication and
  *   the peer notification; `flush()` publishes everything pending and notifies the peer if — and only if — it
  *   asked to be notified. The device calls `flush()` at the end of every receive batch (`poll()`),
- *   for a send that is the first since the last poll or microtask turn, and at the end of a turn's
- *   batch of sends and releases — not from inside `poll()` before its end, nor from inside
+ *   for the first send after a poll that delivered a message, and at the end of a turn's batch of
+ *   sends and releases — not from inside `poll()` before its end, nor from inside
  *   `sink.onLinkUp()` or `sink.onTxAvailable()`: the sends made there batch.
  * - **Wake-ups.** When TX buffers come back from the peer the transport calls `sink.onTxAvailable()`
  *   so blocked senders retry `getTxBuffer()`; it is a hint, never a promise that one is free.

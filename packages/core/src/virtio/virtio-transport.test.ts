@@ -661,7 +661,7 @@ describe('batches (poll budget, release publishing)', () => {
     await pair.close();
   });
 
-  it('publishes the first send of a turn at once, then every 16, on flush(), at the microtask turn, or when the pool runs dry', async () => {
+  it('publishes sends every 16, on flush(), at the microtask turn, or when the pool runs dry', async () => {
     const pair = createMemoryPair({ profile: 'linux', numBuffers: 32 });
     const { remoteEp, masterEp } = await connected(pair);
     const got = collect(remoteEp);
@@ -669,42 +669,24 @@ describe('batches (poll budget, release publishing)', () => {
       pair.remote.poll(); // delivers what the master published
       return got.length;
     };
-    await Promise.resolve(); // a new turn
-    masterEp.trySend(Uint8Array.of(0)); // the first of the turn: published at once
-    expect(seen()).toBe(1);
-    for (let i = 1; i < 16; i++) masterEp.trySend(Uint8Array.of(i));
-    expect(seen()).toBe(1); // batched: not published yet
-    masterEp.trySend(Uint8Array.of(16)); // the 16th of the batch publishes it
-    expect(seen()).toBe(17);
-    masterEp.trySend(Uint8Array.of(17));
+    for (let i = 0; i < 15; i++) masterEp.trySend(Uint8Array.of(i));
+    expect(seen()).toBe(0); // batched: not published yet
+    masterEp.trySend(Uint8Array.of(15)); // the 16th publishes the batch
+    expect(seen()).toBe(16);
+    masterEp.trySend(Uint8Array.of(16));
     pair.master.flush();
-    expect(seen()).toBe(18);
+    expect(seen()).toBe(17);
     const lent = masterEp.tryGetTxBuffer()!;
-    lent.payload[0] = 18;
+    lent.payload[0] = 17;
     lent.send(1); // zero-copy sends batch alike
-    expect(seen()).toBe(18);
+    expect(seen()).toBe(17);
     await Promise.resolve(); // the microtask flush
-    expect(seen()).toBe(19);
-    pair.master.poll(); // a poll opens a new turn too: the next send goes at once
-    masterEp.trySend(Uint8Array.of(19));
-    expect(seen()).toBe(20);
-    const zeroCopy = masterEp.tryGetTxBuffer()!;
-    zeroCopy.payload[0] = 20;
-    zeroCopy.send(1); // the second of this turn: batched
-    expect(seen()).toBe(20);
-    await Promise.resolve();
-    expect(seen()).toBe(21);
-    await Promise.resolve();
-    const first = masterEp.tryGetTxBuffer()!;
-    first.payload[0] = 21;
-    first.send(1); // zero-copy sends go at once alike
-    expect(seen()).toBe(22);
+    expect(seen()).toBe(18);
     // Take every buffer left without publishing, then ask once more: the failed send publishes what
     // is pending (the peer can only return buffers it has seen), with no microtask turn in between.
     pair.master.poll();
-    // 31 left: the first send goes at once, 16 with the batch, the pool runs dry with 14 unpublished.
-    const kept = masterEp.tryGetTxBuffer()!;
-    let sent = 22;
+    const kept = masterEp.tryGetTxBuffer()!; // 31 left: the pool runs dry with 15 unpublished
+    let sent = 18;
     for (;;) {
       try {
         masterEp.trySend(Uint8Array.of(sent & 0xff));
@@ -715,38 +697,50 @@ describe('batches (poll budget, release publishing)', () => {
       }
     }
     expect(seen()).toBe(sent);
-    expect(sent).toBe(22 + 31);
+    expect(sent).toBe(18 + 31);
     expect(got.map((m) => m.payload[0])).toEqual(Array.from({ length: sent }, (_, i) => i & 0xff));
     kept.release();
     await pair.close();
   });
 
-  it('opens a new turn for the at-once publish at every poll and at the end of every microtask turn', async () => {
-    const { pair, masterEp, got } = await connectedPolling(16);
+  it('publishes at once the first send after a poll that delivered a message: the answer', async () => {
+    const { pair, remoteEp, masterEp, got } = await connectedPolling(16);
     const seen = () => {
       pair.remote.poll();
       return got.map((m) => m.payload[0]);
     };
-    await Promise.resolve();
-    masterEp.trySend(Uint8Array.of(1)); // the first of the turn: at once
-    masterEp.trySend(Uint8Array.of(2)); // batched
+    const request = () => {
+      remoteEp.trySend(text('request'));
+      pair.remote.flush();
+      expect(pair.master.poll()).toBe(1); // delivers it: the next send answers it
+    };
+    masterEp.trySend(Uint8Array.of(1)); // nothing delivered since the last poll: batched
+    expect(seen()).toEqual([]);
+    await Promise.resolve(); // the turn's end
     expect(seen()).toEqual([1]);
-    pair.master.poll(); // publishes 2 before reading the rings, and opens a new turn
-    masterEp.trySend(Uint8Array.of(3)); // at once, with no microtask turn since the poll
-    masterEp.trySend(Uint8Array.of(4));
+    request();
+    masterEp.trySend(Uint8Array.of(2)); // the answer: at once, with no microtask turn
+    masterEp.trySend(Uint8Array.of(3)); // batched again
+    expect(seen()).toEqual([1, 2]);
+    pair.master.poll(); // publishes 3 before reading the rings; delivers nothing
     expect(seen()).toEqual([1, 2, 3]);
-    await Promise.resolve(); // the turn's end publishes 4 and opens a new turn, with no poll here
-    expect(seen()).toEqual([1, 2, 3, 4]);
-    masterEp.trySend(Uint8Array.of(5)); // a lone send: at once…
-    expect(seen()).toEqual([1, 2, 3, 4, 5]);
+    masterEp.trySend(Uint8Array.of(4)); // a poll that delivered nothing arms nothing
+    expect(seen()).toEqual([1, 2, 3]);
     await Promise.resolve();
-    masterEp.trySend(Uint8Array.of(6)); // …and the turn after it opens again though nothing was batched
-    expect(seen()).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(seen()).toEqual([1, 2, 3, 4]);
+    request();
+    await Promise.resolve();
+    await Promise.resolve();
+    masterEp.trySend(Uint8Array.of(5)); // an answer some turns later is still the answer
+    expect(seen()).toEqual([1, 2, 3, 4, 5]);
     await pair.close();
   });
 
   it('publishes what a listener sends inside poll() at the end of that poll', async () => {
     const { pair, remoteEp, masterEp, got } = await connectedPolling(16);
+    remoteEp.trySend(text('unanswered'));
+    pair.remote.flush();
+    pair.master.poll(); // a delivery no send answered yet: the next send outside a poll would go at once
     const seenInListener: number[] = [];
     masterEp.on('message', () => {
       masterEp.trySend(text('reply'));
@@ -795,9 +789,10 @@ describe('batches (poll budget, release publishing)', () => {
   });
 
   it('reports a transport that throws while publishing without failing the send it published', async () => {
-    const pair = createMemoryPair({ profile: 'linux', numBuffers: 16 });
-    const { remoteEp, masterEp } = await connected(pair);
-    const got = collect(remoteEp);
+    const { pair, remoteEp, masterEp, got } = await connectedPolling(16);
+    remoteEp.trySend(text('request'));
+    pair.remote.flush();
+    pair.master.poll(); // the next send is an answer, published at once
     const flush = vi.spyOn(pair.masterTransport, 'flush').mockImplementationOnce(() => {
       throw new Error('notify failed');
     });
@@ -805,7 +800,6 @@ describe('batches (poll budget, release publishing)', () => {
     const reported: (() => void)[] = [];
     const queue = vi.spyOn(globalThis, 'queueMicrotask').mockImplementation((task) => reported.push(task));
     try {
-      await Promise.resolve();
       expect(() => masterEp.trySend(Uint8Array.of(1))).not.toThrow(); // on the ring: not an error
     } finally {
       queue.mockRestore();
@@ -821,7 +815,7 @@ describe('batches (poll budget, release publishing)', () => {
     });
     expect(thrown).toEqual([new Error('notify failed')]);
     pair.master.flush();
-    await pair.settle();
+    pair.remote.poll();
     expect(got.map((m) => m.payload[0])).toEqual([1]); // once, not twice
     await pair.close();
   });
@@ -839,11 +833,10 @@ describe('batches (poll budget, release publishing)', () => {
     }).enable();
     try {
       for (let i = 0; i < 3; i++) {
-        masterEp.trySend(Uint8Array.of(2 * i)); // the first of the turn: at once
-        masterEp.trySend(Uint8Array.of(2 * i + 1)); // with the turn's batch
-        await Promise.resolve(); // the turn's end publishes it
+        masterEp.trySend(Uint8Array.of(i));
+        await Promise.resolve(); // the microtask publish
         pair.remote.poll();
-        expect(got).toHaveLength(2 * i + 2);
+        expect(got).toHaveLength(i + 1);
       }
     } finally {
       hook.disable();
