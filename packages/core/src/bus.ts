@@ -75,8 +75,10 @@ export class RpmsgBus implements TransportSink, EndpointLink, SenderContext, Nam
   #flushScheduled = false;
   /** Sends and releases made outside poll() since the last flush that were not published at once. */
   #unflushed = 0;
-  /** A poll has delivered a message since the last send published at once: the next send answers it (see {@link sent}). */
+  /** A poll delivered a message that no send has answered yet: the next send outside poll() does (see {@link sent}). */
   #answering = false;
+  /** A send was made inside the current top-level poll (a listener answered there). */
+  #sentInPoll = false;
 
   constructor(options: RpmsgBusOptions) {
     this.device = options.device;
@@ -131,7 +133,10 @@ export class RpmsgBus implements TransportSink, EndpointLink, SenderContext, Nam
     if (this.#closed) return 0;
     // What was sent or released since the last flush goes out before the rings are read, not after:
     // the peer may be waiting for exactly that (a reply, a buffer).
-    if (this.#unflushed > 0 && this.#polling === 0) this.flush();
+    if (this.#polling === 0) {
+      if (this.#unflushed > 0) this.flush();
+      this.#sentInPoll = false;
+    }
     this.#polling++;
     let delivered: number;
     try {
@@ -141,7 +146,8 @@ export class RpmsgBus implements TransportSink, EndpointLink, SenderContext, Nam
     }
     if (this.#polling === 0) {
       this.flush();
-      if (delivered > 0) this.#answering = true;
+      // Answered inside the poll (an rx callback, a listener that replies): nothing left to answer.
+      if (delivered > 0 && !this.#sentInPoll) this.#answering = true;
     }
     return delivered;
   }
@@ -311,15 +317,20 @@ export class RpmsgBus implements TransportSink, EndpointLink, SenderContext, Nam
 
   /**
    * A send went to the transport unpublished. Inside device.poll() it goes out with the poll's batch,
-   * at its end. Outside it, the first send after a poll that delivered a message publishes at once:
-   * it is most likely the answer the peer is waiting for, and on a round trip waiting for the turn's
+   * at its end, and answers what that poll delivered. Outside it, the first send after a poll that
+   * delivered a message no listener answered publishes at once: it is most likely the answer the
+   * peer is waiting for, and on a round trip waiting for the turn's
    * end (the pump resuming to poll) cost ≈ 0.1 µs of 2.2 (docs/architecture.md, "Threads and
    * notifications"). Every other send batches (see {@link #batch}), so a one-way stream still
    * publishes once per burst: publishing its first message alone made the receiver take a batch of
    * one and then the rest, 5–10 % of the stream's rate. (Linux and RPMsg-Lite publish every message.)
    */
   sent(): void {
-    if (this.#polling > 0) return;
+    if (this.#polling > 0) {
+      this.#sentInPoll = true; // an answer inside the poll: it goes out at the poll's end
+      this.#answering = false;
+      return;
+    }
     if (!this.#answering) {
       this.#batch();
       return;

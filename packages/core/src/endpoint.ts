@@ -188,8 +188,9 @@ export class Endpoint extends MessageEmitter<EndpointEvents> {
   /**
    * Sends `data` (copied into a TX buffer) to `dst`, waiting for a free buffer up to the timeout.
    * Sends of one endpoint leave in call order. The peer sees a message once it is published: at once
-   * if it is the first send after a `poll()` that delivered a message (an answer), otherwise with the
-   * 16th unpublished one, at the end of the microtask turn, or on `device.flush()` / `poll()`.
+   * if it is the first send made outside `poll()` after a `poll()` that delivered a message (an
+   * answer), otherwise with the 16th unpublished one, at the end of the microtask turn, or on
+   * `device.flush()` / `poll()`.
    *
    * @throws {RpmsgError} rejects with `ERR_RPMSG_NO_DST` (unbound), `ERR_RPMSG_MSG_TOO_BIG`,
    *   `ERR_RPMSG_TIMEOUT`, `ERR_RPMSG_QUEUE_FULL` (`maxQueuedSends` sends already wait), while the

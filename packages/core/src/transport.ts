@@ -30,10 +30,10 @@
  *   consumed inside the callback, a round trip through every layer per message.
  * - **Batching.** `sendTxBuffer`, `sendMessage` and `releaseRxBuffer` may defer publication and
  *   the peer notification; `flush()` publishes everything pending and notifies the peer if — and only if — it
- *   asked to be notified. The device calls `flush()` at the end of every receive batch (`poll()`),
- *   for the first send after a poll that delivered a message, and at the end of a turn's batch of
- *   sends and releases — not from inside `poll()` before its end, nor from inside
- *   `sink.onLinkUp()` or `sink.onTxAvailable()`: the sends made there batch.
+ *   asked to be notified. The device calls `flush()` at the start and end of every `poll()`, for an
+ *   answer (the first send made outside `poll()` after one that delivered a message), at the end of
+ *   a turn's batch of sends and releases, at the 16th of a batch, and for a sender that finds no
+ *   buffer. An answer is never published from inside `sink.onLinkUp()` or `sink.onTxAvailable()`.
  * - **Wake-ups.** When TX buffers come back from the peer the transport calls `sink.onTxAvailable()`
  *   so blocked senders retry `getTxBuffer()`; it is a hint, never a promise that one is free.
  * - **Link.** `isUp` is false until the handshake of the transport is done (virtio: DRIVER_OK or the
