@@ -261,7 +261,8 @@ export class RpmsgBus implements TransportSink, EndpointLink, SenderContext, Nam
 
   /** @see TransportSink.onTxAvailable — blocked senders retry. */
   onTxAvailable(): void {
-    // Inside the transport's own call: the sends it lets go batch, not re-enter it with a flush.
+    // Inside the transport's own call: the sends it lets go are no answer, published at once by a
+    // flush that would re-enter it.
     const answering = this.#answering;
     this.#answering = false;
     try {
@@ -276,8 +277,8 @@ export class RpmsgBus implements TransportSink, EndpointLink, SenderContext, Nam
     if (this.#closed || this.#up) return;
     this.#up = true;
     // Inside the transport's own call (a master's start(), a poll): the announcements and the sends
-    // of 'up' listeners batch rather than re-enter it with a flush, and so go out after the master's
-    // link-up kick, which an RPMsg-Lite remote needs first (docs/interop.md).
+    // of 'up' listeners are no answer — a flush here would re-enter it, and they must go out after
+    // the master's link-up kick, which an RPMsg-Lite remote needs first (docs/interop.md).
     const answering = this.#answering;
     this.#answering = false;
     try {
@@ -319,11 +320,11 @@ export class RpmsgBus implements TransportSink, EndpointLink, SenderContext, Nam
    * A send went to the transport unpublished. Inside device.poll() it goes out with the poll's batch,
    * at its end, and answers what that poll delivered. Outside it, the first send after a poll that
    * delivered a message no listener answered publishes at once: it is most likely the answer the
-   * peer is waiting for, and on a round trip waiting for the turn's
-   * end (the pump resuming to poll) cost ≈ 0.1 µs of 2.2 (docs/architecture.md, "Threads and
-   * notifications"). Every other send batches (see {@link #batch}), so a one-way stream still
-   * publishes once per burst: publishing its first message alone made the receiver take a batch of
-   * one and then the rest, 5–10 % of the stream's rate. (Linux and RPMsg-Lite publish every message.)
+   * peer is waiting for, and on a round trip waiting for the turn's end (the pump resuming to poll)
+   * cost ≈ 0.1 µs of 2.2 (docs/architecture.md, "Threads and notifications"). Every other send
+   * batches (see {@link #batch}), so a one-way stream still publishes once per burst: publishing its
+   * first message alone made the receiver take a batch of one and then the rest, 5–10 % of the
+   * stream's rate. (Linux and RPMsg-Lite publish every message.)
    */
   sent(): void {
     if (this.#polling > 0) {
