@@ -261,29 +261,33 @@ export class RpmsgBus implements TransportSink, EndpointLink, SenderContext, Nam
 
   /** @see TransportSink.onTxAvailable — blocked senders retry. */
   onTxAvailable(): void {
-    // Inside the transport's own call: the sends it lets go are no answer, published at once by a
-    // flush that would re-enter it.
-    const answering = this.#answering;
-    this.#answering = false;
-    try {
-      this.sender.drain();
-    } finally {
-      this.#answering ||= answering;
-    }
+    this.#noAnswerWhile(this.#drain); // made once: a stream whose sender waits gets one per batch returned
   }
+
+  readonly #drain = (): void => this.sender.drain();
 
   /** @see TransportSink.onLinkUp */
   onLinkUp(): void {
     if (this.#closed || this.#up) return;
     this.#up = true;
-    // Inside the transport's own call (a master's start(), a poll): the announcements and the sends
-    // of 'up' listeners are no answer — a flush here would re-enter it, and they must go out after
-    // the master's link-up kick, which an RPMsg-Lite remote needs first (docs/interop.md).
+    // The announcements and the sends of 'up' listeners must also go out after the master's link-up
+    // kick, which an RPMsg-Lite remote needs first (docs/interop.md).
+    this.#noAnswerWhile(() => {
+      safeEmit(this.device, 'up');
+      for (const ep of this.endpoints.list()) ep.binding.linkUp();
+    });
+  }
+
+  /**
+   * Runs `work` inside one of the transport's own calls (`onLinkUp`: a master's start(), a poll;
+   * `onTxAvailable`): the sends made there are no answer, whose flush would re-enter the transport.
+   * An answer that was due before stays due.
+   */
+  #noAnswerWhile(work: () => void): void {
     const answering = this.#answering;
     this.#answering = false;
     try {
-      safeEmit(this.device, 'up');
-      for (const ep of this.endpoints.list()) ep.binding.linkUp();
+      work();
     } finally {
       this.#answering ||= answering;
     }

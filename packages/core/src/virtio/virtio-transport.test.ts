@@ -3,6 +3,7 @@ import { MemoryRegion, vringLayout } from '@rpmsg/virtio';
 import { describe, expect, it, vi } from 'vitest';
 import { RpmsgDevice } from '../device.js';
 import type { RpmsgError } from '../errors.js';
+import { createLayout } from '../layout/create-layout.js';
 import type { HeldMessage } from '../rx-message.js';
 import { FakeClock } from '../testing/fake-clock.js';
 import { createMemoryPair, type MemoryPair } from '../testing/memory-pair.js';
@@ -779,7 +780,7 @@ describe('batches (poll budget, release publishing)', () => {
 
   it('sends what an endpoint made before start() announces after the master kicks for link-up', async () => {
     // An RPMsg-Lite remote is up at the master's first kick (vq0) and drops messages before that.
-    const layout = createMemoryPair({ profile: 'rpmsg-lite', numBuffers: 4 }).layout;
+    const layout = createLayout('rpmsg-lite', { numBuffers: 4 });
     const memory = new MemoryRegion(new SharedArrayBuffer(layout.size), { base: layout.base });
     const kicks: number[] = [];
     const transport = new VirtioTransport({ role: 'master', layout, memory, notify: (vq) => kicks.push(vq) });
